@@ -1,0 +1,154 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App } from './core/app.js';
+import { secretsOf, type Config } from './core/config.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { Metrics } from './core/metrics.js';
+import { dedupe, errorBoundary, i18n, ignoreSelf, sequentialize } from './core/middleware.js';
+import type { Services } from './core/types.js';
+import { createLarkClient } from './transports/lark/client.js';
+import { startHttpServer, type HealthReport } from './transports/lark/http-server.js';
+import { LarkSender } from './transports/lark/sender.js';
+import { createEventsHandler } from './transports/lark/webhook.js';
+import { LongConnection } from './transports/lark/ws.js';
+import { buildRouter } from '../handlers/index.js';
+import { connectDb, type DbHandle } from '../models/connection.js';
+import { MongoDedupeStore } from '../models/dedupe.model.js';
+import { MongoUserPrefsStore } from '../models/user-prefs.model.js';
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  /** An open database; otherwise one is connected from config (MONGODB_URI or embedded). */
+  db?: DbHandle;
+  /** Serves non-bot paths (the sandbox chat page). */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Seconds since epoch, for webhook freshness checks in tests. */
+  nowSeconds?: () => number;
+  /** Sender back-off base (tests use small values). */
+  backoffMs?: number;
+}
+
+export interface RunningBot {
+  app: App;
+  services: Services;
+  metrics: Metrics;
+  server: Server;
+  /** Base URL of the bot's HTTP server. */
+  url: string;
+  db: DbHandle;
+  ws?: LongConnection;
+  stop(): Promise<void>;
+}
+
+/** Wires config → store → Lark client → app → transport. Used by main.ts, tests and benchmarks. */
+export async function startBot(opts: StartOptions): Promise<RunningBot> {
+  const { config } = opts;
+  const lark = config.lark;
+  if (!lark) throw new Error('startBot needs Lark credentials (sandbox mode supplies the stand-in’s)');
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const metrics = new Metrics();
+
+  const db =
+    opts.db ??
+    (await connectDb({
+      uri: config.mongodbUri,
+      log: (level, msg) => logger[level](msg),
+    }));
+  const dedupeStore = new MongoDedupeStore(db.connection);
+  const prefs = new MongoUserPrefsStore(db.connection);
+  await Promise.all([dedupeStore.init(), prefs.init()]);
+
+  const bundle = createLarkClient(lark);
+  const sender = new LarkSender(bundle, { logger, metrics, backoffMs: opts.backoffMs });
+  const self: Services['self'] = { appId: lark.appId };
+  const services: Services = {
+    sender,
+    logger,
+    self,
+    defaultLocale: config.locale,
+    timezone: config.timezone,
+    prefs,
+    dedupe: dedupeStore,
+    metrics,
+    now: () => new Date(),
+  };
+  const app = new App(services);
+  const router = buildRouter();
+  app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
+
+  void discoverSelf(sender, self, logger);
+
+  const intakeDeps = { app, logger, metrics, selfOpenId: () => self.openId };
+  let ws: LongConnection | undefined;
+  if (lark.transport === 'ws') {
+    ws = new LongConnection({ ...intakeDeps, lark });
+    ws.start();
+  }
+  const events =
+    lark.transport === 'webhook'
+      ? createEventsHandler({
+          ...intakeDeps,
+          encryptKey: lark.encryptKey,
+          verificationToken: lark.verificationToken,
+          nowSeconds: opts.nowSeconds,
+        })
+      : undefined;
+
+  let tokenCheck: { ok: boolean; at: number; error?: string } | undefined;
+  const health = async (): Promise<HealthReport> => {
+    let store: { ok: boolean; embedded: boolean; error?: string };
+    try {
+      await db.connection.db!.admin().ping();
+      store = { ok: true, embedded: db.embedded };
+    } catch (err) {
+      store = { ok: false, embedded: db.embedded, error: (err as Error).message };
+    }
+    if (!tokenCheck || Date.now() - tokenCheck.at > 60_000) {
+      try {
+        const r = (await bundle.client.auth.v3.tenantAccessToken.internal({
+          data: { app_id: lark.appId, app_secret: lark.appSecret },
+        })) as { code?: number; msg?: string };
+        tokenCheck = { ok: r.code === 0, at: Date.now(), error: r.code === 0 ? undefined : r.msg };
+      } catch (err) {
+        tokenCheck = { ok: false, at: Date.now(), error: (err as Error).message };
+      }
+    }
+    const larkStatus = { ok: tokenCheck.ok, transport: lark.transport, error: tokenCheck.error, ...(ws ? { connected: ws.ready } : {}) };
+    return { ok: store.ok && tokenCheck.ok, store, lark: larkStatus };
+  };
+
+  const server = await startHttpServer({ port: config.port, logger, metrics, events, health, fallback: opts.fallback });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
+
+  return {
+    app,
+    services,
+    metrics,
+    server,
+    url,
+    db,
+    ws,
+    async stop() {
+      ws?.stop();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+/** The bot's open_id, so group messages count as addressed only when the bot is mentioned. */
+async function discoverSelf(sender: LarkSender, self: Services['self'], logger: Logger): Promise<void> {
+  try {
+    const body = await sender.call('bot.info', () => sender.client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }));
+    const openId = (body.bot as { open_id?: string } | undefined)?.open_id;
+    if (openId) self.openId = openId;
+  } catch (err) {
+    logger.warn('could not read the bot’s own open_id; any @mention in a group is taken as addressed to the bot', { err: (err as Error).message });
+  }
+}

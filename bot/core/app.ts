@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { bilingual, translator } from '../../locales/index.js';
+import type { Ack, BotEvent, CardResponse, Context, Middleware, OutMessage, Services } from './types.js';
+
+/** A stable Lark `uuid` (≤ 50 chars) for one logical send, so a redelivery never sends twice. */
+export function sendUuid(logicalKey: string): string {
+  return createHash('sha256').update(logicalKey).digest('base64url').slice(0, 40);
+}
+
+export function actorOf(event: BotEvent): string | undefined {
+  switch (event.kind) {
+    case 'message':
+      return event.sender.openId;
+    case 'card_action':
+      return event.operator.openId;
+    case 'system':
+      return event.operator?.openId;
+  }
+}
+
+export function chatOf(event: BotEvent): string | undefined {
+  return event.chatId;
+}
+
+/**
+ * The bot: a middleware chain over normalised events. Transports call `dispatch(event, ack)`;
+ * nothing here knows about HTTP or WebSockets.
+ */
+export class App {
+  private readonly chain: Middleware[] = [];
+
+  constructor(readonly services: Services) {}
+
+  use(...mw: Middleware[]): this {
+    this.chain.push(...mw);
+    return this;
+  }
+
+  /** Runs the chain for one event. Never rejects: the last-resort catch logs and answers. */
+  async dispatch(event: BotEvent, ack: Ack): Promise<void> {
+    const started = performance.now();
+    const ctx = this.createContext(event, ack);
+    const { metrics } = this.services;
+    metrics.eventsReceived.inc({ kind: event.kind });
+    try {
+      await this.run(ctx, 0);
+    } catch (err) {
+      metrics.eventsFailed.inc({ kind: event.kind });
+      ctx.log.error('unhandled error in dispatch', { err });
+      ctx.ack(event.kind === 'card_action' ? { toast: fallbackErrorToast() } : undefined);
+    } finally {
+      if (!ctx.acked) ctx.ack();
+      metrics.handlerLatency.observe((performance.now() - started) / 1000, { kind: event.kind });
+    }
+  }
+
+  private async run(ctx: Context, i: number): Promise<void> {
+    const mw = this.chain[i];
+    if (!mw) return;
+    await mw(ctx, () => this.run(ctx, i + 1));
+  }
+
+  createContext(event: BotEvent, ack: Ack): Context {
+    const services = this.services;
+    const locale = services.defaultLocale;
+    let acked = false;
+    let replies = 0;
+    const log = services.logger.child({ event: event.kind, id: event.id });
+    const ctx: Context = {
+      event,
+      services,
+      log,
+      tenantKey: event.tenantKey,
+      actorId: actorOf(event),
+      chatId: chatOf(event),
+      locale,
+      t: translator(locale),
+      tb: (key, params) => bilingual(key, params),
+      ack: (response?: CardResponse) => {
+        if (acked) return;
+        acked = true;
+        try {
+          ack(response);
+        } catch (err) {
+          log.warn('ack failed', { err });
+        }
+      },
+      get acked() {
+        return acked;
+      },
+      reply: async (message: OutMessage) => {
+        const uuid = sendUuid(`reply:${event.id}:${replies++}`);
+        if (event.kind === 'message') return services.sender.reply(event.messageId, message, { uuid });
+        if (event.chatId) return services.sender.send({ chatId: event.chatId }, message, { uuid });
+        if (ctx.actorId) return services.sender.send({ openId: ctx.actorId }, message, { uuid });
+        log.warn('reply dropped: event has no chat and no actor');
+        return undefined;
+      },
+      state: {},
+    };
+    return ctx;
+  }
+}
+
+export function fallbackErrorToast() {
+  const text = bilingual('errors:internal', { ref: '' });
+  return { type: 'error' as const, content: text.zh, i18n: { zh_cn: text.zh, en_us: text.en } };
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/** Thrown when the environment is invalid; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly variable: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const APP_ID = /^cli_[0-9a-fA-F]{16}$/;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const schema = z.object({
+  LARK_APP_ID: optionalString.refine((v) => v === undefined || APP_ID.test(v), {
+    message: 'must look like cli_ followed by 16 hex characters',
+  }),
+  LARK_APP_SECRET: optionalString,
+  LARK_ENCRYPT_KEY: optionalString,
+  LARK_VERIFICATION_TOKEN: optionalString,
+  LARK_DOMAIN: optionalString.refine(
+    (v) => v === undefined || v === 'feishu' || v === 'lark' || /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(v),
+    { message: "must be 'feishu', 'lark' or a base URL such as http://127.0.0.1:4010" },
+  ),
+  LARK_TRANSPORT: optionalString.refine((v) => v === undefined || v === 'ws' || v === 'webhook', {
+    message: "must be 'ws' or 'webhook'",
+  }),
+  PORT: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), {
+    message: 'must be a port number (0-65535)',
+  }),
+  MONGODB_URI: optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+    message: 'must start with mongodb:// or mongodb+srv://',
+  }),
+  BAOMI_ADMINS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((s) => /^ou_[0-9a-zA-Z_]+$/.test(s.trim())),
+    { message: 'must be a comma-separated list of open_ids (ou_…)' },
+  ),
+  BAOMI_TIMEZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), {
+    message: 'must be an IANA time zone such as Asia/Shanghai',
+  }),
+  BAOMI_LOCALE: optionalString.refine((v) => v === undefined || v === 'zh-CN' || v === 'en-US', {
+    message: "must be 'zh-CN' or 'en-US'",
+  }),
+  BAOMI_LOG_LEVEL: optionalString.refine(
+    (v) => v === undefined || ['debug', 'info', 'warn', 'error', 'silent'].includes(v),
+    { message: 'must be one of debug, info, warn, error, silent' },
+  ),
+  NODE_ENV: optionalString,
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Locale = 'zh-CN' | 'en-US';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface LarkConfig {
+  appId: string;
+  appSecret: string;
+  encryptKey?: string;
+  verificationToken?: string;
+  /** 'feishu' | 'lark' | a base URL without trailing slash */
+  domain: string;
+  transport: 'ws' | 'webhook';
+}
+
+export interface Config {
+  /** No Lark credentials: run the embedded stand-in and store in one process. */
+  sandbox: boolean;
+  lark?: LarkConfig;
+  port: number;
+  mongodbUri?: string;
+  admins: string[];
+  timezone: string;
+  locale: Locale;
+  logLevel: LogLevel;
+  production: boolean;
+}
+
+/** Reads and validates the environment once. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${variable} ${issue.message} (got ${JSON.stringify(env[variable] ?? '')})`, variable);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.MONGODB_URI) {
+    throw new ConfigError(
+      'MONGODB_URI is required when NODE_ENV=production (the embedded store keeps nothing across restarts)',
+      'MONGODB_URI',
+    );
+  }
+  if ((e.LARK_APP_ID === undefined) !== (e.LARK_APP_SECRET === undefined)) {
+    const missing = e.LARK_APP_ID === undefined ? 'LARK_APP_ID' : 'LARK_APP_SECRET';
+    throw new ConfigError(`${missing} must be set together with the other Lark credential`, missing);
+  }
+  const sandbox = e.LARK_APP_ID === undefined;
+  if (sandbox && production) {
+    throw new ConfigError('LARK_APP_ID and LARK_APP_SECRET are required when NODE_ENV=production', 'LARK_APP_ID');
+  }
+  const transport = (e.LARK_TRANSPORT ?? 'ws') as 'ws' | 'webhook';
+  let lark: LarkConfig | undefined;
+  if (!sandbox) {
+    if (transport === 'webhook' && !e.LARK_ENCRYPT_KEY) {
+      throw new ConfigError(
+        'LARK_ENCRYPT_KEY is required in webhook mode (it signs and encrypts every request)',
+        'LARK_ENCRYPT_KEY',
+      );
+    }
+    lark = {
+      appId: e.LARK_APP_ID!,
+      appSecret: e.LARK_APP_SECRET!,
+      encryptKey: e.LARK_ENCRYPT_KEY,
+      verificationToken: e.LARK_VERIFICATION_TOKEN,
+      domain: (e.LARK_DOMAIN ?? 'feishu').replace(/\/$/, ''),
+      transport,
+    };
+  }
+  return {
+    sandbox,
+    lark,
+    port: e.PORT === undefined ? 3000 : Number(e.PORT),
+    mongodbUri: e.MONGODB_URI,
+    admins: (e.BAOMI_ADMINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    timezone: e.BAOMI_TIMEZONE ?? 'Asia/Shanghai',
+    locale: (e.BAOMI_LOCALE ?? 'zh-CN') as Locale,
+    logLevel: (e.BAOMI_LOG_LEVEL ?? 'info') as LogLevel,
+    production,
+  };
+}
+
+/** Values that must never appear in a log line. */
+export function secretsOf(config: Config): string[] {
+  const l = config.lark;
+  const out = [l?.appSecret, l?.encryptKey, l?.verificationToken];
+  const uri = config.mongodbUri?.match(/\/\/[^:/@]+:([^@]+)@/)?.[1];
+  if (uri) out.push(uri);
+  return out.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+}

@@ -1,0 +1,31 @@
+/**
+ * Coded errors. Every failure a user can see is one of these codes; the error boundary turns it
+ * into a localised message from `locales/<lng>/errors.json` (key = code).
+ */
+export const ErrorCode = {
+  Internal: 'internal',
+  UnknownCommand: 'unknown_command',
+  BadArguments: 'bad_arguments',
+  MissingField: 'missing_field',
+  InvalidField: 'invalid_field',
+  Forbidden: 'forbidden',
+  NotFound: 'not_found',
+  StaleCard: 'stale_card',
+  BadAction: 'bad_action',
+  Busy: 'busy',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An expected, user-facing failure: `key` is an i18n key (namespace:key allowed), params interpolate. */
+export class BotError extends Error {
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, string | number> = {},
+    readonly kind: 'user' | 'internal' = 'user',
+  ) {
+    super(key);
+    this.name = 'BotError';
+  }
+}
+
+export const isBotError = (e: unknown): e is BotError => e instanceof BotError;

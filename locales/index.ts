@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type i18n } from 'i18next';
+import type { Bi, TFn } from '../bot/core/types.js';
+import type { Locale } from '../bot/core/config.js';
+
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en-US'];
+const here = dirname(fileURLToPath(import.meta.url));
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+/** Reads every `locales/<lng>/<namespace>.json` file. */
+export function loadResources(dir = here): Resources {
+  const out: Resources = {};
+  for (const lng of LOCALES) {
+    out[lng] = {};
+    for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json')).sort()) {
+      out[lng]![file.slice(0, -5)] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8')) as Record<string, unknown>;
+    }
+  }
+  return out;
+}
+
+let shared: i18n | undefined;
+
+/** One i18next instance for the process, initialised synchronously from the JSON files. */
+export function getI18n(): i18n {
+  if (shared) return shared;
+  const resources = loadResources();
+  const inst = i18next.createInstance();
+  void inst.init({
+    resources,
+    lng: 'zh-CN',
+    fallbackLng: 'zh-CN',
+    supportedLngs: [...LOCALES],
+    ns: Object.keys(resources['zh-CN'] ?? {}),
+    defaultNS: 'common',
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    initAsync: false,
+  } as Parameters<i18n['init']>[0]);
+  shared = inst;
+  return inst;
+}
+
+export function translator(locale: Locale): TFn {
+  const t = getI18n().getFixedT(locale);
+  return (key, params) => t(key, params ?? {}) as string;
+}
+
+/** Both languages at once, for Lark cards (each component carries zh_cn and en_us). */
+export function bilingual(key: string, params?: Record<string, unknown>): Bi {
+  const inst = getI18n();
+  return {
+    zh: inst.getFixedT('zh-CN')(key, params ?? {}) as string,
+    en: inst.getFixedT('en-US')(key, params ?? {}) as string,
+  };
+}
+
+/** Normalises what a user types for a language: zh, zh-CN, 中文, en, English… */
+export function parseLocale(input: string): Locale | undefined {
+  const s = input.trim().toLowerCase();
+  if (['zh', 'zh-cn', 'zh_cn', 'cn', '中文', '简体中文', '汉语'].includes(s)) return 'zh-CN';
+  if (['en', 'en-us', 'en_us', 'english', '英文', '英语'].includes(s)) return 'en-US';
+  return undefined;
+}
