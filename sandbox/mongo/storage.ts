@@ -1,0 +1,421 @@
+/**
+ * In-memory storage: databases, collections, documents and indexes.
+ *
+ * Documents are BSON-decoded plain objects. Stored documents are never mutated in
+ * place (updates build a new object and swap it in), so results and cursors can
+ * hold references to them safely. Unique indexes (and the implicit `_id` index)
+ * are enforced through one Map per index, which also serves equality lookups.
+ */
+import { ObjectId } from 'bson';
+import { Query } from 'mingo';
+
+export type Doc = Record<string, unknown>;
+
+/** Options passed to every mingo call: no server-side JavaScript. */
+export const MINGO_OPTIONS = { scriptEnabled: false } as const;
+
+/** An error answered to the client as `{ ok: 0, code, codeName, errmsg, ...extra }`. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+    readonly extra: Doc = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a mingo call, reporting its plain Errors (bad operator, bad pipeline...) as command errors. */
+export function runMingo<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CommandError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.includes("immutable field '_id'")) throw new CommandError(66, 'ImmutableField', message);
+    throw new CommandError(2, 'BadValue', message);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Value helpers
+
+type BsonValue = { _bsontype?: string; toHexString?: () => string; toString(enc?: string): string };
+
+const bsonType = (v: object): string | undefined => (v as BsonValue)._bsontype;
+
+export function isPlainObject(v: unknown): v is Doc {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Deep clone of plain objects / arrays / dates; BSON value objects (ObjectId, Long, ...) are immutable and shared. */
+export function cloneDeep<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(cloneDeep) as T;
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  if (isPlainObject(v)) {
+    const out: Doc = {};
+    for (const [k, x] of Object.entries(v)) out[k] = cloneDeep(x);
+    return out as T;
+  }
+  return v;
+}
+
+/**
+ * Canonical string of a value: equal strings iff the values are equal for index
+ * purposes (numbers compare across int/double/long; missing and null are the same).
+ */
+export function canon(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  switch (typeof v) {
+    case 'number':
+      return `n:${Object.is(v, -0) ? 0 : v}`;
+    case 'bigint':
+      return `n:${v}`;
+    case 'string':
+      return `s:${JSON.stringify(v)}`;
+    case 'boolean':
+      return `b:${v}`;
+    case 'object':
+      break;
+    default:
+      return `?:${String(v)}`;
+  }
+  if (v instanceof Date) return `t:${v.getTime()}`;
+  if (v instanceof RegExp) return `r:${String(v)}`;
+  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
+  const type = bsonType(v);
+  if (type === 'ObjectId') return `o:${(v as BsonValue).toHexString!()}`;
+  if (type === 'Long' || type === 'Int32' || type === 'Double') return `n:${String(v)}`;
+  if (type === 'Binary') return `x:${(v as BsonValue).toString('base64')}`;
+  if (type) return `${type}:${String(v)}`;
+  const entries = Object.entries(v as Doc).map(([k, x]) => `${JSON.stringify(k)}:${canon(x)}`);
+  return `{${entries.join(',')}}`;
+}
+
+/** Renders a value the way the server prints it in E11000 messages. */
+function showValue(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  if (Array.isArray(v)) return `[ ${v.map(showValue).join(', ')} ]`;
+  if (typeof v === 'object') {
+    const type = bsonType(v);
+    if (type === 'ObjectId') return `ObjectId('${(v as BsonValue).toHexString!()}')`;
+    if (type) return `${type}('${String(v)}')`;
+    return `{ ${Object.entries(v as Doc).map(([k, x]) => `${k}: ${showValue(x)}`).join(', ')} }`;
+  }
+  return String(v);
+}
+
+/**
+ * Index values of `doc` at a dotted path with multikey semantics: arrays are
+ * expanded, a missing field yields `undefined`.
+ */
+export function valuesAtPath(doc: unknown, parts: readonly string[]): unknown[] {
+  if (parts.length === 0) return Array.isArray(doc) ? (doc.length ? doc : [undefined]) : [doc];
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (Array.isArray(doc)) {
+    if (/^\d+$/.test(head)) return valuesAtPath(doc[Number(head)], rest);
+    return doc.length ? doc.flatMap((el) => valuesAtPath(el, parts)) : [undefined];
+  }
+  if (doc !== null && typeof doc === 'object' && !bsonType(doc) && !(doc instanceof Date)) {
+    return valuesAtPath((doc as Doc)[head], rest);
+  }
+  return [undefined];
+}
+
+/** Filter value that is an exact equality usable for an index lookup (not null, regex, array or operators). */
+function equalityValue(v: unknown): { value: unknown } | undefined {
+  if (v === undefined || v === null || v instanceof RegExp || Array.isArray(v)) return undefined;
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$eq') return equalityValue(v.$eq);
+    if (keys.some((k) => k.startsWith('$'))) return undefined;
+  }
+  return { value: v };
+}
+
+// ---------------------------------------------------------------------------
+// Indexes
+
+export interface IndexSpec {
+  v?: number;
+  key: Record<string, unknown>;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  expireAfterSeconds?: number;
+  [option: string]: unknown;
+}
+
+export class Index {
+  readonly fields: string[];
+  private readonly paths: string[][];
+  private readonly partial: Query | undefined;
+  /** index key → canonical `_id` of the owning document (unique indexes only). */
+  readonly entries = new Map<string, string>();
+
+  constructor(readonly spec: IndexSpec) {
+    this.fields = Object.keys(spec.key);
+    this.paths = this.fields.map((f) => f.split('.'));
+    this.partial = spec.partialFilterExpression
+      ? new Query(spec.partialFilterExpression, MINGO_OPTIONS)
+      : undefined;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get unique(): boolean {
+    return this.spec.unique === true;
+  }
+
+  /** True when this index can answer an equality lookup on `field` for any document. */
+  servesEquality(field: string): boolean {
+    return this.unique && !this.spec.sparse && !this.partial && this.fields.length === 1 && this.fields[0] === field;
+  }
+
+  /** All index keys of `doc`; empty when the document is not covered (sparse / partial). */
+  keysOf(doc: Doc): string[] {
+    if (this.partial && !this.partial.test(doc)) return [];
+    const perField = this.paths.map((p) => valuesAtPath(doc, p));
+    if (this.spec.sparse && perField.every((vals) => vals.every((x) => x === undefined))) return [];
+    if (perField.length === 1) return [...new Set(perField[0]!.map(canon))];
+    let combos: string[][] = [[]];
+    for (const vals of perField) combos = combos.flatMap((c) => vals.map((x) => [...c, canon(x)]));
+    return [...new Set(combos.map((c) => JSON.stringify(c)))];
+  }
+
+  keyValue(doc: Doc): Doc {
+    const out: Doc = {};
+    this.fields.forEach((f, i) => {
+      out[f] = valuesAtPath(doc, this.paths[i]!)[0] ?? null;
+    });
+    return out;
+  }
+}
+
+const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+
+// ---------------------------------------------------------------------------
+// Collections
+
+export class Collection {
+  /** canonical `_id` → document, in insertion order. */
+  readonly docs = new Map<string, Doc>();
+  readonly indexes = new Map<string, Index>([['_id_', new Index(ID_INDEX)]]);
+
+  constructor(
+    public dbName: string,
+    public name: string,
+    readonly options: Doc = {},
+  ) {}
+
+  get ns(): string {
+    return `${this.dbName}.${this.name}`;
+  }
+
+  private duplicateKey(index: Index, doc: Doc): CommandError {
+    const keyValue = index.keyValue(doc);
+    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${showValue(v)}`).join(', ');
+    return new CommandError(
+      11000,
+      'DuplicateKey',
+      `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: { ${shown} }`,
+      { keyPattern: index.spec.key, keyValue },
+    );
+  }
+
+  private uniqueIndexes(): Index[] {
+    return [...this.indexes.values()].filter((ix) => ix.unique);
+  }
+
+  /** Throws E11000 if `doc` (owned by `id`) collides with another document in a unique index. */
+  private checkUnique(doc: Doc, id: string): void {
+    for (const ix of this.uniqueIndexes()) {
+      for (const key of ix.keysOf(doc)) {
+        const owner = ix.entries.get(key);
+        if (owner !== undefined && owner !== id) throw this.duplicateKey(ix, doc);
+      }
+    }
+  }
+
+  private indexDoc(doc: Doc, id: string, add: boolean): void {
+    for (const ix of this.uniqueIndexes()) {
+      for (const key of ix.keysOf(doc)) {
+        if (add) ix.entries.set(key, id);
+        else if (ix.entries.get(key) === id) ix.entries.delete(key);
+      }
+    }
+  }
+
+  /** Stores a new document (which must already have an `_id`). */
+  insert(doc: Doc): void {
+    const id = canon(doc._id);
+    if (this.docs.has(id)) throw this.duplicateKey(this.indexes.get('_id_')!, doc);
+    this.checkUnique(doc, id);
+    this.docs.set(id, doc);
+    this.indexDoc(doc, id, true);
+  }
+
+  /** Swaps `oldDoc` for `newDoc` (same `_id`), keeping its position. */
+  replace(oldDoc: Doc, newDoc: Doc): void {
+    const id = canon(oldDoc._id);
+    if (canon(newDoc._id) !== id) {
+      throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    this.checkUnique(newDoc, id);
+    this.indexDoc(oldDoc, id, false);
+    this.docs.set(id, newDoc);
+    this.indexDoc(newDoc, id, true);
+  }
+
+  remove(doc: Doc): void {
+    const id = canon(doc._id);
+    if (this.docs.get(id) !== doc) return;
+    this.indexDoc(doc, id, false);
+    this.docs.delete(id);
+  }
+
+  /** Documents that may match `filter`: uses `_id` / unique-index equality when possible. */
+  candidates(filter: Doc): Doc[] {
+    const id = filter._id;
+    const eq = equalityValue(id);
+    if (eq) return this.byId([eq.value]);
+    if (isPlainObject(id) && Object.keys(id).length === 1 && Array.isArray(id.$in) && id.$in.every((v) => equalityValue(v))) {
+      return this.byId(id.$in);
+    }
+    for (const [field, value] of Object.entries(filter)) {
+      if (field.startsWith('$')) continue;
+      const fieldEq = equalityValue(value);
+      const ix = fieldEq && [...this.indexes.values()].find((i) => i.servesEquality(field));
+      if (ix) {
+        const owner = ix.entries.get(canon(fieldEq.value));
+        const doc = owner === undefined ? undefined : this.docs.get(owner);
+        return doc ? [doc] : [];
+      }
+    }
+    return [...this.docs.values()];
+  }
+
+  private byId(ids: unknown[]): Doc[] {
+    const out = new Map<string, Doc>();
+    for (const v of ids) {
+      const doc = this.docs.get(canon(v));
+      if (doc) out.set(canon(v), doc);
+    }
+    return [...out.values()];
+  }
+
+  /** Documents matching `filter`, in natural order. */
+  match(filter: Doc): Doc[] {
+    const query = new Query(filter, MINGO_OPTIONS);
+    return this.candidates(filter).filter((d) => query.test(d));
+  }
+
+  /** Creates an index; returns false if an identical one already exists. */
+  createIndex(spec: IndexSpec): boolean {
+    const sameKey = (a: IndexSpec) => canon(a.key) === canon(spec.key);
+    const existing = this.indexes.get(spec.name);
+    if (existing) {
+      if (!sameKey(existing.spec)) {
+        throw new CommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${canon(spec)}, existing index: ${canon(existing.spec)}`);
+      }
+      const opts = (s: IndexSpec) => canon({ u: !!s.unique, s: !!s.sparse, p: s.partialFilterExpression, e: s.expireAfterSeconds });
+      if (opts(existing.spec) !== opts(spec)) {
+        throw new CommandError(85, 'IndexOptionsConflict', `An equivalent index already exists with the same name but different options. Requested index: ${canon(spec)}`);
+      }
+      return false;
+    }
+    const sameKeyOther = [...this.indexes.values()].find((ix) => sameKey(ix.spec) && !!ix.spec.unique === !!spec.unique && canon(ix.spec.partialFilterExpression) === canon(spec.partialFilterExpression));
+    if (sameKeyOther) {
+      throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${sameKeyOther.name}`);
+    }
+    const index = new Index({ v: 2, ...spec });
+    if (index.unique) {
+      for (const [id, doc] of this.docs) {
+        for (const key of index.keysOf(doc)) {
+          if (index.entries.has(key) && index.entries.get(key) !== id) throw this.duplicateKey(index, doc);
+          index.entries.set(key, id);
+        }
+      }
+    }
+    this.indexes.set(spec.name, index);
+    return true;
+  }
+
+  /** Removes documents whose TTL index date is older than `expireAfterSeconds`. Returns how many. */
+  sweepTtl(now: number): number {
+    let removed = 0;
+    for (const ix of this.indexes.values()) {
+      const secs = ix.spec.expireAfterSeconds;
+      if (typeof secs !== 'number' || ix.fields.length !== 1) continue;
+      const path = ix.fields[0]!.split('.');
+      for (const doc of [...this.docs.values()]) {
+        const dates = valuesAtPath(doc, path).filter((v): v is Date => v instanceof Date);
+        if (dates.length && Math.min(...dates.map((d) => d.getTime())) + secs * 1000 <= now) {
+          this.remove(doc);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+/** Ensures `_id` exists (generating an ObjectId) and comes first. */
+export function withId(doc: Doc): Doc {
+  const { _id, ...rest } = doc;
+  return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}
+
+// ---------------------------------------------------------------------------
+// Databases
+
+export class Database {
+  readonly collections = new Map<string, Collection>();
+  constructor(readonly name: string) {}
+
+  get(name: string): Collection | undefined {
+    return this.collections.get(name);
+  }
+
+  /** Returns the collection, creating it implicitly (like the server does on first write). */
+  ensure(name: string): Collection {
+    let coll = this.collections.get(name);
+    if (!coll) {
+      if (!name || name.includes('$') || name.startsWith('system.')) {
+        throw new CommandError(73, 'InvalidNamespace', `Invalid collection name: ${this.name}.${name}`);
+      }
+      coll = new Collection(this.name, name);
+      this.collections.set(name, coll);
+    }
+    return coll;
+  }
+}
+
+export class Store {
+  readonly databases = new Map<string, Database>();
+
+  db(name: string): Database {
+    let db = this.databases.get(name);
+    if (!db) {
+      db = new Database(name);
+      this.databases.set(name, db);
+    }
+    return db;
+  }
+
+  sweepTtl(now = Date.now()): number {
+    let removed = 0;
+    for (const db of this.databases.values()) {
+      for (const coll of db.collections.values()) removed += coll.sweepTtl(now);
+    }
+    return removed;
+  }
+}
