@@ -1,0 +1,98 @@
+// The page's own words, in the two languages the UI toggle offers. Pure data + a tiny lookup.
+
+export const UI = {
+  zh_cn: {
+    appName: '保密助手',
+    sandbox: '本地沙箱 · 无需飞书',
+    iAm: '我是',
+    chats: '会话',
+    startP2p: '与保密助手聊天',
+    p2p: '单聊',
+    group: '群聊',
+    noChat: '选择左侧的会话，或点击「与保密助手聊天」开始。',
+    noMessages: '还没有消息。试试下面的快捷命令。',
+    composerPlaceholder: '输入消息或命令，如 /help',
+    composerPlaceholderGroup: '在群里需要 @保密助手 才会回复',
+    composerTip: 'Enter 发送 · Shift+Enter 换行 · ↑ 上一条',
+    send: '发送',
+    groupHint: '群聊中需要 @机器人 才会回复。',
+    insertMention: '@保密助手',
+    online: '实时连接',
+    offline: '连接中断，正在重连…',
+    updated: '已更新',
+    download: '下载',
+    unsupportedMsg: '暂不支持的消息类型',
+    sendFailed: '发送失败',
+    actionFailed: '操作失败',
+    loadFailed: '加载失败',
+    me: '我',
+    reply: '回复',
+    members: '成员',
+    staff: '员工',
+    unknownUser: '未知用户',
+    roles: {
+      staff: '员工',
+      admin: '管理员',
+      security_head: '保密办负责人',
+      security_officer: '保密员',
+      dept_head: '部门负责人',
+      leader: '分管领导',
+      principal: '主要负责人',
+      classification_officer: '定密责任人',
+      committee_member: '保密委员',
+      committee_chair: '委员会主任',
+    },
+  },
+  en_us: {
+    appName: 'Baomi Bot',
+    sandbox: 'Local sandbox · no Feishu needed',
+    iAm: 'I am',
+    chats: 'Chats',
+    startP2p: 'Start chat with the bot',
+    p2p: 'Direct',
+    group: 'Group',
+    noChat: 'Pick a chat on the left, or click “Start chat with the bot”.',
+    noMessages: 'No messages yet. Try a quick command below.',
+    composerPlaceholder: 'Type a message or a command, e.g. /help',
+    composerPlaceholderGroup: 'In a group, mention @Bot to get an answer',
+    composerTip: 'Enter to send · Shift+Enter for a new line · ↑ for history',
+    send: 'Send',
+    groupHint: 'In a group the bot only answers when mentioned.',
+    insertMention: '@Bot',
+    online: 'Live',
+    offline: 'Disconnected, reconnecting…',
+    updated: 'updated',
+    download: 'Download',
+    unsupportedMsg: 'Unsupported message type',
+    sendFailed: 'Could not send',
+    actionFailed: 'Action failed',
+    loadFailed: 'Could not load',
+    me: 'Me',
+    reply: 'Reply',
+    members: 'members',
+    staff: 'Staff',
+    unknownUser: 'Unknown user',
+    roles: {
+      staff: 'Staff',
+      admin: 'Administrator',
+      security_head: 'Security office head',
+      security_officer: 'Security officer',
+      dept_head: 'Department head',
+      leader: 'Leader in charge',
+      principal: 'Principal',
+      classification_officer: 'Classification officer',
+      committee_member: 'Committee member',
+      committee_chair: 'Committee chair',
+    },
+  },
+};
+
+export function t(locale, key) {
+  const table = UI[locale] ?? UI.zh_cn;
+  return table[key] ?? UI.zh_cn[key] ?? key;
+}
+
+export function roleLabel(locale, role) {
+  const table = (UI[locale] ?? UI.zh_cn).roles;
+  return table[role] ?? role;
+}
