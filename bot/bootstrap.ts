@@ -5,6 +5,7 @@ import { secretsOf, type Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
 import { dedupe, errorBoundary, i18n, ignoreSelf, sequentialize } from './core/middleware.js';
+import type { Router } from './core/router.js';
 import type { Services } from './core/types.js';
 import { createLarkClient } from './transports/lark/client.js';
 import { startHttpServer, type HealthReport } from './transports/lark/http-server.js';
@@ -27,6 +28,10 @@ export interface StartOptions {
   nowSeconds?: () => number;
   /** Sender back-off base (tests use small values). */
   backoffMs?: number;
+  /** Adds handlers before the router is mounted (tests register failing handlers here). */
+  extendRouter?: (router: Router) => void;
+  /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
+  larkDomain?: (port: number) => string;
 }
 
 export interface RunningBot {
@@ -44,7 +49,7 @@ export interface RunningBot {
 /** Wires config → store → Lark client → app → transport. Used by main.ts, tests and benchmarks. */
 export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const { config } = opts;
-  const lark = config.lark;
+  const lark = config.lark ? { ...config.lark } : undefined;
   if (!lark) throw new Error('startBot needs Lark credentials (sandbox mode supplies the stand-in’s)');
   const logger = opts.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const metrics = new Metrics();
@@ -53,13 +58,30 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     opts.db ??
     (await connectDb({
       uri: config.mongodbUri,
+      // A URI without a database name would otherwise land in the driver's default, "test".
+      dbName: config.mongodbUri && /^mongodb(?:\+srv)?:\/\/[^/]+\/[^?/]+/.test(config.mongodbUri) ? undefined : 'baomi',
       log: (level, msg) => logger[level](msg),
     }));
   const dedupeStore = new MongoDedupeStore(db.connection);
   const prefs = new MongoUserPrefsStore(db.connection);
   await Promise.all([dedupeStore.init(), prefs.init()]);
 
-  const bundle = createLarkClient(lark);
+  let events: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let health: () => Promise<HealthReport> = async () => ({ ok: false, starting: true });
+  // In sandbox mode the Open API is served by this very server, so its URL is known only after listen().
+  const server = await startHttpServer({
+    port: config.port,
+    logger,
+    metrics,
+    events: (req, res) => (events ? events(req, res) : Promise.resolve(void res.writeHead(404).end())),
+    health: () => health(),
+    fallback: opts.fallback,
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  if (opts.larkDomain) lark.domain = opts.larkDomain(port);
+
+  const bundle = createLarkClient(lark, { logger });
   const sender = new LarkSender(bundle, { logger, metrics, backoffMs: opts.backoffMs });
   const self: Services['self'] = { appId: lark.appId };
   const services: Services = {
@@ -75,6 +97,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   };
   const app = new App(services);
   const router = buildRouter();
+  opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 
   void discoverSelf(sender, self, logger);
@@ -85,7 +108,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     ws = new LongConnection({ ...intakeDeps, lark });
     ws.start();
   }
-  const events =
+  events =
     lark.transport === 'webhook'
       ? createEventsHandler({
           ...intakeDeps,
@@ -96,7 +119,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
       : undefined;
 
   let tokenCheck: { ok: boolean; at: number; error?: string } | undefined;
-  const health = async (): Promise<HealthReport> => {
+  health = async (): Promise<HealthReport> => {
     let store: { ok: boolean; embedded: boolean; error?: string };
     try {
       await db.connection.db!.admin().ping();
@@ -118,9 +141,6 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     return { ok: store.ok && tokenCheck.ok, store, lark: larkStatus };
   };
 
-  const server = await startHttpServer({ port: config.port, logger, metrics, events, health, fallback: opts.fallback });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
 
   return {

@@ -1,6 +1,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import axios from 'axios';
 import type { LarkConfig } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
 
 /** A per-client token cache (the SDK's default is process-wide) that we can clear on 99991663. */
 export class TokenCache {
@@ -45,7 +46,10 @@ function isLoopback(domain: string): boolean {
  * The SDK client with what its defaults lack: a request timeout, no proxy for loopback, and a
  * token cache of its own.
  */
-export function createLarkClient(cfg: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>, opts: { timeoutMs?: number } = {}) {
+export function createLarkClient(
+  cfg: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>,
+  opts: { timeoutMs?: number; logger?: Logger } = {},
+) {
   const http = axios.create({
     timeout: opts.timeoutMs ?? 10_000,
     ...(isLoopback(cfg.domain) ? { proxy: false as const } : {}),
@@ -62,8 +66,31 @@ export function createLarkClient(cfg: Pick<LarkConfig, 'appId' | 'appSecret' | '
     cache,
     httpInstance: http as unknown as lark.HttpInstance,
     loggerLevel: lark.LoggerLevel.error,
+    logger: sdkLogger(opts.logger),
   });
   return { client, cache, http };
 }
 
 export type LarkClientBundle = ReturnType<typeof createLarkClient>;
+
+/**
+ * The SDK logs whole axios errors (request config with the Authorization header included):
+ * keep only what is safe and useful — message, HTTP status, Lark code — and route it through ours.
+ */
+export function sdkLogger(logger?: Logger) {
+  const summarise = (args: unknown[]): string =>
+    args
+      .map((a) => {
+        if (a && typeof a === 'object') {
+          const e = a as { message?: string; response?: { status?: number; data?: { code?: number; msg?: string } } };
+          if (e.response || e.message) {
+            return `${e.message ?? 'error'}${e.response?.status ? ` (HTTP ${e.response.status}` : ''}${e.response?.data?.code !== undefined ? `, code ${e.response.data.code}: ${e.response.data.msg ?? ''}` : ''}${e.response?.status ? ')' : ''}`;
+          }
+          return JSON.stringify(a, (k, v: unknown) => (/token|secret|authorization|key/i.test(k) ? '[redacted]' : v))?.slice(0, 500) ?? '';
+        }
+        return String(a);
+      })
+      .join(' ');
+  const to = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => logger?.[level]('lark sdk', { detail: summarise(args) });
+  return { error: to('error'), warn: to('warn'), info: to('debug'), debug: to('debug'), trace: () => undefined };
+}

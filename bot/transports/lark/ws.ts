@@ -1,7 +1,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { LarkConfig } from '../../core/config.js';
 import { intake, type IntakeDeps } from './intake.js';
-import { resolveDomain } from './client.js';
+import { resolveDomain, sdkLogger } from './client.js';
 
 export interface LongConnectionOptions extends IntakeDeps {
   lark: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>;
@@ -39,13 +39,7 @@ export class LongConnection {
       appSecret: cfg.appSecret,
       domain: resolveDomain(cfg.domain),
       loggerLevel: lark.LoggerLevel.warn,
-      logger: {
-        error: (...m: unknown[]) => logger.error('lark ws', { detail: m.map(String).join(' ') }),
-        warn: (...m: unknown[]) => logger.warn('lark ws', { detail: m.map(String).join(' ') }),
-        info: (...m: unknown[]) => logger.debug('lark ws', { detail: m.map(String).join(' ') }),
-        debug: () => undefined,
-        trace: () => undefined,
-      },
+      logger: sdkLogger(logger),
       onReady: () => {
         this.ready = true;
         this.restarts = 0;
