@@ -28,6 +28,8 @@ export interface StartOptions {
   nowSeconds?: () => number;
   /** Sender back-off base (tests use small values). */
   backoffMs?: number;
+  /** Delay before restarting a long connection the SDK gave up on (default 1 s, doubling). */
+  wsRestartDelayMs?: number;
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
   /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
@@ -105,7 +107,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const intakeDeps = { app, logger, metrics, selfOpenId: () => self.openId };
   let ws: LongConnection | undefined;
   if (lark.transport === 'ws') {
-    ws = new LongConnection({ ...intakeDeps, lark });
+    ws = new LongConnection({ ...intakeDeps, lark, restartDelayMs: opts.wsRestartDelayMs });
     ws.start();
   }
   events =

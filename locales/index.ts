@@ -45,17 +45,32 @@ export function getI18n(): i18n {
 }
 
 export function translator(locale: Locale): TFn {
-  const t = getI18n().getFixedT(locale);
-  return (key, params) => t(key, params ?? {}) as string;
+  return fixedT(locale);
+}
+
+const fixed = new Map<Locale, TFn>();
+const constant = new Map<string, Bi>();
+
+function fixedT(locale: Locale): TFn {
+  let t = fixed.get(locale);
+  if (!t) {
+    const inner = getI18n().getFixedT(locale);
+    t = (key, params) => inner(key, params ?? {}) as string;
+    fixed.set(locale, t);
+  }
+  return t;
 }
 
 /** Both languages at once, for Lark cards (each component carries zh_cn and en_us). */
 export function bilingual(key: string, params?: Record<string, unknown>): Bi {
-  const inst = getI18n();
-  return {
-    zh: inst.getFixedT('zh-CN')(key, params ?? {}) as string,
-    en: inst.getFixedT('en-US')(key, params ?? {}) as string,
-  };
+  // Texts without parameters never change while the process runs: translate them once.
+  if (!params) {
+    const hit = constant.get(key);
+    if (hit) return hit;
+  }
+  const bi = { zh: fixedT('zh-CN')(key, params), en: fixedT('en-US')(key, params) };
+  if (!params) constant.set(key, bi);
+  return bi;
 }
 
 /** Normalises what a user types for a language: zh, zh-CN, 中文, en, English… */

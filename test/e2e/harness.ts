@@ -1,7 +1,7 @@
 import { startBot, type RunningBot, type StartOptions } from '../../bot/bootstrap.js';
 import { loadConfig } from '../../bot/core/config.js';
 import { silentLogger } from '../../bot/core/logger.js';
-import { startLarkStandIn, type LarkStandIn } from '../../sandbox/lark/server.js';
+import { startLarkStandIn, type LarkStandIn, type StandInOptions } from '../../sandbox/lark/server.js';
 import { useTestDb, type TestDb } from '../helpers/mongo.js';
 
 export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'e2e-app-secret-0001' };
@@ -25,8 +25,11 @@ export interface Harness {
 export async function startHarness(
   transport: 'webhook' | 'ws',
   extra: Partial<Omit<StartOptions, 'config' | 'db'>> = {},
+  beforeStart?: (standIn: LarkStandIn) => void,
+  standInOptions: Partial<StandInOptions> = {},
 ): Promise<Harness> {
-  const standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN });
+  const standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, ...standInOptions });
+  beforeStart?.(standIn);
   const db = await useTestDb();
   const config = loadConfig({
     LARK_APP_ID: APP.appId,
@@ -41,7 +44,7 @@ export async function startHarness(
   if (transport === 'webhook') standIn.setDelivery({ mode: 'webhook', url: `${bot.url}/lark/events` });
   else {
     standIn.setDelivery({ mode: 'ws' });
-    await standIn.waitFor(() => standIn.wsConnections > 0, 5000, 'the bot’s long connection');
+    await standIn.waitFor(() => standIn.wsConnections > 0, 8000, 'the bot’s long connection');
   }
   return {
     standIn,

@@ -18,6 +18,8 @@ export interface LongConnectionOptions extends IntakeDeps {
 export class LongConnection {
   private client?: lark.WSClient;
   private stopped = false;
+  /** Consecutive give-ups, for the back-off; reset when a connection is ready. */
+  private failures = 0;
   private restarts = 0;
   private timer?: NodeJS.Timeout;
   ready = false;
@@ -42,7 +44,7 @@ export class LongConnection {
       logger: sdkLogger(logger),
       onReady: () => {
         this.ready = true;
-        this.restarts = 0;
+        this.failures = 0;
         logger.info('long connection ready');
       },
       onReconnected: () => {
@@ -63,7 +65,8 @@ export class LongConnection {
 
   private scheduleRestart(): void {
     if (this.stopped || this.timer) return;
-    const delay = Math.min((this.opts.restartDelayMs ?? 1000) * 2 ** this.restarts, 60_000);
+    const delay = Math.min((this.opts.restartDelayMs ?? 1000) * 2 ** this.failures, 60_000);
+    this.failures += 1;
     this.restarts += 1;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -78,6 +81,7 @@ export class LongConnection {
     this.timer.unref();
   }
 
+  /** How many times the client was restarted after the SDK gave up (since start). */
   get restartCount(): number {
     return this.restarts;
   }

@@ -1,0 +1,174 @@
+/**
+ * Webhook throughput: the whole pipeline for `/help` (verify signature, decrypt, dedupe claim in the
+ * store, route, render the card, send it to the Lark stand-in through the SDK) against a bare SDK
+ * EventDispatcher behind `adaptDefault` that only echoes. Same machine, same encrypted, signed
+ * bodies, same client concurrency. Prints events/s for both and their ratio. The stand-in and the
+ * store run in a separate process (bench/peer.ts), as Lark and MongoDB do in production; the bot,
+ * like the bare dispatcher, shares its process with the load generator.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as lark from '@larksuiteoapi/node-sdk';
+import { startBot } from '../bot/bootstrap.js';
+import { loadConfig } from '../bot/core/config.js';
+import { silentLogger } from '../bot/core/logger.js';
+import { connectDb } from '../models/connection.js';
+import { encryptPayload, signBody } from '../sandbox/lark/server.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'bench-secret' };
+const ENCRYPT_KEY = 'bench-encrypt-key';
+const TOKEN = 'bench-verification-token';
+
+interface Result {
+  name: string;
+  events: number;
+  seconds: number;
+  perSecond: number;
+  ackP50: number;
+  ackP99: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Encrypts and signs like Lark; done before the clock starts (it is the sender's cost). */
+function seal(obj: unknown): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ encrypt: encryptPayload(ENCRYPT_KEY, JSON.stringify(obj)) });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(8).toString('hex');
+  return {
+    body,
+    headers: { 'x-lark-request-timestamp': timestamp, 'x-lark-request-nonce': nonce, 'x-lark-signature': signBody(timestamp, nonce, ENCRYPT_KEY, body) },
+  };
+}
+
+type Sealed = { body: string; headers: Record<string, string> };
+
+async function fire(url: string, bodies: Sealed[]): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const b = bodies[next++]!;
+        const s = performance.now();
+        const status = await post(url, b.body, b.headers);
+        if (status !== 200) throw new Error(`HTTP ${status} from ${url}`);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+/** Talks to bench/peer.ts (stand-in + embedded store in their own process). */
+function startPeer() {
+  const child = fork(fileURLToPath(new URL('./peer.ts', import.meta.url)), [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters = new Map<string, (m: Record<string, unknown>) => void>();
+  child.on('message', (m: Record<string, unknown>) => {
+    const w = waiters.get(String(m.op));
+    waiters.delete(String(m.op));
+    w?.(m);
+  });
+  const ask = <T>(op: string, reply: string, extra: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve) => {
+      waiters.set(reply, (m) => resolve(m as T));
+      if (op) child.send({ op, ...extra });
+    });
+  return { child, ask };
+}
+
+async function benchPipeline(): Promise<Result> {
+  const peer = startPeer();
+  const { standInUrl, mongoUri } = await peer.ask<{ standInUrl: string; mongoUri: string }>('', 'ready');
+  const db = await connectDb({ uri: mongoUri, dbName: 'bench', log: () => undefined });
+  const config = loadConfig({
+    LARK_APP_ID: APP.appId,
+    LARK_APP_SECRET: APP.appSecret,
+    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    LARK_DOMAIN: standInUrl,
+    LARK_TRANSPORT: 'webhook',
+    PORT: '0',
+  });
+  const bot = await startBot({ config, db, logger: silentLogger });
+  const url = `${bot.url}/lark/events`;
+  const prepare = async (count: number) => (await peer.ask<{ bodies: Sealed[] }>('prepare', 'prepared', { count })).bodies;
+  const waitReplies = async (n: number) => {
+    const deadline = Date.now() + 120_000;
+    while ((await peer.ask<{ count: number }>('replies', 'replies')).count < n) {
+      if (Date.now() > deadline) throw new Error('replies did not arrive');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  await fire(url, await prepare(200));
+  await waitReplies(200);
+  const batch = await prepare(N);
+  const t0 = performance.now();
+  const { latencies } = await fire(url, batch);
+  await waitReplies(200 + N);
+  const seconds = (performance.now() - t0) / 1000;
+  const peerCpu = (await peer.ask<{ cpuMs: number }>('replies', 'replies')).cpuMs;
+  console.log(`  (peer process CPU so far: ${peerCpu.toFixed(0)} ms; bot process CPU: ${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)} ms)`);
+  await bot.stop();
+  await db.close();
+  peer.child.send({ op: 'stop' });
+  return { name: 'full pipeline (/help → card sent)', events: N, seconds, perSecond: N / seconds, ackP50: pct(latencies, 50), ackP99: pct(latencies, 99) };
+}
+
+async function benchBare(): Promise<Result> {
+  const dispatcher = new lark.EventDispatcher({ encryptKey: ENCRYPT_KEY, loggerLevel: lark.LoggerLevel.error }).register({
+    'im.message.receive_v1': async (data: unknown) => ({ echo: (data as { message?: { message_id?: string } }).message?.message_id }),
+  });
+  const server = http.createServer(lark.adaptDefault('/lark/events', dispatcher, { autoChallenge: true }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lark/events`;
+  const make = (count: number) =>
+    Array.from({ length: count }, () =>
+      seal({
+        schema: '2.0',
+        header: { event_id: randomBytes(16).toString('hex'), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token: TOKEN, app_id: APP.appId, tenant_key: 't' },
+        event: { sender: { sender_id: { open_id: 'ou_x' }, sender_type: 'user' }, message: { message_id: `om_${randomBytes(16).toString('hex')}`, chat_id: 'oc_x', chat_type: 'p2p', message_type: 'text', content: '{"text":"/help"}' } },
+      }),
+    );
+  await fire(url, make(200));
+  const { seconds, latencies } = await fire(url, make(N));
+  await new Promise<void>((r) => server.close(() => r()));
+  return { name: 'bare SDK EventDispatcher (echo)', events: N, seconds, perSecond: N / seconds, ackP50: pct(latencies, 50), ackP99: pct(latencies, 99) };
+}
+
+export async function runWebhookBench(): Promise<{ pipeline: Result; bare: Result; ratio: number }> {
+  const bare = await benchBare();
+  const pipeline = await benchPipeline();
+  const ratio = pipeline.perSecond / bare.perSecond;
+  for (const r of [bare, pipeline]) {
+    console.log(`${r.name.padEnd(38)} ${r.perSecond.toFixed(0).padStart(6)} events/s  (${r.events} in ${r.seconds.toFixed(2)} s; ack p50 ${r.ackP50.toFixed(1)} ms, p99 ${r.ackP99.toFixed(1)} ms)`);
+  }
+  console.log(`ratio full/bare: ${ratio.toFixed(2)} (target ≥ 0.50) — ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+  return { pipeline, bare, ratio };
+}

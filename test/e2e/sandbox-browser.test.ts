@@ -1,0 +1,96 @@
+/**
+ * The README's first command, literally: `npm start` with no Lark variables (here `tsx bot/main.ts`
+ * on a free port), then a person in Chromium opens the chat page, starts the chat, types /help and
+ * sees the help card, clicks its way to a command's help, and switches the bot to English.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SECURITY_OFFICER = 'ou_f6e440d0604342760f037796e92f5830';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let child: ChildProcess;
+let browser: Browser;
+let page: Page;
+let base: string;
+let output = '';
+let startupMs = 0;
+
+describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium); .ci/run does.`);
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), BAOMI_LOG_LEVEL: 'warn' };
+    for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k === 'MONGODB_URI' || k === 'NODE_ENV') delete env[k];
+    const started = Date.now();
+    child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    for (;;) {
+      if (Date.now() - started > 10_000) throw new Error(`the chat page did not answer within 10 s:\n${output}`);
+      const ok = await fetch(`${base}/`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    startupMs = Date.now() - started;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    context.setDefaultTimeout(5000);
+    page = await context.newPage();
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    child?.kill('SIGTERM');
+  });
+
+  it('the chat page answers within 10 s of start-up and says the data is not persisted', () => {
+    expect(startupMs).toBeLessThan(10_000);
+    expect(output).toContain('NOT persisted');
+  });
+
+  it('a person starts the chat, types /help and sees the help card', async () => {
+    await page.goto(`${base}/?user=${SECURITY_OFFICER}`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    const start = page.getByTestId('start-p2p');
+    if (await start.isVisible()) await start.click();
+    await page.locator('[data-testid="message"][data-sender-type="app"] [data-testid="card"]').first().waitFor();
+    await page.getByTestId('composer').fill('/help');
+    await page.getByTestId('composer').press('Enter');
+    const help = page.locator('[data-testid="card"]', { hasText: '命令帮助' }).last();
+    await help.waitFor();
+    await expect.poll(() => help.getByTestId('card-title').innerText()).toContain('保密助手');
+    expect(await help.innerText()).toContain('/lang');
+    await page.screenshot({ path: '/tmp/baomi-sandbox-help.png' });
+  });
+
+  it('clicking the welcome card’s button sends the help card; /lang en turns replies English', async () => {
+    const before = await page.locator('[data-testid="card"]', { hasText: '命令帮助' }).count();
+    await page.locator('[data-testid="card"]', { hasText: '欢迎使用保密助手' }).getByTestId('card-button').first().click();
+    await expect.poll(() => page.locator('[data-testid="card"]', { hasText: '命令帮助' }).count()).toBe(before + 1);
+    await page.getByTestId('composer').fill('/lang en');
+    await page.getByTestId('composer').press('Enter');
+    await page.locator('[data-testid="message"][data-sender-type="app"]', { hasText: 'Switched to English.' }).waitFor();
+    await page.getByTestId('composer').fill('/nonsense');
+    await page.getByTestId('composer').press('Enter');
+    await page.locator('[data-testid="message"][data-sender-type="app"]', { hasText: 'Unknown command /nonsense' }).waitFor();
+  });
+});
