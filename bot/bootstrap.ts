@@ -10,6 +10,7 @@ import type { Services } from './core/types.js';
 import { createLarkClient } from './transports/lark/client.js';
 import { startHttpServer, type HealthReport } from './transports/lark/http-server.js';
 import { LarkSender } from './transports/lark/sender.js';
+import { LarkDirectory } from './transports/lark/directory.js';
 import { createEventsHandler } from './transports/lark/webhook.js';
 import { LongConnection } from './transports/lark/ws.js';
 import { buildRouter } from '../handlers/index.js';
@@ -88,6 +89,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const self: Services['self'] = { appId: lark.appId };
   const services: Services = {
     sender,
+    directory: new LarkDirectory(sender, logger),
     logger,
     self,
     defaultLocale: config.locale,

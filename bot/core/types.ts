@@ -104,8 +104,31 @@ export interface Sender {
   uploadFile(name: string, data: Buffer, fileType?: string): Promise<{ fileKey: string }>;
 }
 
+export interface Person {
+  openId: string;
+  name: string;
+  enName?: string;
+  /** open_department_ids */
+  departmentIds: string[];
+}
+
+export interface Department {
+  /** open_department_id */
+  id: string;
+  name: string;
+  enName?: string;
+  leaderUserId?: string;
+}
+
+/** Names and departments from Lark's contact API (cached). */
+export interface Directory {
+  user(tenantKey: string, openId: string): Promise<Person | undefined>;
+  department(tenantKey: string, departmentId: string): Promise<Department | undefined>;
+}
+
 export interface Services {
   sender: Sender;
+  directory: Directory;
   logger: Logger;
   /** The bot's own identities (open_id, app_id) to ignore its own messages. */
   self: { appId?: string; openId?: string };

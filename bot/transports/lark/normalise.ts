@@ -57,8 +57,11 @@ function normaliseV2(header: Obj, event: Obj, raw: unknown, opts: NormaliseOptio
         }))
       : [];
     const messageType = str(message.message_type) ?? 'text';
-    const text = extractText(messageType, str(message.content), mentions);
     const mentionsBot = opts.selfOpenId ? mentions.some((m) => m.openId === opts.selfOpenId) : mentions.length > 0;
+    // Without our own open_id, the first mention in a group is taken to be the bot (Lark only
+    // delivers group messages that @-mention it, unless the app may read all group messages).
+    const selfId = opts.selfOpenId ?? (chatType === 'p2p' ? undefined : mentions[0]?.openId);
+    const text = extractText(messageType, str(message.content), mentions, selfId);
     return {
       ok: true,
       event: {
@@ -193,7 +196,7 @@ function normaliseLegacyCard(body: Obj): NormaliseResult {
 }
 
 /** Plain text of a text or post message, with `@_user_N` placeholders removed. */
-export function extractText(messageType: string, content: string | undefined, mentions: Mention[]): string {
+export function extractText(messageType: string, content: string | undefined, mentions: Mention[], selfOpenId?: string): string {
   if (!content) return '';
   let parsed: unknown;
   try {
@@ -204,7 +207,13 @@ export function extractText(messageType: string, content: string | undefined, me
   let text = '';
   if (messageType === 'text' && isObj(parsed)) text = str(parsed.text) ?? '';
   else if (messageType === 'post' && isObj(parsed)) text = postText(parsed);
-  for (const m of mentions) if (m.key) text = text.split(m.key).join(' ');
+  // A mention of a person becomes their open_id (commands take people as open_ids); a mention of
+  // the bot itself, or of someone without an open_id, disappears.
+  for (const m of mentions) {
+    if (!m.key) continue;
+    const replacement = m.openId && m.openId !== selfOpenId ? m.openId : ' ';
+    text = text.split(m.key).join(replacement);
+  }
   return text.replace(/@_user_\d+/g, ' ').replace(/[ \t\u00a0]+/g, ' ').trim();
 }
 

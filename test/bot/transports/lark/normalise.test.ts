@@ -25,6 +25,7 @@ describe('normalise: every official payload', () => {
       chatType: 'group',
       tenantKey: '2ca1d211f64f6438',
       sender: { openId: 'ou_84aad35d084aa403a838cf73ee18467', type: 'user' },
+      // Without the bot's own open_id, the first mention in a group is taken to be the bot.
       text: 'hello',
       createTime: 1609073151345,
     });
@@ -98,8 +99,18 @@ describe('normalise: every official payload', () => {
 });
 
 describe('extractText', () => {
-  it('strips mention keys and whitespace', () => {
-    expect(extractText('text', JSON.stringify({ text: '@_user_1  /help   copy' }), [{ key: '@_user_1' }])).toBe('/help copy');
+  it('strips the bot’s mention and whitespace', () => {
+    expect(extractText('text', JSON.stringify({ text: '@_user_1  /help   copy' }), [{ key: '@_user_1', openId: 'ou_bot' }], 'ou_bot')).toBe('/help copy');
+  });
+  it('turns a mention of a person into their open_id', () => {
+    const mentions = [
+      { key: '@_user_1', openId: 'ou_bot' },
+      { key: '@_user_2', openId: 'ou_zhang' },
+      { key: '@_user_3', openId: 'ou_li' },
+    ];
+    expect(extractText('text', JSON.stringify({ text: '@_user_1 /carry companions=@_user_2,@_user_3 due=2026-12-01' }), mentions, 'ou_bot')).toBe(
+      '/carry companions=ou_zhang,ou_li due=2026-12-01',
+    );
   });
   it('reads post messages', () => {
     const post = { zh_cn: { title: 't', content: [[{ tag: 'at', user_id: 'x' }, { tag: 'text', text: '/lang en' }]] } };
