@@ -13,7 +13,20 @@ import { LarkSender } from './transports/lark/sender.js';
 import { LarkDirectory } from './transports/lark/directory.js';
 import { createEventsHandler } from './transports/lark/webhook.js';
 import { LongConnection } from './transports/lark/ws.js';
-import { buildRouter } from '../handlers/index.js';
+import { buildRouter, type FeatureDeps } from '../handlers/index.js';
+import { People } from '../handlers/approvals/people.js';
+import type { ApprovalRepos } from '../handlers/approvals/ports.js';
+import { ApprovalCards } from '../handlers/approvals/render.js';
+import { ApprovalService, type ApprovalOptions } from '../handlers/approvals/service.js';
+import { DEFAULT_POLICY_JSON, loadPolicy } from '../handlers/workflow/index.js';
+import { AuditLogStore } from '../models/audit.model.js';
+import { CarrierStore } from '../models/carrier.model.js';
+import { CounterStore } from '../models/counter.model.js';
+import { LedgerStore } from '../models/ledger.model.js';
+import { NotificationLog } from '../models/notification.model.js';
+import { ReminderStore } from '../models/reminder.model.js';
+import { RequestStore } from '../models/request.model.js';
+import { RoleStore } from '../models/role.model.js';
 import { connectDb, type DbHandle } from '../models/connection.js';
 import { MongoDedupeStore } from '../models/dedupe.model.js';
 import { MongoUserPrefsStore } from '../models/user-prefs.model.js';
@@ -31,6 +44,10 @@ export interface StartOptions {
   backoffMs?: number;
   /** Delay before restarting a long connection the SDK gave up on (default 1 s, doubling). */
   wsRestartDelayMs?: number;
+  /** The unit's approval policy (JSON); default config/policy.default.json. */
+  policy?: unknown;
+  /** Fault injection for tests (see ApprovalService). */
+  beforeEffect?: ApprovalOptions['beforeEffect'];
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
   /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
@@ -46,6 +63,7 @@ export interface RunningBot {
   url: string;
   db: DbHandle;
   ws?: LongConnection;
+  approvals: Approvals;
   stop(): Promise<void>;
 }
 
@@ -99,8 +117,9 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     metrics,
     now: () => new Date(),
   };
+  const approvals = await wireApprovals(db, services, config, logger, opts);
   const app = new App(services);
-  const router = buildRouter();
+  const router = buildRouter(approvals.deps);
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 
@@ -145,6 +164,10 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     return { ok: store.ok && tokenCheck.ok, store, lark: larkStatus };
   };
 
+  // Finish whatever a previous process committed but did not carry out, then keep sweeping.
+  void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err }));
+  const sweep = setInterval(() => void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err })), 30_000);
+  sweep.unref();
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
 
   return {
@@ -155,7 +178,9 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     url,
     db,
     ws,
+    approvals,
     async stop() {
+      clearInterval(sweep);
       ws?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -163,6 +188,49 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
       });
       if (!opts.db) await db.close();
     },
+  };
+}
+
+export interface Approvals {
+  service: ApprovalService;
+  deps: FeatureDeps;
+  repos: ApprovalRepos;
+}
+
+/** Repositories, people, policy and the approval service, on one database connection. */
+async function wireApprovals(db: DbHandle, services: Services, config: Config, logger: Logger, opts: StartOptions): Promise<Approvals> {
+  const conn = db.connection;
+  const repos: ApprovalRepos = {
+    requests: new RequestStore(conn),
+    carriers: new CarrierStore(conn),
+    reminders: new ReminderStore(conn),
+    notifications: new NotificationLog(conn),
+    ledger: new LedgerStore(conn),
+    audit: new AuditLogStore(conn),
+    counters: new CounterStore(conn),
+    roles: new RoleStore(conn, { admins: config.admins }),
+  };
+  await Promise.all(Object.values(repos).map((r) => (r as { init(): Promise<void> }).init()));
+  const loaded = loadPolicy(opts.policy ?? DEFAULT_POLICY_JSON);
+  if (!loaded.ok) throw new Error(`the approval policy is invalid:\n${loaded.errors.join('\n')}`);
+  const people = new People(repos.roles, services.directory);
+  const cards = new ApprovalCards(people, config.timezone);
+  const service = new ApprovalService({
+    repos,
+    people,
+    policy: loaded.policy,
+    sender: services.sender,
+    prefs: services.prefs,
+    cards,
+    logger,
+    timezone: config.timezone,
+    defaultLocale: config.locale,
+    beforeEffect: opts.beforeEffect,
+  });
+  return {
+    service,
+    repos,
+    deps: { service, people, requests: repos.requests, carriers: repos.carriers, cards, roles: repos.roles, audit: repos.audit, ledger: repos.ledger },
   };
 }
 

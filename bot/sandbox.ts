@@ -3,6 +3,7 @@ import type { Config } from './core/config.js';
 import type { Logger } from './core/logger.js';
 import { startBot, type RunningBot } from './bootstrap.js';
 import { createLarkStandIn, type LarkStandIn } from '../sandbox/lark/server.js';
+import { seedDemo } from '../sandbox/demo.js';
 
 /** The demo app's credentials; the stand-in is the only server that knows them. */
 const SANDBOX_APP = { appId: 'cli_a5d8c3e9f1b20746', appSecret: 'sandbox-app-secret' };
@@ -35,8 +36,7 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Sand
         ...SANDBOX_APP,
         encryptKey,
         verificationToken,
-        // Filled once the port is known; the client is created lazily per call.
-        domain: 'http://127.0.0.1:0',
+            domain: 'http://127.0.0.1:0',
         transport: 'webhook',
       },
     },
@@ -44,6 +44,7 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Sand
     fallback: standIn.requestListener,
     larkDomain: (port) => `http://127.0.0.1:${port}`,
   });
+  await seedDemo(bot.approvals.repos, standIn.directory.org, standIn.directory.tenantKey);
   const port = new URL(bot.url).port;
   standIn.setBaseUrl(`http://127.0.0.1:${port}`);
   bot.server.on('upgrade', (req, socket, head: Buffer) => {

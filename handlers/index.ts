@@ -2,11 +2,21 @@ import { Router } from '../bot/core/router.js';
 import { registerHelp } from './help.handler.js';
 import { registerLang } from './lang.handler.js';
 import { registerWelcome } from './welcome.handler.js';
+import { registerRoles, type RoleDeps } from './role.handler.js';
+import { registerCarriers, type CarrierDeps } from './carrier.handler.js';
+import { registerRequests, type RequestDeps } from './request.handler.js';
+
+export type FeatureDeps = RoleDeps & CarrierDeps & RequestDeps;
 
 /** Every feature, mounted on one router. Order matters only for /help's listing. */
-export function buildRouter(): Router {
+export function buildRouter(deps?: FeatureDeps): Router {
   const router = new Router();
   registerHelp(router);
+  if (deps) {
+    registerRequests(router, deps);
+    registerCarriers(router, deps);
+    registerRoles(router, deps);
+  }
   registerLang(router);
   registerWelcome(router);
   router.text(async (ctx) => {

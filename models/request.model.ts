@@ -130,11 +130,15 @@ function checkRequest(name: string, r: Request): void {
   if (!Number.isInteger(r.version) || r.version < 0) throw new TypeError(`${name}.version must be a non-negative integer`);
 }
 
-function checkEffects(requestId: string, version: number, effects: readonly Effect[]): Effect[] {
+/**
+ * Effects must belong to this request; a commit's to the version it writes, an insert's to any
+ * version up to the one inserted (a request is created and submitted in one write: v0 and v1).
+ */
+function checkEffects(requestId: string, version: number, effects: readonly Effect[], upTo = false): Effect[] {
   if (!Array.isArray(effects)) throw new TypeError('effects must be an array');
   for (const e of effects) {
     nonEmpty('effect.key', e?.key);
-    if (e.requestId !== requestId || e.version !== version) {
+    if (e.requestId !== requestId || (upTo ? e.version > version || e.version < 0 : e.version !== version)) {
       throw new TypeError(`effect ${e.key} belongs to ${e.requestId} v${e.version}, not ${requestId} v${version}`);
     }
   }
@@ -166,7 +170,7 @@ export class RequestStore {
   async insert(tenantKey: string, request: Request, effects: Effect[]): Promise<void> {
     nonEmpty('tenantKey', tenantKey);
     checkRequest('request', request);
-    const pending = checkEffects(request.id, request.version, effects);
+    const pending = checkEffects(request.id, request.version, effects, true);
     const doc: StoredRequest = {
       _id: idOf(tenantKey, request.id),
       tenantKey,

@@ -22,9 +22,15 @@ export class BotError extends Error {
     readonly key: string,
     readonly params: Record<string, string | number> = {},
     readonly kind: 'user' | 'internal' = 'user',
+    /** Already-localised text in both languages (when the message needs more than interpolation). */
+    readonly text?: { zh: string; en: string },
   ) {
     super(key);
     this.name = 'BotError';
+  }
+
+  static localised(key: string, text: { zh: string; en: string }): BotError {
+    return new BotError(key, {}, 'user', text);
   }
 }
 

@@ -99,6 +99,12 @@ export const errorBoundary: Middleware = async (ctx, next) => {
     let text: string;
     let toastKey: string;
     let params: Record<string, unknown>;
+    if (isBotError(err) && err.text) {
+      ctx.log.info('request refused', { code: err.key });
+      const both = err.text;
+      await answerErrorText(ctx, ctx.locale === 'en-US' ? both.en : both.zh, both);
+      return;
+    }
     if (isBotError(err)) {
       toastKey = err.key;
       params = err.params;
@@ -116,9 +122,12 @@ export const errorBoundary: Middleware = async (ctx, next) => {
 };
 
 async function answerError(ctx: Context, text: string, key: string, params: Record<string, unknown>): Promise<void> {
+  await answerErrorText(ctx, text, ctx.tb(key, params));
+}
+
+async function answerErrorText(ctx: Context, text: string, both: { zh: string; en: string }): Promise<void> {
   try {
     if (ctx.event.kind === 'card_action') {
-      const both = ctx.tb(key, params);
       const toast = { type: 'error' as const, content: text, i18n: { zh_cn: both.zh, en_us: both.en } };
       if (!ctx.acked) {
         ctx.ack({ toast });

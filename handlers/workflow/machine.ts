@@ -314,9 +314,8 @@ function approve(req: Request, cmd: Extract<Command, { type: 'approve' }>, env: 
   next.approvedAt = env.nowIso;
   const ex = env.policy.execution;
   effects.push({ type: 'notify', to: req.requesterId, template: 'notify.approved', params: baseParams(next) });
-  if (next.kind !== 'CARRY_OUT') {
-    effects.push({ type: 'notify', toRole: 'security_officer', template: 'notify.ready_to_execute', params: baseParams(next) });
-  }
+  // The security office carries it out: registers copies, hands carriers out, destroys them.
+  effects.push({ type: 'notify', toRole: 'security_officer', template: 'notify.ready_to_execute', params: baseParams(next) });
   if (next.kind === 'DESTROY') {
     for (const c of next.carriers) effects.push({ type: 'carrier.status', number: c.number, status: 'PENDING_DESTRUCTION' });
   }

@@ -1,8 +1,9 @@
 import { startBot, type RunningBot, type StartOptions } from '../../bot/bootstrap.js';
 import { loadConfig } from '../../bot/core/config.js';
-import { silentLogger } from '../../bot/core/logger.js';
+import { createLogger, silentLogger } from '../../bot/core/logger.js';
 import { startLarkStandIn, type LarkStandIn, type StandInOptions } from '../../sandbox/lark/server.js';
 import { useTestDb, type TestDb } from '../helpers/mongo.js';
+import { seedDemo } from '../../sandbox/demo.js';
 
 export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'e2e-app-secret-0001' };
 export const ENCRYPT_KEY = 'e2e-encrypt-key-0001';
@@ -10,8 +11,18 @@ export const VERIFICATION_TOKEN = 'e2e-verification-token';
 
 /** Demo users from sandbox/lark/seed/demo-org.json. */
 export const USERS = {
-  securityHead: 'ou_e4b0b11b698d22a0bd7559d2b2cc5917',
-  securityOfficer: 'ou_f6e440d0604342760f037796e92f5830',
+  securityHead: 'ou_e4b0b11b698d22a0bd7559d2b2cc5917', // 张伟, 保密办 (D100) head, admin
+  securityOfficer: 'ou_f6e440d0604342760f037796e92f5830', // 李娜, 保密员 (D100)
+  leader: 'ou_8fbd6a6e1c05bbab7f4345207e5d5249', // 王强, 分管领导 (D200)
+  principal: 'ou_43e16629f3e8b23fbf9ef91895bd2327', // 刘洋, 主要负责人 (D200)
+  generalHead: 'ou_d87f2e0d69549e4af1c7ad4ea914c243', // 陈静, head of 综合处 (D200)
+  staffGeneral: 'ou_34bf8052ce3c4a7d967c03c0a763b2b2', // 孙浩, staff (D200)
+  rdHead: 'ou_3db53299a4b92e9ed6bbc41262d614b6', // 杨帆, head of 研发部 (D300)
+  securityOfficer2: 'ou_3d727b0ca15b4633069e38302d59c830', // 黄敏, 保密员 (D300)
+  staffRd: 'ou_29eacd7ebd92f24f7e1a5dba6b277743', // 赵磊, staff (D300)
+  staffRd2: 'ou_bc069cd99b82ad8c509d23d6d056fff6', // 周杰, staff (D300)
+  financeHead: 'ou_84ae6373bc33f7db506c03dad51b0caf', // 吴芳, head of 财务处 (D400)
+  staffFinance: 'ou_fb58a3b3511402394d52e54c3ef6ad3d', // 徐丽, staff (D400)
 };
 
 export interface Harness {
@@ -40,7 +51,8 @@ export async function startHarness(
     LARK_TRANSPORT: transport,
     PORT: '0',
   });
-  const bot = await startBot({ config, db: { connection: db.connection, uri: db.uri, embedded: true, close: async () => undefined }, logger: silentLogger, backoffMs: 5, ...extra });
+  const bot = await startBot({ config, db: { connection: db.connection, uri: db.uri, embedded: true, close: async () => undefined }, logger: process.env.BAOMI_TEST_LOG ? createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }) : silentLogger, backoffMs: 5, ...extra });
+  await seedDemo(bot.approvals.repos, standIn.directory.org, standIn.directory.tenantKey);
   if (transport === 'webhook') standIn.setDelivery({ mode: 'webhook', url: `${bot.url}/lark/events` });
   else {
     standIn.setDelivery({ mode: 'ws' });

@@ -73,7 +73,7 @@ export function createLarkClient(
     cache,
     httpInstance: http as unknown as lark.HttpInstance,
     loggerLevel: lark.LoggerLevel.error,
-    logger: sdkLogger(opts.logger),
+    logger: sdkLogger(opts.logger, { errorsAreHandled: true }),
   });
   return { client, cache, http };
 }
@@ -84,20 +84,22 @@ export type LarkClientBundle = ReturnType<typeof createLarkClient>;
  * The SDK logs whole axios errors (request config with the Authorization header included):
  * keep only what is safe and useful — message, HTTP status, Lark code — and route it through ours.
  */
-export function sdkLogger(logger?: Logger) {
-  const summarise = (args: unknown[]): string =>
-    args
-      .map((a) => {
-        if (a && typeof a === 'object') {
-          const e = a as { message?: string; response?: { status?: number; data?: { code?: number; msg?: string } } };
-          if (e.response || e.message) {
-            return `${e.message ?? 'error'}${e.response?.status ? ` (HTTP ${e.response.status}` : ''}${e.response?.data?.code !== undefined ? `, code ${e.response.data.code}: ${e.response.data.msg ?? ''}` : ''}${e.response?.status ? ')' : ''}`;
-          }
-          return JSON.stringify(a, (k, v: unknown) => (/token|secret|authorization|key/i.test(k) ? '[redacted]' : v))?.slice(0, 500) ?? '';
-        }
-        return String(a);
-      })
-      .join(' ');
+export function sdkLogger(logger?: Logger, opts: { errorsAreHandled?: boolean } = {}) {
+  const one = (a: unknown): string => {
+    if (Array.isArray(a)) return a.map(one).join(' ');
+    if (a && typeof a === 'object') {
+      const e = a as { message?: string; config?: { url?: string; method?: string }; response?: { status?: number; data?: { code?: number; msg?: string } } };
+      if (e.response || e.message) {
+        const where = e.config?.url ? ` ${e.config.method?.toUpperCase() ?? ''} ${e.config.url.split('?')[0]}` : '';
+        const code = e.response?.data?.code !== undefined ? ` code ${e.response.data.code}: ${e.response.data.msg ?? ''}` : '';
+        return `${e.message ?? 'error'}${where}${code}`;
+      }
+      return JSON.stringify(a, (k, v: unknown) => (/token|secret|authorization|key/i.test(k) ? '[redacted]' : v))?.slice(0, 500) ?? '';
+    }
+    return String(a);
+  };
+  const summarise = (args: unknown[]): string => args.map(one).join(' ');
   const to = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => logger?.[level]('lark sdk', { detail: summarise(args) });
-  return { error: to('error'), warn: to('warn'), info: to('debug'), debug: to('debug'), trace: () => undefined };
+  // The API client's failures are retried and reported by our sender: the SDK's own report is noise.
+  return { error: to(opts.errorsAreHandled ? 'debug' : 'error'), warn: to(opts.errorsAreHandled ? 'debug' : 'warn'), info: to('debug'), debug: to('debug'), trace: () => undefined };
 }

@@ -1,0 +1,226 @@
+// Form cards answering `/copy`, `/carry`, `/destroy` without arguments. Field names are the
+// canonical keys of the typed commands (handlers/input/schemas.ts), so one parser reads both a
+// typed command and the form's `action.form_value`. Pure: translator (+ the user's carriers) → card.
+import { encodeAction } from './action-value.js';
+import { button, card, datePicker, form, header, input, md, multiSelect, select, type Bi } from './builder.js';
+import type { Card, CardElement } from './card.types.js';
+import type { Tb } from './help.card.js';
+import { COPY_METHOD_KEYS, DESTROY_METHOD_KEYS, NO, YES, cat, tr } from './request.card.js';
+import { DESTROY_METHODS, type Kind, type Level } from '../handlers/workflow/index.js';
+
+/** A carrier the user may pick (theirs, in stock): metadata only. */
+export interface FormCarrier {
+  number: string;
+  level: Level;
+  alias?: string;
+}
+
+export interface RequestFormOptions {
+  tb: Tb;
+  /** The user's carriers; without them (or with none) the carrier field is a text input. */
+  carriers?: readonly FormCarrier[];
+  /** Nonce source for the submit button's value (deterministic tests); default random. */
+  nonce?: () => string;
+}
+
+export const COPY_METHODS = ['复印', '打印', '刻录', '拷贝'] as const;
+
+/** Action id of each form's submit button. */
+export const FORM_ACTIONS: Record<Kind, string> = { COPY: 'form.copy', CARRY_OUT: 'form.carry', DESTROY: 'form.destroy' };
+
+/** Form name and the fields of each form card, with whether the command requires them. */
+export const FORM_FIELDS: Record<Kind, { form: string; fields: readonly { name: string; required: boolean }[] }> = {
+  COPY: {
+    form: 'copy_form',
+    fields: [
+      { name: 'carrier', required: true },
+      { name: 'copies', required: true },
+      { name: 'purpose', required: true },
+      { name: 'place', required: false },
+      { name: 'pages', required: false },
+      { name: 'method', required: false },
+      { name: 'ref', required: false },
+    ],
+  },
+  CARRY_OUT: {
+    form: 'carry_form',
+    fields: [
+      { name: 'carrier', required: true },
+      { name: 'destination', required: true },
+      { name: 'due', required: true },
+      { name: 'purpose', required: true },
+      { name: 'companions', required: false },
+      { name: 'abroad', required: false },
+    ],
+  },
+  DESTROY: {
+    form: 'destroy_form',
+    fields: [
+      { name: 'carrier', required: true },
+      { name: 'reason', required: true },
+      { name: 'method', required: true },
+      { name: 'site', required: true },
+      { name: 'date', required: false },
+    ],
+  },
+};
+
+/** More options than this make the card heavy: the carrier field falls back to a text input. */
+export const MAX_CARRIER_OPTIONS = 50;
+
+const TYPED_EXAMPLE: Record<Kind, string> = {
+  COPY: '/copy carrier=JM-001 copies=2 purpose=…',
+  CARRY_OUT: '/carry carrier=JM-001 destination=… due=2026-12-31 purpose=…',
+  DESTROY: '/destroy carrier=JM-001,JM-002 reason=… method=粉碎 site=…',
+};
+
+function requiredOf(kind: Kind, name: string): boolean {
+  return FORM_FIELDS[kind].fields.find((f) => f.name === name)?.required ?? false;
+}
+
+/** The label above a select or date picker (those have no label of their own). */
+function label(tb: Tb, key: string, required: boolean): CardElement {
+  const l = tb(`cards:field.${key}`);
+  return md(required ? cat('**', l, '** ', "<font color='red'>*</font>") : cat('**', l, '**'));
+}
+
+function freeText(tb: Tb, kind: Kind, name: string, labelKey: string, maxLength: number, multiline = false): CardElement {
+  return input({
+    name,
+    label: tb(`cards:field.${labelKey}`),
+    placeholder: tr(tb, 'cards:form.placeholder', { hint: tb(`cards:form.ph.${name}`) }),
+    required: requiredOf(kind, name),
+    maxLength,
+    multiline,
+  });
+}
+
+function carrierOption(tb: Tb, c: FormCarrier): { text: Bi; value: string } {
+  const level = tb(`cards:level.${c.level}`);
+  const alias = c.alias ? ` · ${Array.from(c.alias).slice(0, 30).join('')}` : '';
+  return { text: cat(c.number, ' · ', level, alias), value: c.number };
+}
+
+function carrierField(tb: Tb, kind: Kind, carriers: readonly FormCarrier[] | undefined): CardElement[] {
+  const many = kind !== 'COPY';
+  const list = carriers ?? [];
+  if (list.length === 0 || list.length > MAX_CARRIER_OPTIONS) {
+    return [
+      input({
+        name: 'carrier',
+        label: tb('cards:field.number'),
+        placeholder: tr(tb, 'cards:form.placeholder', { hint: tb(many ? 'cards:form.ph.carriers' : 'cards:form.ph.carrier') }),
+        required: true,
+        maxLength: many ? 1000 : 64,
+      }),
+    ];
+  }
+  const options = list.map((c) => carrierOption(tb, c));
+  return [
+    label(tb, 'number', true),
+    many
+      ? multiSelect({ name: 'carrier', placeholder: tb('cards:form.pick_carriers'), options, required: true })
+      : select({ name: 'carrier', placeholder: tb('cards:form.pick_one'), options, required: true }),
+  ];
+}
+
+function formCard(kind: Kind, opts: RequestFormOptions, fields: CardElement[]): Card {
+  const { tb } = opts;
+  const spec = FORM_FIELDS[kind];
+  const title = tb(`cards:title.form_${kind}`);
+  return card({
+    header: header({ title, subtitle: tb('cards:subtitle.form'), template: 'blue' }),
+    summary: title,
+    elements: [
+      md(tb('cards:form.warning')),
+      md(cat('📌 ', tb(`cards:form.floor.${kind}`))),
+      form(spec.form, [
+        ...carrierField(tb, kind, opts.carriers),
+        ...fields,
+        button({
+          name: 'submit',
+          text: tb('cards:button.submit'),
+          type: 'primary',
+          submit: true,
+          value: encodeAction({ action: FORM_ACTIONS[kind] }, opts.nonce?.()),
+        }),
+      ]),
+      md(tb('cards:form.typed', { example: TYPED_EXAMPLE[kind] })),
+    ],
+  });
+}
+
+const numberInput = (tb: Tb, kind: Kind, name: string, labelKey: string, maxLength: number): CardElement =>
+  input({ name, label: tb(`cards:field.${labelKey}`), placeholder: tb(`cards:form.ph.${name}`), required: requiredOf(kind, name), maxLength });
+
+/** `/copy` without arguments. */
+export function copyFormCard(opts: RequestFormOptions): Card {
+  const { tb } = opts;
+  return formCard('COPY', opts, [
+    numberInput(tb, 'COPY', 'copies', 'copies', 3),
+    freeText(tb, 'COPY', 'purpose', 'purpose', 200),
+    freeText(tb, 'COPY', 'place', 'place', 100),
+    numberInput(tb, 'COPY', 'pages', 'pages_each', 6),
+    label(tb, 'method', false),
+    select({
+      name: 'method',
+      placeholder: tb('cards:form.pick_one'),
+      options: COPY_METHODS.map((m) => ({ text: tb(`cards:copy_method.${COPY_METHOD_KEYS[m]}`), value: m })),
+      required: false,
+    }),
+    freeText(tb, 'COPY', 'ref', 'ref', 100),
+  ]);
+}
+
+/** `/carry` without arguments. */
+export function carryFormCard(opts: RequestFormOptions): Card {
+  const { tb } = opts;
+  return formCard('CARRY_OUT', opts, [
+    freeText(tb, 'CARRY_OUT', 'destination', 'destination', 100),
+    label(tb, 'due', true),
+    datePicker({ name: 'due', placeholder: tb('cards:form.pick_date'), required: true }),
+    freeText(tb, 'CARRY_OUT', 'purpose', 'purpose', 200),
+    freeText(tb, 'CARRY_OUT', 'companions', 'companions', 1000),
+    label(tb, 'abroad', false),
+    select({
+      name: 'abroad',
+      placeholder: tb('cards:form.pick_one'),
+      options: [
+        { text: tb('cards:no'), value: NO },
+        { text: tb('cards:yes'), value: YES },
+      ],
+      initial: NO,
+      required: false,
+    }),
+  ]);
+}
+
+/** `/destroy` without arguments. */
+export function destroyFormCard(opts: RequestFormOptions): Card {
+  const { tb } = opts;
+  return formCard('DESTROY', opts, [
+    freeText(tb, 'DESTROY', 'reason', 'reason', 200),
+    label(tb, 'method', true),
+    select({
+      name: 'method',
+      placeholder: tb('cards:form.pick_one'),
+      options: DESTROY_METHODS.map((m) => ({ text: tb(`cards:destroy_method.${DESTROY_METHOD_KEYS[m]}`), value: m })),
+      required: true,
+    }),
+    freeText(tb, 'DESTROY', 'site', 'site', 100),
+    label(tb, 'date', false),
+    datePicker({ name: 'date', placeholder: tb('cards:form.pick_date'), required: false }),
+  ]);
+}
+
+/** The form card of a kind. */
+export function requestFormCard(kind: Kind, opts: RequestFormOptions): Card {
+  switch (kind) {
+    case 'COPY':
+      return copyFormCard(opts);
+    case 'CARRY_OUT':
+      return carryFormCard(opts);
+    case 'DESTROY':
+      return destroyFormCard(opts);
+  }
+}

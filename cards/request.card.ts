@@ -1,0 +1,965 @@
+// Cards of the approval feature: what approvers, the requester, the security officer and the
+// destruction witnesses hold. Pure: a request (the view model) + a translator → Card JSON 2.0.
+//
+// Metadata only (DESIGN.md §1): numbers, levels, types, aliases, counts, dates, people and status.
+// Every button carries the request id and version (encodeAction) so a stale card cannot act.
+//
+// Size: JSON 2.0 repeats every translated text three times (content + zh_cn + en_us), so text the
+// users typed (purpose, comments, aliases) is shown once where it can be (table cells, a markdown
+// element without i18n), and fitCard() re-renders with shorter excerpts when a card would exceed
+// the budget (e.g. 50 carriers with long aliases), so every card stays under 30 KB.
+import { encodeAction, type ActionExtra } from './action-value.js';
+import {
+  both,
+  button,
+  card,
+  columns,
+  datePicker,
+  form,
+  header,
+  hr,
+  input,
+  md,
+  multiSelect,
+  panel,
+  select,
+  table,
+  type Bi,
+} from './builder.js';
+import type { Card, CardElement, HeaderTemplate, MarkdownElement, TagColor } from './card.types.js';
+import type { Tb } from './help.card.js';
+import {
+  DEFAULT_TIMEZONE,
+  type ApprovalStep,
+  type CarrierRef,
+  type Decision,
+  type HistoryEntry,
+  type Kind,
+  type Level,
+  type Request,
+  type State,
+} from '../handlers/workflow/index.js';
+
+export type { Tb } from './help.card.js';
+/** Display name of a person, resolved by the caller (the open_id itself when unknown). */
+export type Names = (openId: string) => Bi;
+
+export interface RequestCardOptions {
+  tb: Tb;
+  names: Names;
+  /** Render time (waiting hours, overdue days). Cards never read the clock. */
+  now: Date;
+  /** IANA zone for displayed times; default Asia/Shanghai. */
+  timeZone?: string;
+  /** Department display name; the department id is shown when absent. */
+  dept?: (deptId: string) => Bi;
+  /** Nonce source for button values (deterministic tests); default random per button. */
+  nonce?: () => string;
+}
+
+export interface ExecutionCardOptions extends RequestCardOptions {
+  /** People the security officer may pick as destruction witnesses; without them an input is shown. */
+  witnessOptions?: { openId: string; name: Bi }[];
+}
+
+/** Action ids the cards of this file put on their buttons (handled by the approval handler). */
+export const REQUEST_ACTIONS = {
+  approve: 'req.approve',
+  return: 'req.return',
+  reject: 'req.reject',
+  withdraw: 'req.withdraw',
+  resubmit: 'req.resubmit',
+  completeCopy: 'req.complete_copy',
+  checkOut: 'req.check_out',
+  inspectOk: 'req.inspect_ok',
+  inspectFail: 'req.inspect_fail',
+  recordDestruction: 'req.record_destruction',
+  confirmWitness: 'req.confirm_witness',
+} as const;
+
+/** Values the yes/no selects of the execution forms send. */
+export const YES = 'yes';
+export const NO = 'no';
+
+/** Form and field names of the forms on these cards (what `action.form_value` holds). */
+export const REQUEST_FORM_FIELDS = {
+  decision: { form: 'decision', fields: ['comment'] },
+  completeCopy: { form: 'copy_exec', fields: ['copies_made', 'originals_returned', 'waste_recovered', 'device_wiped'] },
+  inspect: { form: 'inspect', fields: ['note'] },
+  recordDestruction: { form: 'destroy_exec', fields: ['witnesses', 'date'] },
+} as const;
+
+// ---- small bilingual helpers ------------------------------------------------------------------
+
+type Val = string | number | Bi;
+const isBi = (v: unknown): v is Bi => typeof v === 'object' && v !== null && 'zh' in v && 'en' in v;
+const B = (s: string): Bi => ({ zh: s, en: s });
+
+/** tb() with parameters that may differ per language (names, translated words). */
+export function tr(tb: Tb, key: string, params?: Record<string, Val>): Bi {
+  if (!params) return tb(key);
+  const zh: Record<string, unknown> = {};
+  const en: Record<string, unknown> = {};
+  let split = false;
+  for (const [k, v] of Object.entries(params)) {
+    if (isBi(v)) {
+      zh[k] = v.zh;
+      en[k] = v.en;
+      split = true;
+    } else {
+      zh[k] = v;
+      en[k] = v;
+    }
+  }
+  return split ? { zh: tb(key, zh).zh, en: tb(key, en).en } : tb(key, zh);
+}
+
+/** Concatenates strings (same in both languages) and Bi texts. */
+export function cat(...parts: Val[]): Bi {
+  let zh = '';
+  let en = '';
+  for (const p of parts) {
+    if (isBi(p)) {
+      zh += p.zh;
+      en += p.en;
+    } else {
+      zh += String(p);
+      en += String(p);
+    }
+  }
+  return { zh, en };
+}
+
+export function joinBi(list: readonly Val[], sep: Val): Bi {
+  const parts: Val[] = [];
+  list.forEach((x, i) => {
+    if (i > 0) parts.push(sep);
+    parts.push(x);
+  });
+  return cat(...parts);
+}
+
+// Characters that start Lark markdown syntax (bold/italic, strike, code, links, tags such as
+// <at>/<font>), written as character references: Lark's documented way to show them literally.
+const MD_ESCAPES: Record<string, string> = {
+  '<': '&#60;',
+  '>': '&#62;',
+  '*': '&#42;',
+  '~': '&#126;',
+  '`': '&#96;',
+  '[': '&#91;',
+  ']': '&#93;',
+};
+
+/** Text a user or the directory supplied, made inert inside Lark markdown (one line). */
+export function esc(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').replace(/[<>*~`[\]]/g, (c) => MD_ESCAPES[c] ?? c);
+}
+export const escBi = (b: Bi): Bi => ({ zh: esc(b.zh), en: esc(b.en) });
+
+/** At most `max` characters (code points), with an ellipsis when cut; 0 = drop. */
+export function clip(s: string, max: number): string {
+  const chars = Array.from(s);
+  if (chars.length <= max) return s;
+  return max <= 0 ? '' : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+}
+
+/** A markdown element shown as is to every reader: for text the users typed (language-neutral). */
+export function mdRaw(content: string): MarkdownElement {
+  return { tag: 'markdown', content };
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** `YYYY-MM-DD HH:mm` in the zone; '' for a missing or invalid time. */
+export function fmtTime(iso: string | undefined, timeZone: string = DEFAULT_TIMEZONE): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  let f = timeFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    timeFormatters.set(timeZone, f);
+  }
+  const p: Record<string, string> = {};
+  for (const part of f.formatToParts(d)) if (part.type !== 'literal') p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** A stored YYYY-MM-DD date shown as is; a date picker value ("2026-03-02 +0800") cut to the date. */
+export function fmtDate(s: string | undefined): string {
+  if (!s) return '';
+  const m = /^\d{4}-\d{2}-\d{2}/.exec(s);
+  return m ? m[0] : s;
+}
+
+/** Level tag colours (text_tag palette). */
+export const LEVEL_COLORS: Record<Level, TagColor> = {
+  TOP_SECRET: 'red',
+  SECRET: 'orange',
+  CONFIDENTIAL: 'yellow',
+  CORE: 'purple',
+  ORDINARY: 'blue',
+};
+
+export const STATE_TEMPLATES: Record<State, HeaderTemplate> = {
+  DRAFT: 'orange',
+  IN_APPROVAL: 'blue',
+  APPROVED: 'green',
+  REJECTED: 'red',
+  WITHDRAWN: 'grey',
+  EXPIRED: 'grey',
+  OUT: 'wathet',
+  OVERDUE: 'red',
+  RETURNED: 'orange',
+  EXECUTED_PENDING_WITNESS: 'violet',
+  CLOSED: 'green',
+};
+
+export const STATE_TAG_COLORS: Record<State, TagColor> = {
+  DRAFT: 'orange',
+  IN_APPROVAL: 'blue',
+  APPROVED: 'green',
+  REJECTED: 'red',
+  WITHDRAWN: 'neutral',
+  EXPIRED: 'neutral',
+  OUT: 'wathet',
+  OVERDUE: 'red',
+  RETURNED: 'indigo',
+  EXECUTED_PENDING_WITNESS: 'violet',
+  CLOSED: 'green',
+};
+
+export const levelName = (tb: Tb, level: Level): Bi => tb(`cards:level.${level}`);
+export const kindName = (tb: Tb, kind: Kind): Bi => tb(`cards:kind.${kind}`);
+export const roleName = (tb: Tb, role: string): Bi => tb(`cards:role.${role}`);
+
+/** Returned for changes: a DRAFT whose last event is a `return`. */
+export function returnEntry(req: Request): HistoryEntry | undefined {
+  const last = req.history[req.history.length - 1];
+  return req.state === 'DRAFT' && last?.action === 'return' ? last : undefined;
+}
+
+export function stateName(tb: Tb, req: { state: State; history: readonly HistoryEntry[] }): Bi {
+  if (req.state === 'DRAFT' && req.history[req.history.length - 1]?.action === 'return') {
+    return tb('cards:state_returned_for_edit');
+  }
+  return tb(`cards:state.${req.state}`);
+}
+
+export function levelTag(tb: Tb, level: Level): { text: Bi; color: TagColor } {
+  return { text: levelName(tb, level), color: LEVEL_COLORS[level] ?? 'neutral' };
+}
+
+export function stateTag(tb: Tb, req: Request): { text: Bi; color: TagColor } {
+  return { text: stateName(tb, req), color: STATE_TAG_COLORS[req.state] ?? 'neutral' };
+}
+
+export const COPY_METHOD_KEYS: Record<string, string> = { 复印: 'photocopy', 打印: 'print', 刻录: 'burn', 拷贝: 'copy_files' };
+export const DESTROY_METHOD_KEYS: Record<string, string> = {
+  粉碎: 'shred',
+  焚烧: 'incinerate',
+  化浆: 'pulp',
+  消磁: 'degauss',
+  物理损毁: 'physical',
+};
+
+function methodName(tb: Tb, kind: 'copy' | 'destroy', value: string): Bi {
+  const key = (kind === 'copy' ? COPY_METHOD_KEYS : DESTROY_METHOD_KEYS)[value];
+  return key ? tb(`cards:${kind}_method.${key}`) : B(value);
+}
+
+// ---- fitting under the size limit -------------------------------------------------------------
+
+/** How much of the users' free text a rendering shows. */
+interface Fit {
+  /** Detail values (purpose, destination, reason…). */
+  text: number;
+  /** Approver comments and reasons. */
+  comment: number;
+  /** Carrier aliases and types. */
+  alias: number;
+  /** Carrier (or list) rows shown. */
+  rows: number;
+}
+
+// Carrier numbers are what approvers act on: rows are cut last.
+const FITS: readonly Fit[] = [
+  { text: 500, comment: 500, alias: 100, rows: 50 },
+  { text: 120, comment: 160, alias: 32, rows: 50 },
+  { text: 48, comment: 64, alias: 12, rows: 50 },
+  { text: 24, comment: 24, alias: 0, rows: 50 },
+  { text: 24, comment: 0, alias: 0, rows: 20 },
+  { text: 16, comment: 0, alias: 0, rows: 8 },
+];
+
+/** Leaves room under Feishu's 30 KB for the message envelope. */
+export const CARD_BUDGET_BYTES = 28 * 1024;
+
+export function cardBytes(c: Card): number {
+  return new TextEncoder().encode(JSON.stringify(c)).length;
+}
+
+/** The first rendering (fullest first) that fits the budget, else the most compact one. */
+function fitCard(build: (fit: Fit) => Card): Card {
+  let last: Card | undefined;
+  for (const fit of FITS) {
+    last = build(fit);
+    if (cardBytes(last) <= CARD_BUDGET_BYTES) return last;
+  }
+  return last!;
+}
+
+/** Same idea for list cards (exported for lists.card.ts and carrier.card.ts). */
+export function fitRows(build: (fit: { alias: number; rows: number }) => Card): Card {
+  return fitCard((f) => build({ alias: f.alias, rows: f.rows }));
+}
+
+// ---- shared pieces ----------------------------------------------------------------------------
+
+interface Ctx {
+  o: RequestCardOptions;
+  tz: string;
+  fit: Fit;
+}
+
+const who = (c: Ctx, id: string | undefined): Bi => (id ? escBi(c.o.names(id)) : B('—'));
+const whoList = (c: Ctx, ids: readonly string[]): Bi =>
+  ids.length ? joinBi(ids.map((id) => who(c, id)), c.o.tb('cards:list_sep')) : c.o.tb('cards:none');
+const at = (c: Ctx, iso: string | undefined): string => fmtTime(iso, c.tz) || '—';
+
+/** `**label**：value` (zh) / `**label**: value` (en). */
+function kv(label: Bi, value: Val): Bi {
+  return cat({ zh: `**${label.zh}**：`, en: `**${label.en}**: ` }, value);
+}
+
+function lines(list: Bi[]): Bi {
+  return joinBi(list, '\n');
+}
+
+function nonceOf(o: RequestCardOptions): string | undefined {
+  return o.nonce?.();
+}
+
+function act(o: RequestCardOptions, req: Request, action: string, extra?: ActionExtra) {
+  return encodeAction({ action, requestId: req.id, version: req.version, ...(extra ? { extra } : {}) }, nonceOf(o));
+}
+
+function requestHeader(c: Ctx, req: Request, subtitle: Bi): ReturnType<typeof header> {
+  return header({
+    title: tr(c.o.tb, 'cards:title.request', { kind: kindName(c.o.tb, req.kind), id: req.id }),
+    subtitle,
+    template: STATE_TEMPLATES[req.state] ?? 'default',
+    tags: [levelTag(c.o.tb, req.maxLevel), stateTag(c.o.tb, req)],
+  });
+}
+
+function requestSummary(c: Ctx, req: Request): Bi {
+  return tr(c.o.tb, 'cards:summary.request', { kind: kindName(c.o.tb, req.kind), id: req.id, state: stateName(c.o.tb, req) });
+}
+
+/** Requester, department, submission time. */
+function requesterLine(c: Ctx, req: Request): MarkdownElement {
+  const { tb } = c.o;
+  const parts: Bi[] = [kv(tb('cards:field.requester'), who(c, req.requesterId))];
+  if (req.deptId) parts.push(kv(tb('cards:field.dept'), escBi(c.o.dept?.(req.deptId) ?? B(req.deptId))));
+  if (req.submittedAt) {
+    const round = req.round > 1 ? cat(' (', tb('cards:field.round', { round: req.round }), ')') : B('');
+    parts.push(cat(kv(tb('cards:field.submitted'), at(c, req.submittedAt)), round));
+  } else {
+    parts.push(kv(tb('cards:field.created'), at(c, req.createdAt)));
+  }
+  return md(joinBi(parts, ' · '));
+}
+
+function flagsText(tb: Tb, cr: Pick<CarrierRef, 'copyRestricted' | 'mustReturnToIssuer'>): string {
+  const flags: string[] = [];
+  if (cr.copyRestricted) flags.push(both(tb('cards:flag.copy_restricted')));
+  if (cr.mustReturnToIssuer) flags.push(both(tb('cards:flag.must_return')));
+  return flags.join(' · ');
+}
+
+/** The carriers as a table (cells are shown as typed: one language-neutral copy each). */
+function carriersBlock(c: Ctx, carriers: readonly CarrierRef[]): CardElement[] {
+  const { tb } = c.o;
+  const shown = carriers.slice(0, c.fit.rows);
+  const withAlias = c.fit.alias > 0;
+  const cols: Parameters<typeof table>[0]['columns'] = [
+    { name: 'no', display: tb('cards:field.no'), type: 'number', width: '60px' },
+    { name: 'number', display: tb('cards:field.number'), type: 'text' },
+    { name: 'level', display: tb('cards:field.level'), type: 'text' },
+    { name: 'type', display: tb('cards:field.type'), type: 'text' },
+  ];
+  if (withAlias) cols.push({ name: 'alias', display: tb('cards:field.alias'), type: 'text' });
+  cols.push({ name: 'pages', display: tb('cards:field.pages'), type: 'text' });
+  cols.push({ name: 'flags', display: tb('cards:field.flags'), type: 'text' });
+  const rows = shown.map((cr, i) => {
+    const row: Record<string, unknown> = {
+      no: i + 1,
+      number: cr.number,
+      level: both(levelName(tb, cr.level)),
+      type: clip(cr.carrierType ?? '', Math.max(c.fit.alias, 8)),
+    };
+    if (withAlias) row.alias = clip(cr.alias ?? '', c.fit.alias);
+    row.pages = clip(cr.pagesOrCapacity ?? '', 16);
+    row.flags = flagsText(tb, cr);
+    return row;
+  });
+  const out: CardElement[] = [
+    md(cat('**', tb('cards:field.carriers', { count: carriers.length }), '**')),
+    table({ pageSize: 10, columns: cols, rows }),
+  ];
+  if (carriers.length > shown.length) out.push(md(tb('cards:hint.more_carriers', { count: carriers.length - shown.length })));
+  return out;
+}
+
+/** The kind-specific fields the requester gave. */
+function detailsBlock(c: Ctx, req: Request): MarkdownElement {
+  const { tb } = c.o;
+  const f = (k: string) => tb(`cards:field.${k}`);
+  const t = (s: string) => esc(clip(s, c.fit.text));
+  const out: Bi[] = [];
+  switch (req.kind) {
+    case 'COPY': {
+      const d = req.details;
+      out.push(kv(f('copies'), d.copies));
+      if (d.pages !== undefined) out.push(kv(f('pages_each'), d.pages));
+      if (d.method) out.push(kv(f('method'), escBi(methodName(tb, 'copy', d.method))));
+      if (d.place) out.push(kv(f('place'), t(d.place)));
+      out.push(kv(f('purpose'), t(d.purpose)));
+      if (d.ref) out.push(kv(f('ref'), t(d.ref)));
+      break;
+    }
+    case 'CARRY_OUT': {
+      const d = req.details;
+      out.push(kv(f('destination'), t(d.destination)));
+      out.push(kv(f('due'), fmtDate(d.due)));
+      out.push(kv(f('companions'), whoList(c, d.companions)));
+      out.push(kv(f('abroad'), tb(d.abroad ? 'cards:yes' : 'cards:no')));
+      out.push(kv(f('purpose'), t(d.purpose)));
+      break;
+    }
+    case 'DESTROY': {
+      const d = req.details;
+      out.push(kv(f('reason'), t(d.reason)));
+      out.push(kv(f('method'), escBi(methodName(tb, 'destroy', d.method))));
+      out.push(kv(f('site'), t(d.site)));
+      if (d.date) out.push(kv(f('date'), fmtDate(d.date)));
+      if (d.executorId) out.push(kv(f('executor'), who(c, d.executorId)));
+      if (d.witnesses.length) {
+        // Once the destruction is recorded, each witness shows whether they confirmed.
+        const list = d.executorId
+          ? joinBi(
+              d.witnesses.map((w) =>
+                tr(tb, d.confirmedWitnesses.includes(w) ? 'cards:hint.witness_status_done' : 'cards:hint.witness_status_wait', { name: who(c, w) }),
+              ),
+              '  ',
+            )
+          : whoList(c, d.witnesses);
+        out.push(kv(f('witnesses'), list));
+      }
+      break;
+    }
+  }
+  return md(lines(out));
+}
+
+const DECISION_ICON: Record<Decision, string> = { PENDING: '⏳', APPROVED: '✅', REJECTED: '❌', RETURNED: '↩️' };
+
+function stepTitle(c: Ctx, s: ApprovalStep, i: number): Bi {
+  const { tb } = c.o;
+  const notes: Bi[] = [];
+  if (s.purpose === 'register') notes.push(tb('cards:chain.register'));
+  if (s.mode === 'ANY_OF' && s.assignees.length > 1) notes.push(tb('cards:chain.any_of'));
+  const title = tr(tb, 'cards:chain.step', { n: i + 1, role: roleName(tb, s.role) });
+  return notes.length ? cat(title, { zh: '（', en: ' (' }, joinBi(notes, { zh: '，', en: ', ' }), { zh: '）', en: ')' }) : title;
+}
+
+/** Each step: role, assignees, decision with who and when, comment; the current step highlighted. */
+function chainBlock(c: Ctx, req: Request, withTitle = true): CardElement[] {
+  const { tb } = c.o;
+  const out: CardElement[] = withTitle ? [md(cat('**', tb('cards:chain.title'), '**'))] : [];
+  req.steps.forEach((s, i) => {
+    const current = req.state === 'IN_APPROVAL' && req.currentStep === i;
+    const assignees = s.assignees.length ? whoList(c, s.assignees) : tb('cards:chain.unassigned');
+    let status: Bi;
+    if (s.decision === 'PENDING') {
+      status = current ? cat(tb('cards:decision.PENDING'), ' · ', tb('cards:chain.current')) : tb('cards:decision.PENDING');
+    } else {
+      status = tr(tb, 'cards:chain.decided', {
+        decision: tb(`cards:decision.${s.decision}`),
+        by: who(c, s.decidedBy),
+        at: at(c, s.decidedAt),
+      });
+    }
+    const icon = current ? '▶️' : DECISION_ICON[s.decision];
+    const line = cat(icon, ' **', stepTitle(c, s, i), '** · ', assignees, ' — ', status);
+    out.push(md(current ? cat("<font color='blue'>", line, '</font>') : line));
+    if (s.comment && c.fit.comment > 0) out.push(mdRaw(`💬 ${esc(clip(s.comment, c.fit.comment))}`));
+  });
+  return out;
+}
+
+function lastHistory(req: Request, action: HistoryEntry['action']): HistoryEntry | undefined {
+  for (let i = req.history.length - 1; i >= 0; i--) if (req.history[i]!.action === action) return req.history[i];
+  return undefined;
+}
+
+function waitingSince(req: Request): string | undefined {
+  const k = req.currentStep;
+  if (k === null) return undefined;
+  const prev = k > 0 ? req.steps[k - 1]?.decidedAt : undefined;
+  return prev ?? req.submittedAt;
+}
+
+/** The progress line while IN_APPROVAL: "第 2/3 步：保密员审核中 · 已等待 5 小时". */
+function progressLine(c: Ctx, req: Request): Bi | undefined {
+  const k = req.currentStep;
+  const s = k === null ? undefined : req.steps[k];
+  if (req.state !== 'IN_APPROVAL' || k === null || !s) return undefined;
+  const { tb } = c.o;
+  const line = tr(tb, 'cards:progress.step', { step: k + 1, total: req.steps.length, role: roleName(tb, s.role) });
+  const since = Date.parse(waitingSince(req) ?? '');
+  if (!Number.isFinite(since)) return line;
+  const hours = Math.floor((c.o.now.getTime() - since) / 3_600_000);
+  return hours >= 1 ? cat(line, ' · ', tb('cards:progress.waiting', { hours })) : line;
+}
+
+function overdueDays(due: string, c: Ctx): number {
+  const today = fmtTime(c.o.now.toISOString(), c.tz).slice(0, 10);
+  const d = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${fmtDate(due)}T00:00:00Z`)) / 86_400_000);
+  return Number.isFinite(d) ? Math.max(0, d) : 0;
+}
+
+/** What has happened to the request, in one line (plus the reason as typed, shown once). */
+function outcomeBlock(c: Ctx, req: Request): CardElement[] {
+  const { tb } = c.o;
+  const out: CardElement[] = [];
+  const comment = (s: string | undefined) => {
+    if (s && c.fit.comment > 0) out.push(mdRaw(`💬 ${esc(clip(s, c.fit.comment))}`));
+  };
+  switch (req.state) {
+    case 'DRAFT': {
+      const ret = returnEntry(req);
+      if (ret) {
+        const role = ret.stepIndex !== undefined ? req.steps[ret.stepIndex]?.role : undefined;
+        out.push(md(tr(tb, 'cards:outcome.returned', { by: who(c, ret.actorId), role: role ? roleName(tb, role) : B('—'), at: at(c, ret.at) })));
+        comment(ret.comment);
+      } else out.push(md(tb('cards:outcome.draft')));
+      break;
+    }
+    case 'IN_APPROVAL': {
+      const p = progressLine(c, req);
+      if (p) out.push(md(cat('**', p, '**')));
+      break;
+    }
+    case 'APPROVED': {
+      const last = [...req.steps].reverse().find((s) => s.decision === 'APPROVED');
+      out.push(md(tr(tb, 'cards:outcome.approved', { by: who(c, last?.decidedBy), at: at(c, req.approvedAt ?? last?.decidedAt) })));
+      break;
+    }
+    case 'REJECTED': {
+      const s = req.steps.find((x) => x.decision === 'REJECTED');
+      out.push(md(tr(tb, 'cards:outcome.rejected', { by: who(c, s?.decidedBy), role: s ? roleName(tb, s.role) : B('—'), at: at(c, s?.decidedAt ?? req.closedAt) })));
+      comment(s?.comment);
+      break;
+    }
+    case 'WITHDRAWN': {
+      const h = lastHistory(req, 'withdraw');
+      out.push(md(tr(tb, 'cards:outcome.withdrawn', { at: at(c, h?.at ?? req.closedAt) })));
+      comment(h?.comment);
+      break;
+    }
+    case 'EXPIRED':
+      out.push(md(tr(tb, 'cards:outcome.expired', { at: at(c, req.closedAt) })));
+      break;
+    case 'OUT':
+      if (req.kind === 'CARRY_OUT') {
+        out.push(md(tr(tb, 'cards:outcome.out', { at: at(c, req.details.checkedOutAt), due: fmtDate(req.details.due) })));
+      }
+      break;
+    case 'OVERDUE':
+      if (req.kind === 'CARRY_OUT') {
+        out.push(md(cat("<font color='red'>", tr(tb, 'cards:outcome.overdue', { due: fmtDate(req.details.due), days: overdueDays(req.details.due, c) }), '</font>')));
+      }
+      break;
+    case 'RETURNED':
+      if (req.kind === 'CARRY_OUT') out.push(md(tr(tb, 'cards:outcome.carrier_returned', { at: at(c, req.details.returnedAt) })));
+      break;
+    case 'EXECUTED_PENDING_WITNESS':
+      if (req.kind === 'DESTROY') {
+        const d = req.details;
+        out.push(
+          md(
+            tr(tb, 'cards:outcome.executed', {
+              executor: who(c, d.executorId),
+              date: fmtDate(d.date) || at(c, d.executedAt),
+              confirmed: d.confirmedWitnesses.length,
+              total: d.witnesses.length,
+            }),
+          ),
+        );
+      }
+      break;
+    case 'CLOSED':
+      if (req.kind === 'COPY' && req.details.execution) {
+        const e = req.details.execution;
+        out.push(md(tr(tb, 'cards:outcome.closed_copy', { by: who(c, e.by), at: at(c, e.at), count: e.newNumbers.length })));
+      } else if (req.kind === 'CARRY_OUT' && req.details.inspection) {
+        const i = req.details.inspection;
+        out.push(md(tr(tb, i.ok ? 'cards:outcome.closed_carry_ok' : 'cards:outcome.closed_carry_fail', { by: who(c, i.by), at: at(c, i.at) })));
+        comment(i.note);
+      } else if (req.kind === 'DESTROY') {
+        out.push(md(tr(tb, 'cards:outcome.closed_destroy', { date: fmtDate(req.details.date) || at(c, req.closedAt) })));
+      } else out.push(md(tb('cards:outcome.closed')));
+      break;
+  }
+  if (req.incident) {
+    out.push(md(cat("<font color='red'>", tr(tb, 'cards:outcome.incident', { reason: tb(`cards:incident.${req.incident.reason}`) }), '</font>')));
+  }
+  return out;
+}
+
+function ctxOf(o: RequestCardOptions, fit: Fit): Ctx {
+  return { o, tz: o.timeZone ?? DEFAULT_TIMEZONE, fit };
+}
+
+function body(c: Ctx, req: Request): CardElement[] {
+  return [requesterLine(c, req), ...carriersBlock(c, req.carriers), detailsBlock(c, req)];
+}
+
+// ---- approvalCard -----------------------------------------------------------------------------
+
+/**
+ * What every approver of the request holds (one shared card for all of them): the summary, the
+ * chain, and while IN_APPROVAL the decision form (comment + approve / return / reject).
+ */
+export function approvalCard(req: Request, opts: RequestCardOptions): Card {
+  return fitCard((fit) => {
+    const c = ctxOf(opts, fit);
+    const { tb } = opts;
+    const elements: CardElement[] = [...body(c, req), hr(), ...chainBlock(c, req), hr()];
+    if (req.state === 'IN_APPROVAL' && req.currentStep !== null) {
+      const extra = { s: req.currentStep };
+      elements.push(...outcomeBlock(c, req));
+      elements.push(
+        form(REQUEST_FORM_FIELDS.decision.form, [
+          input({
+            name: 'comment',
+            label: tb('cards:field.comment'),
+            placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.comment') }),
+            maxLength: 500,
+            multiline: true,
+          }),
+          columns(
+            [
+              [button({ name: 'approve', text: tb('cards:button.approve'), type: 'primary', submit: true, value: act(opts, req, REQUEST_ACTIONS.approve, extra) })],
+              [button({ name: 'return', text: tb('cards:button.return'), type: 'default', submit: true, value: act(opts, req, REQUEST_ACTIONS.return, extra) })],
+              [
+                button({
+                  name: 'reject',
+                  text: tb('cards:button.reject'),
+                  type: 'danger',
+                  submit: true,
+                  value: act(opts, req, REQUEST_ACTIONS.reject, extra),
+                  confirm: { title: tb('cards:confirm.reject_title'), text: tb('cards:confirm.reject_text') },
+                }),
+              ],
+            ],
+            { flexMode: 'flow', spacing: 'small' },
+          ),
+        ]),
+      );
+      elements.push(md(tb('cards:hint.decide', { id: req.id })));
+    } else {
+      elements.push(...outcomeBlock(c, req));
+    }
+    const pending = req.state === 'IN_APPROVAL';
+    return card({
+      header: requestHeader(c, req, tr(tb, 'cards:subtitle.approval', { name: opts.names(req.requesterId) })),
+      summary: pending
+        ? tr(tb, 'cards:summary.approval_pending', { kind: kindName(tb, req.kind), id: req.id })
+        : requestSummary(c, req),
+      elements,
+    });
+  });
+}
+
+// ---- statusCard -------------------------------------------------------------------------------
+
+/** The requester's own card, following the request to its end. */
+export function statusCard(req: Request, opts: RequestCardOptions): Card {
+  return fitCard((fit) => {
+    const c = ctxOf(opts, fit);
+    const { tb } = opts;
+    const elements: CardElement[] = [];
+    const p = progressLine(c, req);
+    if (p) elements.push(md(cat('**', p, '**')));
+    elements.push(...body(c, req), hr(), ...chainBlock(c, req), hr());
+    if (req.state !== 'IN_APPROVAL') elements.push(...outcomeBlock(c, req));
+    const withdrawBtn = () =>
+      button({
+        name: 'withdraw',
+        text: tb('cards:button.withdraw'),
+        type: 'danger',
+        value: act(opts, req, REQUEST_ACTIONS.withdraw),
+        confirm: { title: tb('cards:confirm.withdraw_title'), text: tb('cards:confirm.withdraw_text') },
+      });
+    switch (req.state) {
+      case 'IN_APPROVAL':
+        elements.push(withdrawBtn(), md(tb('cards:hint.withdraw', { id: req.id })));
+        break;
+      case 'DRAFT':
+        if (returnEntry(req) || req.round > 0) {
+          elements.push(md(tb('cards:hint.resubmit', { id: req.id })));
+          elements.push(
+            columns(
+              [
+                [button({ name: 'resubmit', text: tb('cards:button.resubmit'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.resubmit) })],
+                [withdrawBtn()],
+              ],
+              { flexMode: 'flow', spacing: 'small' },
+            ),
+          );
+        }
+        break;
+      case 'APPROVED':
+        elements.push(md(tb(`cards:next.${req.kind}`, { id: req.id })));
+        break;
+      case 'OUT':
+      case 'OVERDUE':
+        elements.push(md(tb('cards:hint.return_carrier', { id: req.id })));
+        break;
+      default:
+        break;
+    }
+    return card({
+      header: requestHeader(c, req, tb('cards:subtitle.status')),
+      summary: requestSummary(c, req),
+      elements,
+    });
+  });
+}
+
+// ---- executionCard ----------------------------------------------------------------------------
+
+const yesNo = (tb: Tb) => [
+  { text: tb('cards:yes'), value: YES },
+  { text: tb('cards:no'), value: NO },
+];
+
+function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): CardElement[] {
+  const { tb } = opts;
+  const title = (k: string) => md(cat('**', tb(`cards:exec.${k}`), '**'));
+  const out: CardElement[] = [];
+  if (req.kind === 'COPY') {
+    if (req.state === 'APPROVED') {
+      const max = req.details.copies;
+      out.push(
+        title('copy_title'),
+        form(REQUEST_FORM_FIELDS.completeCopy.form, [
+          input({
+            name: 'copies_made',
+            label: tb('cards:field.copies_made'),
+            placeholder: tb('cards:hint.copies_made', { max }),
+            required: true,
+            maxLength: 3,
+            defaultValue: String(max),
+          }),
+          md(cat('**', tb('cards:field.originals_returned'), '**')),
+          select({ name: 'originals_returned', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: true }),
+          md(cat('**', tb('cards:field.waste_recovered'), '**')),
+          select({ name: 'waste_recovered', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: true }),
+          md(cat('**', tb('cards:field.device_wiped'), '**')),
+          select({ name: 'device_wiped', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: false }),
+          button({
+            name: 'complete_copy',
+            text: tb('cards:button.complete_copy'),
+            type: 'primary',
+            submit: true,
+            value: act(opts, req, REQUEST_ACTIONS.completeCopy),
+          }),
+        ]),
+      );
+    } else if (req.details.execution) {
+      const e = req.details.execution;
+      const yn = (b: boolean | undefined) => tb(b ? 'cards:yes' : 'cards:no');
+      const nums = e.newNumbers;
+      const range = nums.length > 2 ? `${nums[0]} … ${nums[nums.length - 1]}` : nums.join(', ');
+      const list: Bi[] = [
+        tr(tb, 'cards:exec.copy_done', { count: nums.length, made: e.copiesMade, by: who(c, e.by), at: at(c, e.at) }),
+        kv(tb('cards:field.originals_returned'), yn(e.originalsReturned)),
+        kv(tb('cards:field.waste_recovered'), yn(e.wasteRecovered)),
+      ];
+      if (e.deviceWiped !== undefined) list.push(kv(tb('cards:field.device_wiped'), yn(e.deviceWiped)));
+      if (range) list.push(kv(tb('cards:field.new_numbers'), esc(range)));
+      out.push(md(lines(list)));
+    }
+  } else if (req.kind === 'CARRY_OUT') {
+    if (req.state === 'APPROVED') {
+      out.push(
+        title('carry_title'),
+        button({
+          name: 'check_out',
+          text: tb('cards:button.check_out'),
+          type: 'primary',
+          value: act(opts, req, REQUEST_ACTIONS.checkOut),
+          confirm: { title: tb('cards:confirm.check_out_title'), text: tb('cards:confirm.check_out_text') },
+        }),
+      );
+    } else if (req.state === 'RETURNED') {
+      out.push(
+        title('inspect_title'),
+        form(REQUEST_FORM_FIELDS.inspect.form, [
+          input({
+            name: 'note',
+            label: tb('cards:field.note'),
+            placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.note') }),
+            maxLength: 500,
+            multiline: true,
+          }),
+          columns(
+            [
+              [button({ name: 'inspect_ok', text: tb('cards:button.inspect_ok'), type: 'primary', submit: true, value: act(opts, req, REQUEST_ACTIONS.inspectOk) })],
+              [
+                button({
+                  name: 'inspect_fail',
+                  text: tb('cards:button.inspect_fail'),
+                  type: 'danger',
+                  submit: true,
+                  value: act(opts, req, REQUEST_ACTIONS.inspectFail),
+                  confirm: { title: tb('cards:confirm.inspect_fail_title'), text: tb('cards:confirm.inspect_fail_text') },
+                }),
+              ],
+            ],
+            { flexMode: 'flow', spacing: 'small' },
+          ),
+        ]),
+      );
+    }
+    // OUT / OVERDUE / CLOSED: the outcome line says it (out since …, due …; inspection result).
+  } else if (req.kind === 'DESTROY') {
+    if (req.state === 'APPROVED') {
+      const options = opts.witnessOptions?.filter((w) => w.openId !== req.requesterId) ?? [];
+      const witnessField = options.length
+        ? multiSelect({
+            name: 'witnesses',
+            placeholder: tb('cards:form.pick_witnesses'),
+            options: options.slice(0, 50).map((w) => ({ text: w.name, value: w.openId })),
+            required: true,
+          })
+        : input({
+            name: 'witnesses',
+            label: tb('cards:field.witnesses'),
+            placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.witnesses') }),
+            required: true,
+            maxLength: 1000,
+          });
+      // The machine refuses a destruction date after today: a later planned date starts at today.
+      const today = fmtTime(opts.now.toISOString(), c.tz).slice(0, 10);
+      const planned = fmtDate(req.details.date);
+      const initial = planned && planned <= today ? planned : today;
+      out.push(
+        title('destroy_title'),
+        form(REQUEST_FORM_FIELDS.recordDestruction.form, [
+          md(tb('cards:hint.witnesses')),
+          ...(options.length ? [md(cat('**', tb('cards:field.witnesses'), '**'))] : []),
+          witnessField,
+          md(cat('**', tb('cards:field.date'), '**')),
+          datePicker({ name: 'date', placeholder: tb('cards:form.pick_date'), initial, required: true }),
+          button({
+            name: 'record_destruction',
+            text: tb('cards:button.record_destruction'),
+            type: 'primary',
+            submit: true,
+            value: act(opts, req, REQUEST_ACTIONS.recordDestruction),
+          }),
+        ]),
+      );
+    }
+  }
+  if (['DRAFT', 'IN_APPROVAL'].includes(req.state)) out.push(md(tb('cards:hint.not_yet_approved')));
+  return out;
+}
+
+/** For security officers once the request is APPROVED (and later): register the execution. */
+export function executionCard(req: Request, opts: ExecutionCardOptions): Card {
+  return fitCard((fit) => {
+    const c = ctxOf(opts, fit);
+    const { tb } = opts;
+    const elements: CardElement[] = [
+      ...body(c, req),
+      panel({ title: tb('cards:chain.title'), elements: chainBlock(c, req, false), expanded: false }),
+      hr(),
+      ...outcomeBlock(c, req),
+      ...executionSection(c, req, opts),
+    ];
+    return card({
+      header: requestHeader(c, req, tb('cards:subtitle.execution')),
+      summary: requestSummary(c, req),
+      elements,
+    });
+  });
+}
+
+// ---- witnessCard ------------------------------------------------------------------------------
+
+/** For each destruction witness: the details and a Confirm button until this witness confirmed. */
+export function witnessCard(req: Request, witnessId: string, opts: RequestCardOptions): Card {
+  return fitCard((fit) => {
+    const c = ctxOf(opts, fit);
+    const { tb } = opts;
+    const elements: CardElement[] = [...body(c, req)];
+    if (req.kind === 'DESTROY') {
+      const d = req.details;
+      elements.push(hr(), md(cat('**', tb('cards:exec.witness_title'), '**')));
+      const named = d.witnesses.includes(witnessId);
+      const confirmed = d.confirmedWitnesses.includes(witnessId);
+      if (confirmed) {
+        const h = [...req.history].reverse().find((x) => x.action === 'confirm_witness' && x.actorId === witnessId);
+        elements.push(md(h ? tb('cards:hint.witness_confirmed', { at: at(c, h.at) }) : tb('cards:hint.witness_confirmed_plain')));
+      } else if (req.state === 'EXECUTED_PENDING_WITNESS' && named) {
+        elements.push(
+          md(tb('cards:hint.witness_ask')),
+          button({
+            name: 'confirm_witness',
+            text: tb('cards:button.confirm_witness'),
+            type: 'primary',
+            value: act(opts, req, REQUEST_ACTIONS.confirmWitness, { w: witnessId }),
+          }),
+        );
+      } else if (req.state === 'APPROVED' || (req.state === 'EXECUTED_PENDING_WITNESS' && !named && d.witnesses.length === 0)) {
+        elements.push(md(tb('cards:hint.witness_waiting')));
+      } else if (!named && req.state === 'EXECUTED_PENDING_WITNESS') {
+        elements.push(md(tb('cards:hint.not_witness')));
+      } else {
+        elements.push(...outcomeBlock(c, req));
+      }
+    } else {
+      elements.push(...outcomeBlock(c, req));
+    }
+    return card({
+      header: header({
+        title: tb('cards:title.witness', { id: req.id }),
+        subtitle: tb('cards:subtitle.witness'),
+        template: STATE_TEMPLATES[req.state] ?? 'default',
+        tags: [levelTag(tb, req.maxLevel), stateTag(tb, req)],
+      }),
+      summary:
+        req.state === 'EXECUTED_PENDING_WITNESS' && req.kind === 'DESTROY' && !req.details.confirmedWitnesses.includes(witnessId)
+          ? tb('cards:summary.witness', { id: req.id })
+          : requestSummary(c, req),
+      elements,
+    });
+  });
+}

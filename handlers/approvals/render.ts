@@ -1,0 +1,99 @@
+import type { Bi, CardJson } from '../../bot/core/types.js';
+import { bilingual } from '../../locales/index.js';
+import { carrierCard, carrierListCard, type CarrierView } from '../../cards/carrier.card.js';
+import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
+import { approvalCard, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
+import { requestFormCard } from '../../cards/request-forms.card.js';
+import type { Kind, Request } from '../workflow/index.js';
+import type { People } from './people.js';
+import type { CardKind, CarrierRecord } from './ports.js';
+import type { CardRenderer } from './service.js';
+
+const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key, params);
+
+/** Every card of the approval feature, with names resolved through the directory. */
+export class ApprovalCards implements CardRenderer {
+  constructor(
+    private readonly people: People,
+    private readonly timeZone: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Synchronous: the caller has resolved the names already (the service does). */
+  render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
+    const opts = { tb, names, now: this.now(), timeZone: this.timeZone };
+    switch (kind) {
+      case 'approval':
+        return approvalCard(request, opts);
+      case 'status':
+        return statusCard(request, opts);
+      case 'execution':
+        return executionCard(request, opts);
+      case 'witness':
+        return witnessCard(request, holder ?? '', opts);
+    }
+  }
+
+  /** For handlers: resolves the names of everyone on the request, then renders. */
+  async renderFresh(tenantKey: string, kind: CardKind, request: Request, holder?: string): Promise<CardJson> {
+    return this.render(kind, request, await this.people.names(tenantKey, peopleOf(request)), holder);
+  }
+
+  form(kind: Kind, carriers: CarrierRecord[]): CardJson {
+    return requestFormCard(kind, { tb, carriers: carriers.map((c) => ({ number: c.number, level: c.level, alias: c.alias })) });
+  }
+
+  async carrier(tenantKey: string, c: CarrierRecord): Promise<CardJson> {
+    const names = await this.people.names(tenantKey, c.custodianId ? [c.custodianId] : []);
+    return carrierCard(toView(c), { tb, names });
+  }
+
+  async carrierList(tenantKey: string, items: CarrierRecord[], next?: string): Promise<CardJson> {
+    const names = await this.people.names(tenantKey, items.flatMap((c) => (c.custodianId ? [c.custodianId] : [])));
+    return carrierListCard(items.map(toView), { tb, names, ...(next ? { nextCursor: next } : {}) });
+  }
+
+  async myRequests(tenantKey: string, requests: Request[]): Promise<CardJson> {
+    const names = await this.people.names(tenantKey, requests.flatMap(peopleOf));
+    return myRequestsCard(requests, { tb, names, timeZone: this.timeZone });
+  }
+
+  async pending(tenantKey: string, requests: Request[]): Promise<CardJson> {
+    const names = await this.people.names(tenantKey, requests.flatMap(peopleOf));
+    return pendingCard(requests, { tb, names, timeZone: this.timeZone });
+  }
+}
+
+export function peopleOf(r: Request): string[] {
+  const ids = new Set<string>([r.requesterId]);
+  for (const s of r.steps) {
+    s.assignees.forEach((a) => ids.add(a));
+    if (s.decidedBy) ids.add(s.decidedBy);
+  }
+  if (r.kind === 'CARRY_OUT') r.details.companions.forEach((c) => ids.add(c));
+  if (r.kind === 'DESTROY') {
+    r.details.witnesses.forEach((w) => ids.add(w));
+    r.details.confirmedWitnesses.forEach((w) => ids.add(w));
+    if (r.details.executorId) ids.add(r.details.executorId);
+  }
+  return [...ids];
+}
+
+function toView(c: CarrierRecord): CarrierView {
+  return {
+    number: c.number,
+    level: c.level,
+    carrierType: c.carrierType,
+    alias: c.alias,
+    ...(c.period ? { period: c.period } : {}),
+    ...(c.issuer ? { issuer: c.issuer } : {}),
+    copyRestricted: c.copyRestricted,
+    mustReturnToIssuer: c.mustReturnToIssuer,
+    ...(c.pages !== undefined ? { pages: c.pages } : {}),
+    count: c.count,
+    ...(c.custodianId ? { custodianId: c.custodianId } : {}),
+    status: c.status as CarrierView['status'],
+    origin: c.origin,
+    ...(c.parentNumber ? { parentNumber: c.parentNumber } : {}),
+  };
+}

@@ -1,0 +1,282 @@
+import { BotError } from '../bot/core/errors.js';
+import { actionOf, type Router } from '../bot/core/router.js';
+import type { Bi, CardResponse, Context } from '../bot/core/types.js';
+import { parseRequestId, type Command, type Kind, type WorkflowError } from './workflow/index.js';
+import type { ApprovalService } from './approvals/service.js';
+import type { People } from './approvals/people.js';
+import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
+import { inputRefusal, parseForm, parseInput, type InputName } from './approvals/input.js';
+import type { ApprovalCards } from './approvals/render.js';
+
+export interface RequestDeps {
+  service: ApprovalService;
+  people: People;
+  requests: RequestRepo;
+  carriers: CarrierRepo;
+  cards: ApprovalCards;
+}
+
+const KIND_OF: Record<'copy' | 'carry' | 'destroy', Kind> = { copy: 'COPY', carry: 'CARRY_OUT', destroy: 'DESTROY' };
+const OPEN_ID = /^ou_[0-9A-Za-z_]+$/;
+
+/**
+ * Approval requests in chat: `/copy`, `/carry`, `/destroy` (a form card without arguments), the
+ * decisions (`/approve`, `/reject`, `/revise`, `/withdraw`, `/resubmit`), the after-approval steps
+ * (`/complete`, `/checkout`, `/return`, `/inspect`, `/witness`), `/my`, `/pending`, and the same
+ * actions as card buttons.
+ */
+export function registerRequests(router: Router, deps: RequestDeps): void {
+  const create = (name: 'copy' | 'carry' | 'destroy', aliases: string[]) =>
+    router.command({
+      name,
+      aliases,
+      handler: async (ctx) => {
+        const args = ctx.command?.args ?? '';
+        if (!args) {
+          const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK' }, { limit: 50 });
+          await ctx.reply({ type: 'card', card: deps.cards.form(KIND_OF[name], inStock.items) });
+          return;
+        }
+        const parsed = parseInput(name, args);
+        if (!parsed.ok) throw inputRefusal(parsed.error);
+        const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'command' });
+        await ctx.reply({ type: 'text', text: ctx.t('request:created', { id: stored.request.id }) });
+      },
+    });
+  create('copy', ['复制', '复印']);
+  create('carry', ['外携', '携带外出']);
+  create('destroy', ['销毁']);
+
+  for (const name of ['copy', 'carry', 'destroy'] as const) {
+    router.action(`form.${name}`, async (ctx) => {
+      const e = ctx.event;
+      if (e.kind !== 'card_action') return;
+      const parsed = parseForm(name, e.action.formValue ?? {});
+      if (!parsed.ok) throw inputRefusal(parsed.error);
+      const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'card' });
+      ctx.ack({ toast: toast('success', ctx.tb('request:created', { id: stored.request.id })) });
+    });
+  }
+
+  // ---- decisions by text ---------------------------------------------------------------------
+  const decide = (name: string, aliases: string[], build: (rest: string) => Command, needsText?: string) =>
+    router.command({
+      name,
+      aliases,
+      handler: async (ctx) => {
+        const { id, rest } = splitId(ctx.command?.args ?? '');
+        if (needsText && !rest) throw new BotError('request:needs_reason', { command: `/${name}` });
+        await act(ctx, deps, id, build(rest));
+      },
+    });
+  decide('approve', ['同意', '批准'], (rest) => ({ type: 'approve', ...(rest ? { comment: rest } : {}) }));
+  decide('reject', ['驳回', '拒绝'], (rest) => ({ type: 'reject', reason: rest }), 'reason');
+  decide('revise', ['退回', '退回修改'], (rest) => ({ type: 'return', reason: rest }), 'reason');
+  decide('withdraw', ['撤回'], (rest) => ({ type: 'withdraw', ...(rest ? { reason: rest } : {}) }));
+  decide('checkout', ['外出登记', '取出'], () => ({ type: 'check_out' }));
+  decide('return', ['归还'], () => ({ type: 'return_carrier' }));
+  decide('witness', ['监销确认', '确认监销'], () => ({ type: 'confirm_witness' }));
+
+  router.command({
+    name: 'resubmit',
+    aliases: ['重新提交'],
+    handler: async (ctx) => {
+      const { id, rest } = splitId(ctx.command?.args ?? '');
+      const stored = await load(ctx, deps, id);
+      const kind = stored.request.kind;
+      let patch: Record<string, unknown> | undefined;
+      if (rest) {
+        const parsed = parseInput(kind === 'COPY' ? 'copy' : kind === 'CARRY_OUT' ? 'carry' : 'destroy', rest, { partial: true });
+        if (!parsed.ok) throw inputRefusal(parsed.error);
+        patch = { details: parsed.value.details };
+      }
+      await act(ctx, deps, id, { type: 'resubmit', ...(patch ? { patch } : {}) });
+    },
+  });
+
+  router.command({
+    name: 'inspect',
+    aliases: ['检查'],
+    handler: async (ctx) => {
+      const { id, rest } = splitId(ctx.command?.args ?? '');
+      const parsed = parseInput('inspect', rest);
+      if (!parsed.ok) throw inputRefusal(parsed.error);
+      await act(ctx, deps, id, { type: 'inspect', ok: parsed.value.ok, ...(parsed.value.note ? { note: parsed.value.note } : {}) });
+    },
+  });
+
+  router.command({
+    name: 'complete',
+    aliases: ['完成', '登记执行'],
+    handler: async (ctx) => {
+      const { id, rest } = splitId(ctx.command?.args ?? '');
+      const stored = await load(ctx, deps, id);
+      const parsed = parseInput('complete', rest);
+      if (!parsed.ok) throw inputRefusal(parsed.error);
+      const v = parsed.value;
+      let command: Command;
+      switch (stored.request.kind) {
+        case 'COPY':
+          if (v.copiesMade === undefined) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.copies_made') });
+          command = { type: 'complete_copy', copiesMade: v.copiesMade, originalsReturned: v.originalsReturned ?? true, wasteRecovered: v.wasteRecovered ?? true, ...(v.deviceWiped !== undefined ? { deviceWiped: v.deviceWiped } : {}) };
+          break;
+        case 'DESTROY':
+          if (!v.witnesses?.length) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.witnesses') });
+          command = { type: 'record_destruction', witnesses: v.witnesses, ...(v.date ? { date: v.date } : {}) };
+          break;
+        case 'CARRY_OUT':
+          command = { type: 'inspect', ok: true };
+          break;
+      }
+      await act(ctx, deps, id, command);
+    },
+  });
+
+  // ---- lists ---------------------------------------------------------------------------------
+  router.command({
+    name: 'my',
+    aliases: ['我的'],
+    handler: async (ctx) => {
+      const mine = await deps.requests.listByRequester(ctx.tenantKey, ctx.actorId!, { limit: 20 });
+      await ctx.reply({ type: 'card', card: await deps.cards.myRequests(ctx.tenantKey, mine.map((s) => s.request)) });
+    },
+  });
+  router.command({
+    name: 'pending',
+    aliases: ['待办'],
+    handler: async (ctx) => {
+      const awaiting = await deps.requests.listAwaiting(ctx.tenantKey, ctx.actorId!, { limit: 20 });
+      const extra = [];
+      if (await deps.people.hasRole(ctx.tenantKey, ctx.actorId!, 'security_officer')) {
+        extra.push(...(await deps.requests.listByState(ctx.tenantKey, ['APPROVED', 'RETURNED'], { limit: 20 })));
+      }
+      const seen = new Set<string>();
+      const all = [...awaiting, ...extra].filter((s) => !seen.has(s.request.id) && seen.add(s.request.id));
+      await ctx.reply({ type: 'card', card: await deps.cards.pending(ctx.tenantKey, all.map((s) => s.request)) });
+    },
+  });
+
+  // ---- the same actions on cards ---------------------------------------------------------------
+  router.action('req.', async (ctx) => {
+    const a = actionOf(ctx);
+    const e = ctx.event;
+    if (e.kind !== 'card_action' || !a.requestId) throw new BotError('errors:bad_action');
+    const form = e.action.formValue ?? {};
+    const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
+    const step = typeof a.extra?.s === 'number' ? a.extra.s : undefined;
+    const guard = { ...(a.version !== undefined ? { version: a.version } : {}), ...(step !== undefined ? { stepIndex: step } : {}) };
+    let command: Command;
+    switch (a.action) {
+      case 'req.approve':
+        command = { type: 'approve', ...(text('comment') ? { comment: text('comment') } : {}), ...guard };
+        break;
+      case 'req.reject':
+      case 'req.return':
+        if (!text('comment')) throw new BotError('request:needs_reason_card');
+        command = { type: a.action === 'req.reject' ? 'reject' : 'return', reason: text('comment'), ...guard };
+        break;
+      case 'req.withdraw':
+        command = { type: 'withdraw' };
+        break;
+      case 'req.resubmit':
+        command = { type: 'resubmit' };
+        break;
+      case 'req.check_out':
+        command = { type: 'check_out' };
+        break;
+      case 'req.confirm_witness':
+        command = { type: 'confirm_witness' };
+        break;
+      case 'req.inspect_ok':
+      case 'req.inspect_fail':
+        command = { type: 'inspect', ok: a.action === 'req.inspect_ok', ...(text('note') ? { note: text('note') } : {}) };
+        break;
+      case 'req.complete_copy': {
+        const parsed = parseForm('complete', form);
+        if (!parsed.ok) throw inputRefusal(parsed.error);
+        if (parsed.value.copiesMade === undefined) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.copies_made') });
+        command = { type: 'complete_copy', copiesMade: parsed.value.copiesMade, originalsReturned: parsed.value.originalsReturned ?? true, wasteRecovered: parsed.value.wasteRecovered ?? true };
+        break;
+      }
+      case 'req.record_destruction': {
+        const parsed = parseForm('complete', form);
+        if (!parsed.ok) throw inputRefusal(parsed.error);
+        if (!parsed.value.witnesses?.length) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.witnesses') });
+        command = { type: 'record_destruction', witnesses: parsed.value.witnesses, ...(parsed.value.date ? { date: parsed.value.date } : {}) };
+        break;
+      }
+      default:
+        throw new BotError('errors:bad_action');
+    }
+    await act(ctx, deps, a.requestId, command, e.messageId);
+  });
+}
+
+/**
+ * Runs a command and answers: a click gets a toast and its card redrawn at once (the other holders'
+ * cards follow through the refresh effect); a text command gets a sentence.
+ */
+async function act(ctx: Context, deps: RequestDeps, id: string, command: Command, messageId?: string): Promise<void> {
+  const canonical = normaliseId(id);
+  const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
+  const result = await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel);
+  const stored = result.stored;
+  if (ctx.event.kind === 'card_action') {
+    const holderCard = messageId ? stored.cards.find((c) => c.messageId === messageId) : undefined;
+    const current = (await deps.requests.get(ctx.tenantKey, canonical)) ?? stored;
+    const card = holderCard ? await deps.cards.renderFresh(ctx.tenantKey, holderCard.kind as CardKind, current.request, holderCard.holder) : undefined;
+    const response: CardResponse = result.ok
+      ? { toast: toast('success', ctx.tb(`request:done.${command.type}`, { id: canonical })) }
+      : { toast: toast('warning', await explain(ctx, deps, result.error)) };
+    if (card) response.card = { type: 'raw', data: card };
+    ctx.ack(response);
+    return;
+  }
+  if (!result.ok) {
+    const both = await explain(ctx, deps, result.error);
+    await ctx.reply({ type: 'text', text: ctx.locale === 'en-US' ? both.en : both.zh });
+    return;
+  }
+  await ctx.reply({ type: 'text', text: ctx.t(`request:done.${command.type}`, { id: canonical }) });
+}
+
+/** A workflow refusal in both languages, with people's names instead of their open_ids. */
+async function explain(ctx: Context, deps: RequestDeps, error: WorkflowError): Promise<Bi> {
+  const params: Record<string, string | number> = { ...(error.params ?? {}) };
+  const ids = Object.values(params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v));
+  const names = await deps.people.names(ctx.tenantKey, ids);
+  const zhParams = { ...params };
+  const enParams = { ...params };
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v === 'string' && OPEN_ID.test(v)) {
+      zhParams[k] = names(v).zh;
+      enParams[k] = names(v).en;
+    }
+  }
+  return { zh: ctx.tb(`workflow:${error.code}`, zhParams).zh, en: ctx.tb(`workflow:${error.code}`, enParams).en };
+}
+
+async function load(ctx: Context, deps: RequestDeps, id: string) {
+  const stored = await deps.requests.get(ctx.tenantKey, normaliseId(id));
+  if (!stored) throw new BotError('request:not_found', { id });
+  return stored;
+}
+
+function splitId(args: string): { id: string; rest: string } {
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(args.trim());
+  if (!m) throw new BotError('request:needs_id');
+  return { id: m[1]!, rest: m[2]!.trim() };
+}
+
+function normaliseId(id: string): string {
+  const parsed = parseRequestId(id);
+  if (!parsed) throw new BotError('request:bad_id', { id });
+  return parsed.id;
+}
+
+function toast(type: 'success' | 'warning' | 'error' | 'info', text: Bi) {
+  return { type, content: text.zh, i18n: { zh_cn: text.zh, en_us: text.en } };
+}
+
+
+export type { InputName };

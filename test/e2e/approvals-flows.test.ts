@@ -1,0 +1,174 @@
+/** Carry-out, destruction, return-for-edit, withdrawal, stale cards and who may do what. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, USERS, type Harness } from './harness.js';
+import { cardFor, clickAction, findButton, replyTo, waitCard } from './approval-helpers.js';
+
+let h: Harness;
+const T = () => h.standIn.directory.tenantKey;
+
+beforeAll(async () => {
+  h = await startHarness('webhook');
+});
+afterAll(() => h.stop());
+
+async function say(user: string, text: string): Promise<string> {
+  return replyTo(h.standIn, await h.standIn.sendText(user, null, text));
+}
+const idIn = (text: string, prefix: string) => new RegExp(`${prefix}-\\d{4}-\\d{4}`).exec(text)?.[0] ?? '';
+const req = async (id: string) => (await h.bot.approvals.repos.requests.get(T(), id))!.request;
+const carrier = async (n: string) => (await h.bot.approvals.repos.carriers.get(T(), n))!;
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+describe('carry-out: approved, checked out, returned, inspected, closed', () => {
+  it('secret carrier, by text commands and cards', async () => {
+    const id = idIn(await say(USERS.staffRd, '/外携 载体=JM-2026-002 目的地=市保密局 归还日期=2099-12-31 用途=汇报工作'), 'CO');
+    expect(id).toBeTruthy();
+    expect((await req(id)).steps.map((s) => s.role)).toEqual(['dept_head', 'security_officer', 'leader']);
+    expect(await say(USERS.rdHead, `/同意 ${id} 同意外出`)).toContain(id);
+    expect(await say(USERS.securityOfficer, `/approve ${id}`)).toContain(id);
+    expect(await say(USERS.leader, `/approve ${id}`)).toContain(id);
+    expect((await req(id)).state).toBe('APPROVED');
+
+    const exec = await waitCard(h.standIn, USERS.securityOfficer2, id, 'req.check_out');
+    expect((await clickAction(h.standIn, USERS.securityOfficer2, exec.message_id, 'req.check_out')).toast?.type).toBe('success');
+    expect((await req(id)).state).toBe('OUT');
+    await settle();
+    expect((await carrier('JM-2026-002')).status).toBe('CHECKED_OUT');
+
+    // While it is out, nobody else can ask to copy it.
+    expect(await say(USERS.staffGeneral, '/copy carrier=JM-2026-002 copies=1 purpose=x')).toContain('JM-2026-002');
+
+    expect(await say(USERS.staffRd, `/归还 ${id}`)).toContain(id);
+    expect((await req(id)).state).toBe('RETURNED');
+    const inspect = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.inspect_ok');
+    expect((await clickAction(h.standIn, USERS.securityOfficer, inspect.message_id, 'req.inspect_ok', { note: '完好' })).toast?.type).toBe('success');
+    expect((await req(id)).state).toBe('CLOSED');
+    await settle();
+    expect((await carrier('JM-2026-002')).status).toBe('IN_STOCK');
+    const entries = await h.db.connection.collection('ledger_entries').find({ tenantKey: T(), ledger: 'CARRY', requestId: id }).toArray();
+    expect(entries.map((e) => e.event)).toEqual(expect.arrayContaining(['CHECKED_OUT', 'RETURNED', 'INSPECTED']));
+  });
+
+  it('top secret needs a companion and goes up to the principal', async () => {
+    const id = idIn(await say(USERS.staffRd, `/carry carrier=JUEM-2026-001 destination=上级机关 due=2099-06-30 purpose=汇报 companions=${USERS.staffRd2}`), 'CO');
+    expect(id).toBeTruthy();
+    expect((await req(id)).steps.map((s) => s.role)).toEqual(['dept_head', 'security_officer', 'leader', 'principal']);
+  });
+});
+
+describe('destruction: witnesses confirm on their own cards', () => {
+  it('registers a carrier, approves, records the execution with two witnesses, closes', async () => {
+    const reg = await h.standIn.sendText(USERS.securityOfficer, null, '/carrier add 编号=TEST-D-1 密级=秘密 类别=纸质 名称=废旧材料');
+    await h.standIn.waitForMessage((m) => m.parent_id === reg.message_id && m.msg_type === 'interactive', 3000);
+    expect((await carrier('TEST-D-1')).status).toBe('IN_STOCK');
+
+    const id = idIn(await say(USERS.staffFinance, '/destroy carrier=TEST-D-1 reason=失去保存价值 method=粉碎 site=本单位碎纸机'), 'DS');
+    expect(id).toBeTruthy();
+    for (const who of (await req(id)).steps.map((s) => s.assignees[0]!)) {
+      expect(await say(who, `/approve ${id}`)).toContain(id);
+    }
+    expect((await req(id)).state).toBe('APPROVED');
+    await settle();
+    expect((await carrier('TEST-D-1')).status).toBe('PENDING_DESTRUCTION');
+
+    // One witness is not enough (legal floor); the executor cannot witness their own work.
+    expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral}`)).toMatch(/两名|two|2/);
+    expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.securityOfficer}`)).toBeTruthy();
+    expect((await req(id)).state).toBe('APPROVED');
+
+    expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.staffRd2} date=2026-11-27`)).toContain(id);
+    expect((await req(id)).state).toBe('EXECUTED_PENDING_WITNESS');
+
+    const witnessCard = await waitCard(h.standIn, USERS.staffGeneral, id, 'req.confirm_witness');
+    expect((await clickAction(h.standIn, USERS.staffGeneral, witnessCard.message_id, 'req.confirm_witness')).toast?.type).toBe('success');
+    // Somebody who is not a named witness cannot confirm.
+    expect(await say(USERS.staffRd, `/witness ${id}`)).not.toContain('已确认监销');
+    expect(await say(USERS.staffRd2, `/witness ${id}`)).toContain(id);
+    expect((await req(id)).state).toBe('CLOSED');
+    await settle();
+    expect((await carrier('TEST-D-1')).status).toBe('DESTROYED');
+    const entry = await h.db.connection.collection('ledger_entries').findOne({ tenantKey: T(), ledger: 'DESTROY', requestId: id, event: 'DESTROYED' });
+    expect(entry).toBeTruthy();
+  });
+});
+
+describe('return for edit, resubmission and withdrawal', () => {
+  it('the department head returns it, the requester resubmits with a change, approval restarts', async () => {
+    const id = idIn(await say(USERS.staffGeneral, '/copy carrier=JM-2026-001 copies=1 purpose=学习'), 'CP');
+    const card = await waitCard(h.standIn, USERS.generalHead, id, 'req.return');
+    const empty = await clickAction(h.standIn, USERS.generalHead, card.message_id, 'req.return', { comment: '' });
+    expect(empty.toast?.type).toBe('error');
+    expect((await req(id)).state).toBe('IN_APPROVAL');
+    const ret = await clickAction(h.standIn, USERS.generalHead, card.message_id, 'req.return', { comment: '请写明复制地点' });
+    expect(ret.toast?.type).toBe('success');
+    expect((await req(id)).state).toBe('DRAFT');
+    expect(await say(USERS.staffGeneral, `/resubmit ${id} place=本单位文印室`)).toContain(id);
+    const r = await req(id);
+    expect(r).toMatchObject({ state: 'IN_APPROVAL', currentStep: 0, round: 2 });
+    expect(r.kind === 'COPY' && r.details.place).toBe('本单位文印室');
+  });
+
+  it('a withdrawn request’s approval card no longer acts: the click gets a toast and a fresh card', async () => {
+    const id = idIn(await say(USERS.staffGeneral, '/copy carrier=JM-2026-001 copies=1 purpose=培训'), 'CP');
+    const card = await waitCard(h.standIn, USERS.generalHead, id, 'req.approve');
+    // The head keeps the card open while the requester withdraws.
+    const button = findButton(JSON.parse(card.body.content), 'req.approve')!;
+    expect(await say(USERS.staffGeneral, `/withdraw ${id}`)).toContain(id);
+    expect((await req(id)).state).toBe('WITHDRAWN');
+    const version = (await req(id)).version;
+    const stale = await h.standIn.click(USERS.generalHead, card.message_id, { tag: 'button', value: button.value, form_value: {} });
+    expect(stale.toast?.type).toBe('warning');
+    expect(stale.card_updated).toBe(true);
+    expect((await req(id)).version).toBe(version);
+  });
+});
+
+describe('who may do what', () => {
+  it('nobody approves their own request: a department head’s own request goes to the leader', async () => {
+    const id = idIn(await say(USERS.generalHead, '/copy carrier=JM-2026-001 copies=1 purpose=部门会议'), 'CP');
+    const r = await req(id);
+    expect(r.steps.map((s) => s.role)).toEqual(['dept_head', 'security_officer', 'leader']);
+    // The leader takes the leader step, so the department step goes to the principal.
+    expect(r.steps[0]!.assignees).toEqual([USERS.principal]);
+    expect(r.steps[2]!.assignees).toEqual([USERS.leader]);
+    expect(r.steps.flatMap((s) => s.assignees)).not.toContain(USERS.generalHead);
+  });
+
+  it('staff cannot approve someone else’s step, register carriers or manage roles', async () => {
+    const id = idIn(await say(USERS.staffGeneral, '/copy carrier=JM-2026-001 copies=1 purpose=复习'), 'CP');
+    const v = (await req(id)).version;
+    expect(await say(USERS.staffRd, `/approve ${id}`)).not.toContain('已同意');
+    expect((await req(id)).version).toBe(v);
+    expect(await say(USERS.staffRd, '/carrier add no=X-1 level=秘密 type=纸质 alias=x')).toContain('保密员');
+    expect(await say(USERS.staffRd, `/role add ${USERS.staffRd2} security_officer`)).toContain('管理员');
+  });
+
+  it('an administrator grants and lists roles', async () => {
+    expect(await say(USERS.securityHead, `/role add ${USERS.staffFinance} 保密员`)).toContain('保密员');
+    expect(await h.bot.approvals.repos.roles.rolesOf(T(), USERS.staffFinance)).toContain('security_officer');
+    expect(await say(USERS.securityHead, '/role list')).toContain(USERS.staffFinance);
+    expect(await say(USERS.securityHead, `/role remove ${USERS.staffFinance} security_officer`)).toBeTruthy();
+    expect(await h.bot.approvals.repos.roles.rolesOf(T(), USERS.staffFinance)).not.toContain('security_officer');
+  });
+
+  it('/my and /pending list the requests as cards', async () => {
+    const mine = await h.standIn.sendText(USERS.staffGeneral, null, '/my');
+    const m = await h.standIn.waitForMessage((x) => x.parent_id === mine.message_id, 3000);
+    expect(m.msg_type).toBe('interactive');
+    expect(m.body.content).toMatch(/CP-\d{4}-\d{4}/);
+    const pend = await h.standIn.sendText(USERS.generalHead, null, '/pending');
+    const p = await h.standIn.waitForMessage((x) => x.parent_id === pend.message_id, 3000);
+    expect(p.body.content).toMatch(/CP-\d{4}-\d{4}/);
+  });
+
+  it('/copy without arguments answers with a form, and the form creates the request', async () => {
+    const sent = await h.standIn.sendText(USERS.staffFinance, null, '/copy');
+    const form = await h.standIn.waitForMessage((x) => x.parent_id === sent.message_id, 3000);
+    const submit = await clickAction(h.standIn, USERS.staffFinance, form.message_id, 'form.copy', { carrier: 'SM-2026-002', copies: '1', purpose: '客户回访' });
+    expect(submit.toast?.type, JSON.stringify(submit)).toBe('success');
+    expect(JSON.stringify(submit.toast)).toMatch(/CP-\d{4}-\d{4}/);
+    const bad = await clickAction(h.standIn, USERS.staffFinance, form.message_id, 'form.copy', { carrier: 'SM-2026-002', copies: '0', purpose: 'x' });
+    expect(bad.toast?.type).toBe('error');
+    expect(cardFor(h.standIn, USERS.staffFinance, 'SM-2026-002')).toBeTruthy();
+  });
+});
