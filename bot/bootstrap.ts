@@ -48,6 +48,7 @@ export interface StartOptions {
   policy?: unknown;
   /** Fault injection for tests (see ApprovalService). */
   beforeEffect?: ApprovalOptions['beforeEffect'];
+  afterEffect?: ApprovalOptions['afterEffect'];
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
   /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
@@ -226,6 +227,7 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
     timezone: config.timezone,
     defaultLocale: config.locale,
     beforeEffect: opts.beforeEffect,
+    afterEffect: opts.afterEffect,
   });
   return {
     service,

@@ -40,6 +40,8 @@ export interface ApprovalOptions {
   now?: () => Date;
   /** Fault injection for tests: called before each effect runs; throwing simulates a crash there. */
   beforeEffect?: (effect: PendingEffect, index: number) => void;
+  /** Fault injection: called after an effect ran but before it is marked done. */
+  afterEffect?: (effect: PendingEffect, index: number) => void;
 }
 
 export type ActResult = { ok: true; request: Request; stored: StoredRequest } | { ok: false; error: WorkflowError; stored: StoredRequest };
@@ -110,7 +112,7 @@ export class ApprovalService {
     const at = this.now().toISOString();
     const effects = [...draft.effects, ...submitted.effects].map((e) => ({ ...e, actorId: input.requesterId, at, channel: input.channel }));
     await repos.requests.insert(tenantKey, submitted.request, effects);
-    await this.run(tenantKey, id);
+    await this.runSafely(tenantKey, id);
     return (await repos.requests.get(tenantKey, id))!;
   }
 
@@ -129,7 +131,7 @@ export class ApprovalService {
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
-        await this.run(tenantKey, id);
+        await this.runSafely(tenantKey, id);
         return { ok: true, request: result.request, stored: (await repos.requests.get(tenantKey, id)) ?? stored };
       }
     }
@@ -150,9 +152,23 @@ export class ApprovalService {
     if (!stored || stored.pending.length === 0) return;
     let index = 0;
     for (const effect of stored.pending) {
-      this.o.beforeEffect?.(effect, index++);
+      this.o.beforeEffect?.(effect, index);
       await this.execute(stored, effect);
+      this.o.afterEffect?.(effect, index++);
       await this.o.repos.requests.completeEffects(tenantKey, id, [effect.key]);
+    }
+  }
+
+  /**
+   * The decision is stored once the commit succeeded; an effect that fails now (Lark down, a
+   * crash-like error) stays pending and is finished by the recovery sweep, so the user who acted
+   * is not told that their decision failed.
+   */
+  private async runSafely(tenantKey: string, id: string): Promise<void> {
+    try {
+      await this.run(tenantKey, id);
+    } catch (err) {
+      this.o.logger.error('effects failed after commit; the recovery sweep will finish them', { id, err: (err as Error).message });
     }
   }
 

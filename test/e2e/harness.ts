@@ -29,6 +29,8 @@ export interface Harness {
   standIn: LarkStandIn;
   bot: RunningBot;
   db: TestDb;
+  /** Stops the bot and starts a new one on the same database and stand-in (a process restart). */
+  restart(extra?: Partial<Omit<StartOptions, 'config' | 'db'>>): Promise<RunningBot>;
   stop(): Promise<void>;
 }
 
@@ -51,23 +53,33 @@ export async function startHarness(
     LARK_TRANSPORT: transport,
     PORT: '0',
   });
-  const bot = await startBot({ config, db: { connection: db.connection, uri: db.uri, embedded: true, close: async () => undefined }, logger: process.env.BAOMI_TEST_LOG ? createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }) : silentLogger, backoffMs: 5, ...extra });
+  const handle = { connection: db.connection, uri: db.uri, embedded: true, close: async () => undefined };
+  const logger = process.env.BAOMI_TEST_LOG ? createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }) : silentLogger;
+  let bot = await startBot({ config, db: handle, logger, backoffMs: 5, ...extra });
   await seedDemo(bot.approvals.repos, standIn.directory.org, standIn.directory.tenantKey);
   if (transport === 'webhook') standIn.setDelivery({ mode: 'webhook', url: `${bot.url}/lark/events` });
   else {
     standIn.setDelivery({ mode: 'ws' });
     await standIn.waitFor(() => standIn.wsConnections > 0, 8000, 'the bot’s long connection');
   }
-  return {
+  const harness: Harness = {
     standIn,
     bot,
     db,
+    async restart(more = {}) {
+      await bot.stop();
+      bot = await startBot({ config, db: handle, logger, backoffMs: 5, ...more });
+      harness.bot = bot;
+      if (transport === 'webhook') standIn.setDelivery({ mode: 'webhook', url: `${bot.url}/lark/events` });
+      return bot;
+    },
     async stop() {
       await bot.stop();
       await standIn.stop();
       await db.close();
     },
   };
+  return harness;
 }
 
 export function botCards(standIn: LarkStandIn, chatId: string) {
