@@ -3,12 +3,12 @@
  * store, route, render the card, send it to the Lark stand-in through the SDK) against a bare SDK
  * EventDispatcher behind `adaptDefault` that only echoes. Same machine, same encrypted, signed
  * bodies, same client concurrency. Prints events/s for both and their ratio. The stand-in and the
- * store run in a separate process (bench/peer.ts), as Lark and MongoDB do in production; the bot,
+ * store run in processes of their own (bench/peer.ts, bench/mongo-peer.ts), as Lark and MongoDB do
+ * in production; the bot,
  * like the bare dispatcher, shares its process with the load generator.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { forkPeer } from './peers.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
@@ -82,29 +82,11 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-/** Talks to bench/peer.ts (stand-in + embedded store in their own process). */
-function startPeer() {
-  const child = fork(fileURLToPath(new URL('./peer.ts', import.meta.url)), [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiters = new Map<string, (m: Record<string, unknown>) => void>();
-  child.on('message', (m: Record<string, unknown>) => {
-    const w = waiters.get(String(m.op));
-    waiters.delete(String(m.op));
-    w?.(m);
-  });
-  const ask = <T>(op: string, reply: string, extra: Record<string, unknown> = {}) =>
-    new Promise<T>((resolve) => {
-      waiters.set(reply, (m) => resolve(m as T));
-      if (op) child.send({ op, ...extra });
-    });
-  return { child, ask };
-}
-
 async function benchPipeline(): Promise<Result> {
-  const peer = startPeer();
-  const { standInUrl, mongoUri } = await peer.ask<{ standInUrl: string; mongoUri: string }>('', 'ready');
+  const peer = forkPeer('./peer.ts', [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN]);
+  const store = forkPeer('./mongo-peer.ts');
+  const { standInUrl } = await peer.ask<{ standInUrl: string }>('', 'ready');
+  const { mongoUri } = await store.ask<{ mongoUri: string }>('', 'ready');
   const db = await connectDb({ uri: mongoUri, dbName: 'bench', log: () => undefined });
   const config = loadConfig({
     LARK_APP_ID: APP.appId,
@@ -137,7 +119,8 @@ async function benchPipeline(): Promise<Result> {
   console.log(`  (peer process CPU so far: ${peerCpu.toFixed(0)} ms; bot process CPU: ${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)} ms)`);
   await bot.stop();
   await db.close();
-  peer.child.send({ op: 'stop' });
+  peer.stop();
+  store.stop();
   return { name: 'full pipeline (/help → card sent)', events: N, seconds, perSecond: N / seconds, ackP50: pct(latencies, 50), ackP99: pct(latencies, 99) };
 }
 

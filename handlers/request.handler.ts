@@ -220,18 +220,20 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
   const canonical = normaliseId(id);
   const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
   const result = await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel);
-  const stored = result.stored;
   if (ctx.event.kind === 'card_action') {
-    const holderCard = messageId ? stored.cards.find((c) => c.messageId === messageId) : undefined;
-    const current = (await deps.requests.get(ctx.tenantKey, canonical)) ?? stored;
-    const card = holderCard ? await deps.cards.renderFresh(ctx.tenantKey, holderCard.kind as CardKind, current.request, holderCard.holder) : undefined;
+    // Answer the click at once with the clicked card redrawn; the other holders' cards, the
+    // ledgers and the notifications follow from the effects.
+    const holderCard = messageId ? result.stored.cards.find((c) => c.messageId === messageId) : undefined;
+    const card = holderCard ? await deps.cards.renderFresh(ctx.tenantKey, holderCard.kind as CardKind, result.stored.request, holderCard.holder) : undefined;
     const response: CardResponse = result.ok
       ? { toast: toast('success', ctx.tb(`request:done.${command.type}`, { id: canonical })) }
       : { toast: toast('warning', await explain(ctx, deps, result.error)) };
     if (card) response.card = { type: 'raw', data: card };
     ctx.ack(response);
+    await result.done;
     return;
   }
+  await result.done;
   if (!result.ok) {
     const both = await explain(ctx, deps, result.error);
     await ctx.reply({ type: 'text', text: ctx.locale === 'en-US' ? both.en : both.zh });

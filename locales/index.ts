@@ -61,15 +61,26 @@ function fixedT(locale: Locale): TFn {
   return t;
 }
 
+const withParams = new Map<string, Bi>();
+const WITH_PARAMS_MAX = 5000;
+
 /** Both languages at once, for Lark cards (each component carries zh_cn and en_us). */
 export function bilingual(key: string, params?: Record<string, unknown>): Bi {
-  // Texts without parameters never change while the process runs: translate them once.
+  // Translations are pure: a text without parameters is translated once, one with parameters is
+  // remembered for a while (cards repeat the same labels, roles and states on every render).
   if (!params) {
     const hit = constant.get(key);
     if (hit) return hit;
+    const bi = { zh: fixedT('zh-CN')(key), en: fixedT('en-US')(key) };
+    constant.set(key, bi);
+    return bi;
   }
+  const cacheKey = `${key}\u0000${JSON.stringify(params)}`;
+  const hit = withParams.get(cacheKey);
+  if (hit) return hit;
   const bi = { zh: fixedT('zh-CN')(key, params), en: fixedT('en-US')(key, params) };
-  if (!params) constant.set(key, bi);
+  if (withParams.size >= WITH_PARAMS_MAX) withParams.delete(withParams.keys().next().value!);
+  withParams.set(cacheKey, bi);
   return bi;
 }
 

@@ -30,8 +30,9 @@ export class People {
 
   /** The actor for a decision: stored roles, plus dept_head when they head the request's department. */
   async actor(tenantKey: string, openId: string, deptId?: string): Promise<Actor> {
-    const roles = new Set(await this.roles.rolesOf(tenantKey, openId));
-    if (deptId && (await this.deptHead(tenantKey, deptId)) === openId) roles.add('dept_head');
+    const [stored, head] = await Promise.all([this.roles.rolesOf(tenantKey, openId), this.deptHead(tenantKey, deptId)]);
+    const roles = new Set(stored);
+    if (head === openId) roles.add('dept_head');
     return { id: openId, roles: [...roles] };
   }
 

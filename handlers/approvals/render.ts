@@ -13,14 +13,30 @@ const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key,
 
 /** Every card of the approval feature, with names resolved through the directory. */
 export class ApprovalCards implements CardRenderer {
+  private readonly recent = new Map<string, CardJson>();
+
   constructor(
     private readonly people: People,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Synchronous: the caller has resolved the names already (the service does). */
+  /**
+   * Synchronous: the caller has resolved the names already (the service does). A card depends on
+   * the request version and the kind (and, for a witness card, on the holder): the same card is
+   * rendered once for every holder and for the click's answer alike.
+   */
   render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
+    const key = `${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
+    const hit = this.recent.get(key);
+    if (hit) return hit;
+    const card = this.draw(kind, request, names, holder);
+    if (this.recent.size >= 500) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, card);
+    return card;
+  }
+
+  private draw(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
     const opts = { tb, names, now: this.now(), timeZone: this.timeZone };
     switch (kind) {
       case 'approval':

@@ -44,7 +44,13 @@ export interface ApprovalOptions {
   afterEffect?: (effect: PendingEffect, index: number) => void;
 }
 
-export type ActResult = { ok: true; request: Request; stored: StoredRequest } | { ok: false; error: WorkflowError; stored: StoredRequest };
+/**
+ * `done` settles when the effects of the change have run (or failed and were left to the sweep);
+ * a card click is answered before it, a text command after it.
+ */
+export type ActResult =
+  | { ok: true; request: Request; stored: StoredRequest; done: Promise<void> }
+  | { ok: false; error: WorkflowError; stored: StoredRequest; done: Promise<void> };
 
 export interface CreateInput {
   kind: Kind;
@@ -57,6 +63,24 @@ export interface CreateInput {
 /** Carriers a request may name, per kind (a destroyed or checked-out carrier cannot be copied…). */
 const AVAILABLE = new Set(['IN_STOCK']);
 const PATCH_GAP_MS = 220;
+const EFFECT_CONCURRENCY = 4;
+
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
 const OPEN_ID = /^ou_[0-9A-Za-z_]+$/;
 
 /**
@@ -69,6 +93,7 @@ export class ApprovalService {
   private readonly now: () => Date;
   private readonly refreshing = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly nextPatch = new Map<string, number>();
+  private readonly slots = new Semaphore(EFFECT_CONCURRENCY);
 
   constructor(private readonly o: ApprovalOptions) {
     this.now = o.now ?? (() => new Date());
@@ -127,12 +152,12 @@ export class ApprovalService {
       if (!stored) throw new BotError('request:not_found', { id });
       const actor = actorId === 'system' ? { id: 'system', roles: [] as Role[], system: true } : await people.actor(tenantKey, actorId, stored.request.deptId);
       const result = transition(stored.request, await this.enrich(tenantKey, stored.request, command), actor, this.ctx());
-      if (!result.ok) return { ok: false, error: result.error, stored };
+      if (!result.ok) return { ok: false, error: result.error, stored, done: Promise.resolve() };
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
-        await this.runSafely(tenantKey, id);
-        return { ok: true, request: result.request, stored: (await repos.requests.get(tenantKey, id)) ?? stored };
+        const done = this.runSafely(tenantKey, id);
+        return { ok: true, request: result.request, stored: { ...stored, request: result.request }, done };
       }
     }
     throw new BotError('errors:busy');
@@ -165,10 +190,15 @@ export class ApprovalService {
    * is not told that their decision failed.
    */
   private async runSafely(tenantKey: string, id: string): Promise<void> {
+    // Effects are background work: a bounded number run at once, so a burst of decisions is
+    // answered first and its notifications, ledger entries and card patches follow.
+    await this.slots.acquire();
     try {
       await this.run(tenantKey, id);
     } catch (err) {
       this.o.logger.error('effects failed after commit; the recovery sweep will finish them', { id, err: (err as Error).message });
+    } finally {
+      this.slots.release();
     }
   }
 

@@ -16,13 +16,21 @@ export function isIsoDate(s: unknown): s is string {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
 }
 
+const validZones = new Map<string, boolean>();
+
 export function isValidTimeZone(tz: string): boolean {
+  // Building a formatter is slow and the answer never changes: remember it (bounded).
+  const known = validZones.get(tz);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    ok = true;
   } catch {
-    return false;
+    ok = false;
   }
+  if (validZones.size < 1000) validZones.set(tz, ok);
+  return ok;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

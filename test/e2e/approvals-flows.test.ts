@@ -24,7 +24,17 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     const id = idIn(await say(USERS.staffRd, '/外携 载体=JM-2026-002 目的地=市保密局 归还日期=2099-12-31 用途=汇报工作'), 'CO');
     expect(id).toBeTruthy();
     expect((await req(id)).steps.map((s) => s.role)).toEqual(['dept_head', 'security_officer', 'leader']);
+    // The pending step has its reminder (+24 h) and escalation (+48 h) records.
+    const pending = await h.db.connection.collection('reminders').find({ tenantKey: T(), requestId: id, state: 'pending' }).toArray();
+    const remind = pending.find((r) => r.kind === 'approval.remind');
+    const escalate = pending.find((r) => r.kind === 'approval.escalate');
+    expect(remind?.target).toEqual({ openId: USERS.rdHead });
+    const hours = (r: { dueAt: Date; createdAt: Date }) => Math.round((new Date(r.dueAt).getTime() - new Date(r.createdAt).getTime()) / 3_600_000);
+    expect(hours(remind as never)).toBe(24);
+    expect(hours(escalate as never)).toBe(48);
     expect(await say(USERS.rdHead, `/同意 ${id} 同意外出`)).toContain(id);
+    const cancelled = await h.db.connection.collection('reminders').findOne({ tenantKey: T(), requestId: id, kind: 'approval.remind', 'target.openId': USERS.rdHead });
+    expect(cancelled?.state).toBe('cancelled');
     expect(await say(USERS.securityOfficer, `/approve ${id}`)).toContain(id);
     expect(await say(USERS.leader, `/approve ${id}`)).toContain(id);
     expect((await req(id)).state).toBe('APPROVED');
@@ -38,7 +48,16 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     // While it is out, nobody else can ask to copy it.
     expect(await say(USERS.staffGeneral, '/copy carrier=JM-2026-002 copies=1 purpose=x')).toContain('JM-2026-002');
 
+    // Due-back reminders exist for the scheduler: T-1 d for the carrier person, and the overdue check.
+    const reminders = await h.db.connection.collection('reminders').find({ tenantKey: T(), requestId: id, state: 'pending' }).toArray();
+    const kinds = reminders.map((r) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['carry.due_soon', 'carry.overdue']));
+    const dueSoon = reminders.find((r) => r.kind === 'carry.due_soon' && new Date(r.dueAt).toISOString().startsWith('2099-12-30'));
+    expect(dueSoon, JSON.stringify(reminders.map((r) => [r.kind, r.dueAt]))).toBeTruthy();
+
     expect(await say(USERS.staffRd, `/归还 ${id}`)).toContain(id);
+    const after = await h.db.connection.collection('reminders').find({ tenantKey: T(), requestId: id, kind: { $in: ['carry.due_soon', 'carry.overdue'] } }).toArray();
+    expect(after.every((r) => r.state === 'cancelled')).toBe(true);
     expect((await req(id)).state).toBe('RETURNED');
     const inspect = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.inspect_ok');
     expect((await clickAction(h.standIn, USERS.securityOfficer, inspect.message_id, 'req.inspect_ok', { note: '完好' })).toast?.type).toBe('success');

@@ -62,7 +62,9 @@ describe('copy: from chat to the ledgers', () => {
     const closed = await requestState(id!);
     expect(closed?.state).toBe('CLOSED');
 
-    // New carriers, with the original's level and period.
+    // New carriers, with the original's level and period (the click is answered first; the
+    // effects follow at once).
+    await h.standIn.waitFor(() => h.bot.approvals.repos.carriers.get(T(), 'MM-2026-001-C2'), 3000, 'copies registered');
     const c1 = await h.bot.approvals.repos.carriers.get(T(), 'MM-2026-001-C1');
     const c2 = await h.bot.approvals.repos.carriers.get(T(), 'MM-2026-001-C2');
     expect(c1).toMatchObject({ level: 'CONFIDENTIAL', period: '10年', origin: 'copied', parentNumber: 'MM-2026-001' });
