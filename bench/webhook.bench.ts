@@ -111,12 +111,15 @@ async function benchPipeline(): Promise<Result> {
   await fire(url, await prepare(200));
   await waitReplies(200);
   const batch = await prepare(N);
+  const cpu0 = process.cpuUsage();
+  const profile = process.env.BENCH_PROFILE ? await startProfile('/tmp/webhook.cpuprofile') : undefined;
   const t0 = performance.now();
   const { latencies } = await fire(url, batch);
   await waitReplies(200 + N);
   const seconds = (performance.now() - t0) / 1000;
-  const peerCpu = (await peer.ask<{ cpuMs: number }>('replies', 'replies')).cpuMs;
-  console.log(`  (peer process CPU so far: ${peerCpu.toFixed(0)} ms; bot process CPU: ${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)} ms)`);
+  if (profile) await profile();
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`  bot process CPU per event: ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms (load generator included)`);
   await bot.stop();
   await db.close();
   peer.stop();
@@ -154,4 +157,19 @@ export async function runWebhookBench(): Promise<{ pipeline: Result; bare: Resul
   }
   console.log(`ratio full/bare: ${ratio.toFixed(2)} (target ≥ 0.50) — ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
   return { pipeline, bare, ratio };
+}
+
+/** BENCH_PROFILE=1: a CPU profile of the bot process over the timed batch. */
+export async function startProfile(path: string): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+    console.log(`  profile written to ${path}`);
+  };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from './core/app.js';
-import { secretsOf, type Config } from './core/config.js';
+import { ConfigError, readPolicyFile, secretsOf, type Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
 import { dedupe, errorBoundary, i18n, ignoreSelf, sequentialize } from './core/middleware.js';
@@ -44,6 +44,8 @@ export interface StartOptions {
   backoffMs?: number;
   /** Delay before restarting a long connection the SDK gave up on (default 1 s, doubling). */
   wsRestartDelayMs?: number;
+  /** The clock (tests move it forward); default the system clock. */
+  now?: () => Date;
   /** The unit's approval policy (JSON); default config/policy.default.json. */
   policy?: unknown;
   /** Fault injection for tests (see ApprovalService). */
@@ -167,7 +169,10 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
 
   // Finish whatever a previous process committed but did not carry out, then keep sweeping.
   void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err }));
-  const sweep = setInterval(() => void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err })), 30_000);
+  const sweep = setInterval(() => {
+    void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err }));
+    void approvals.service.sweepOverdue().catch((err: unknown) => logger.error('overdue sweep failed', { err }));
+  }, 30_000);
   sweep.unref();
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
 
@@ -212,8 +217,9 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
     roles: new RoleStore(conn, { admins: config.admins }),
   };
   await Promise.all(Object.values(repos).map((r) => (r as { init(): Promise<void> }).init()));
-  const loaded = loadPolicy(opts.policy ?? DEFAULT_POLICY_JSON);
-  if (!loaded.ok) throw new Error(`the approval policy is invalid:\n${loaded.errors.join('\n')}`);
+  const loaded = loadPolicy(opts.policy ?? (config.policyFile ? readPolicyFile(config.policyFile) : DEFAULT_POLICY_JSON));
+  if (!loaded.ok) throw new ConfigError(`BAOMI_POLICY: the approval policy is invalid:\n  ${loaded.errors.join('\n  ')}`, 'BAOMI_POLICY');
+  logger.info('approval policy loaded', { version: loaded.policy.version, file: config.policyFile ?? 'config/policy.default.json' });
   const people = new People(repos.roles, services.directory);
   const cards = new ApprovalCards(people, config.timezone);
   const service = new ApprovalService({
@@ -228,6 +234,7 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
     defaultLocale: config.locale,
     beforeEffect: opts.beforeEffect,
     afterEffect: opts.afterEffect,
+    ...(opts.now ? { now: opts.now } : {}),
   });
   return {
     service,

@@ -45,6 +45,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`baomi-bot: configuration error: ${err.message}\nSee .env.example for every variable.\n`);
+    process.exit(2);
+  }
   process.stderr.write(`baomi-bot: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -171,10 +171,11 @@ export class ReminderStore {
   }
 
   /**
-   * Claims up to `limit` due reminders of every tenant for `lockMs`: each is returned to exactly
-   * one claimer until its lock runs out (then it is due again unless marked sent or cancelled).
+   * Claims up to `limit` due reminders of every tenant for `lockMs` (only of `kinds` when given):
+   * each is returned to exactly one claimer until its lock runs out (then it is due again unless
+   * marked sent or cancelled).
    */
-  async claimDue(now: Date, limit: number, lockMs: number): Promise<Reminder[]> {
+  async claimDue(now: Date, limit: number, lockMs: number, kinds?: readonly ReminderKind[]): Promise<Reminder[]> {
     validDate('now', now);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('limit must be an integer in 1…1000');
     if (!Number.isFinite(lockMs) || lockMs <= 0) throw new RangeError('lockMs must be positive');
@@ -183,7 +184,7 @@ export class ReminderStore {
     while (out.length < limit) {
       const doc = await this.model
         .findOneAndUpdate(
-          { state: 'pending', dueAt: { $lte: now }, $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+          { state: 'pending', dueAt: { $lte: now }, ...(kinds ? { kind: { $in: [...kinds] } } : {}), $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
           { $set: { lockedUntil } },
           { sort: { dueAt: 1 }, returnDocument: 'after' },
         )

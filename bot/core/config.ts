@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Thrown when the environment is invalid; the message names the variable. */
@@ -53,6 +54,7 @@ const schema = z.object({
     (v) => v === undefined || ['debug', 'info', 'warn', 'error', 'silent'].includes(v),
     { message: 'must be one of debug, info, warn, error, silent' },
   ),
+  BAOMI_POLICY: optionalString,
   NODE_ENV: optionalString,
 });
 
@@ -89,6 +91,8 @@ export interface Config {
   locale: Locale;
   logLevel: LogLevel;
   production: boolean;
+  /** The unit's approval policy file (JSON); default config/policy.default.json. */
+  policyFile?: string;
 }
 
 /** Reads and validates the environment once. Throws ConfigError naming the first bad variable. */
@@ -146,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     locale: (e.BAOMI_LOCALE ?? 'zh-CN') as Locale,
     logLevel: (e.BAOMI_LOG_LEVEL ?? 'info') as LogLevel,
     production,
+    policyFile: e.BAOMI_POLICY,
   };
 }
 
@@ -156,4 +161,17 @@ export function secretsOf(config: Config): string[] {
   const uri = config.mongodbUri?.match(/\/\/[^:/@]+:([^@]+)@/)?.[1];
   if (uri) out.push(uri);
   return out.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+}
+
+/**
+ * The approval policy: the file named by BAOMI_POLICY, or the default. Returns the parsed JSON;
+ * a missing or unreadable file stops start-up naming the variable (validation follows in the
+ * workflow's loadPolicy, whose errors are reported the same way).
+ */
+export function readPolicyFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`BAOMI_POLICY: cannot read ${path}: ${(err as Error).message}`, 'BAOMI_POLICY');
+  }
 }

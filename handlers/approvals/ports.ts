@@ -87,6 +87,8 @@ export interface ReminderRepo {
     r: { key: string; requestId: string; version: number; kind: ReminderKind; dueAt: Date; target: Target; params?: Record<string, string | number> },
   ): Promise<boolean>;
   cancel(tenantKey: string, requestId: string, opts: { kinds?: ReminderKind[]; target?: Target; beforeVersion: number }): Promise<number>;
+  claimDue(now: Date, limit: number, lockMs: number, kinds?: readonly ReminderKind[]): Promise<{ tenantKey: string; key: string; requestId: string; kind: ReminderKind }[]>;
+  markSent(tenantKey: string, key: string): Promise<boolean>;
 }
 
 export interface NotificationRepo {

@@ -202,6 +202,28 @@ export class ApprovalService {
     }
   }
 
+  /**
+   * The system's own reminders: a carry-out whose due-back day has passed becomes OVERDUE (which
+   * notifies the carrier person and the security officers). Claimed atomically, so one instance
+   * acts; a claim that fails is retried when its lock runs out.
+   */
+  async sweepOverdue(limit = 50): Promise<number> {
+    const due = await this.o.repos.reminders.claimDue(this.now(), limit, 60_000, ['carry.overdue']);
+    let done = 0;
+    for (const r of due) {
+      try {
+        const result = await this.act(r.tenantKey, r.requestId, { type: 'mark_overdue' }, 'system', 'system');
+        await result.done;
+        // Already returned or overdue: nothing left to do for this reminder either way.
+        await this.o.repos.reminders.markSent(r.tenantKey, r.key);
+        done += 1;
+      } catch (err) {
+        this.o.logger.warn('overdue sweep failed for a reminder', { id: r.requestId, err: (err as Error).message });
+      }
+    }
+    return done;
+  }
+
   /** After a crash or restart: finish every request whose effects were committed but not run. */
   async recover(limit = 100): Promise<number> {
     const stuck = await this.o.repos.requests.withPending(limit);

@@ -5,9 +5,11 @@ import { cardFor, clickAction, findButton, replyTo, waitCard } from './approval-
 
 let h: Harness;
 const T = () => h.standIn.directory.tenantKey;
+/** The bot's clock; a test moves it past a due date and puts it back. */
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
-  h = await startHarness('webhook');
+  h = await startHarness('webhook', { now: () => new Date(Date.now() + clockOffsetMs) });
 });
 afterAll(() => h.stop());
 
@@ -66,6 +68,26 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     expect((await carrier('JM-2026-002')).status).toBe('IN_STOCK');
     const entries = await h.db.connection.collection('ledger_entries').find({ tenantKey: T(), ledger: 'CARRY', requestId: id }).toArray();
     expect(entries.map((e) => e.event)).toEqual(expect.arrayContaining(['CHECKED_OUT', 'RETURNED', 'INSPECTED']));
+  });
+
+  it('past its due-back day a checked-out carry-out becomes overdue, once, and is still returned normally', async () => {
+    const id = idIn(await say(USERS.staffRd2, '/carry carrier=SM-2026-001 destination=客户现场 due=2099-03-01 purpose=技术交流'), 'CO');
+    for (const who of (await req(id)).steps.map((s) => s.assignees[0]!)) expect(await say(who, `/approve ${id}`)).toContain(id);
+    expect(await say(USERS.securityOfficer, `/checkout ${id}`)).toContain(id);
+    expect(await h.bot.approvals.service.sweepOverdue()).toBe(0); // not due yet
+    clockOffsetMs = Date.parse('2099-03-03T00:00:00Z') - Date.now();
+    try {
+      const [first, second] = await Promise.all([h.bot.approvals.service.sweepOverdue(), h.bot.approvals.service.sweepOverdue()]);
+      expect(first + second).toBe(1);
+      expect((await req(id)).state).toBe('OVERDUE');
+      await settle();
+      const told = h.standIn.messages((m) => m.chat_id === h.standIn.p2pChatId(USERS.staffRd2) && m.msg_type === 'text' && m.body.content.includes(id) && /超过应还日期|overdue/i.test(m.body.content));
+      expect(told).toHaveLength(1);
+      expect(await say(USERS.staffRd2, `/return ${id}`)).toContain(id);
+      expect((await req(id)).state).toBe('RETURNED');
+    } finally {
+      clockOffsetMs = 0;
+    }
   });
 
   it('top secret needs a companion and goes up to the principal', async () => {

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
 import type { LarkConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
+import { createHttpInstance } from './http.js';
 
 /** A per-client token cache (the SDK's default is process-wide) that we can clear on 99991663. */
 export class TokenCache {
@@ -45,8 +46,9 @@ function isLoopback(domain: string): boolean {
 }
 
 /**
- * The SDK client with what its defaults lack: a request timeout, no proxy for loopback, and a
- * token cache of its own.
+ * The SDK client with what its defaults lack: a request timeout, no proxy (node:http ignores
+ * HTTP_PROXY; the axios fallback is told so for loopback), keep-alive connections, and a token
+ * cache of its own.
  */
 export function createLarkClient(
   cfg: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>,
@@ -66,12 +68,13 @@ export function createLarkClient(
     (resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data,
   );
   const cache = new TokenCache();
+  const lean = createHttpInstance({ timeoutMs: opts.timeoutMs ?? 10_000, fallback: http, loopback: isLoopback(cfg.domain) });
   const client = new lark.Client({
     appId: cfg.appId,
     appSecret: cfg.appSecret,
     domain: resolveDomain(cfg.domain),
     cache,
-    httpInstance: http as unknown as lark.HttpInstance,
+    httpInstance: lean as unknown as lark.HttpInstance,
     loggerLevel: lark.LoggerLevel.error,
     logger: sdkLogger(opts.logger, { errorsAreHandled: true }),
   });

@@ -150,3 +150,19 @@ describe('app: routing, i18n and the error boundary', () => {
     for (const c of cards) if (c.message?.type === 'card') expect(validateCard(c.message.card)).toEqual({ ok: true });
   });
 });
+
+describe('help covers every command', () => {
+  it('every registered command has a summary and usage in both languages', async () => {
+    const { loadResources } = await import('../../../locales/index.js');
+    const { buildRouter: build } = await import('../../../handlers/index.js');
+    const res = loadResources();
+    const fakeDeps = new Proxy({}, { get: () => ({}) }) as never;
+    for (const spec of build(fakeDeps).listCommands()) {
+      for (const lng of ['zh-CN', 'en-US'] as const) {
+        const entry = (res[lng]!.help as { commands: Record<string, { summary?: string; usage?: string }> }).commands[spec.name];
+        expect(entry?.summary, `${lng} help:commands.${spec.name}.summary`).toBeTruthy();
+        expect(entry?.usage, `${lng} help:commands.${spec.name}.usage`).toBeTruthy();
+      }
+    }
+  });
+});
