@@ -6,44 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encryptPayload, signBody } from '../sandbox/lark/server.js';
-import { forkPeer } from './peers.js';
-import { startBot } from '../bot/bootstrap.js';
-import { loadConfig } from '../bot/core/config.js';
-import { silentLogger } from '../bot/core/logger.js';
-import { connectDb } from '../models/connection.js';
+import { APP, ENCRYPT_KEY, TOKEN, forkPeer, pct, startBenchBot } from './peers.js';
 import { clickOrg } from './click-org.js';
 
 const N = Number(process.env.BENCH_APPROVERS ?? 100);
-const APP = { appId: 'cli_0123456789abcdef', appSecret: 'bench-secret' };
-const ENCRYPT_KEY = 'bench-encrypt-key';
-const TOKEN = 'bench-verification-token';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-};
 
 export async function runClickBench(): Promise<{ p50: number; p99: number; max: number }> {
-  const peer = forkPeer('./peer.ts', [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN, String(N)]);
-  const store = forkPeer('./mongo-peer.ts');
+  const { bot, lark: peer, stop } = await startBenchBot('clickbench', [String(N)]);
   const clicker = forkPeer('./clicker.ts');
-  const { standInUrl } = await peer.ask<{ standInUrl: string }>('', 'ready');
-  const { mongoUri } = await store.ask<{ mongoUri: string }>('', 'ready');
   const ask = peer.ask;
-  const child = peer.child;
-  const db = await connectDb({ uri: mongoUri, dbName: 'clickbench', log: () => undefined });
-  const config = loadConfig({
-    LARK_APP_ID: APP.appId,
-    LARK_APP_SECRET: APP.appSecret,
-    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TOKEN,
-    LARK_DOMAIN: standInUrl,
-    LARK_TRANSPORT: 'webhook',
-    PORT: '0',
-  });
-  const bot = await startBot({ config, db, logger: silentLogger });
-  // The stand-in must deliver callbacks to this bot.
-  child.send({ op: 'deliver', url: `${bot.url}/lark/events` });
   const { org, heads, staff, officer, leader } = clickOrg(N);
   const tenant = org.tenant_key;
   const repos = bot.approvals.repos;
@@ -93,10 +64,7 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
   const sum = Number(/baomi_ack_seconds_sum\{kind="card_action"\} ([\d.e-]+)/.exec(text)?.[1] ?? 0);
   const count = Number(/baomi_ack_seconds_count\{kind="card_action"\} (\d+)/.exec(text)?.[1] ?? 0);
   console.log(`  inside the bot: receipt → answer averages ${((sum / Math.max(count, 1)) * 1000).toFixed(1)} ms over ${count} clicks`);
-  await bot.stop();
-  await db.close();
-  peer.stop();
-  store.stop();
+  await stop();
   clicker.stop();
   return { p50, p99, max };
 }

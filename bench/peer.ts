@@ -24,7 +24,6 @@ type Msg =
   | { op: 'prepare'; count: number }
   | { op: 'replies' }
   | { op: 'stop' }
-  | { op: 'deliver'; url: string }
   | { op: 'cards'; users: string[]; action: string }
   | { op: 'click'; clicks: { user: string; messageId: string; value: unknown }[] };
 
@@ -78,8 +77,6 @@ process.on('message', (m: Msg) => {
         return { ms: r.delivery?.durationMs ?? -1, toast: r.toast?.type ?? r.error ?? 'none' };
       }),
     ).then((results) => process.send!({ op: 'clicked', results }));
-  } else if (m.op === 'deliver') {
-    standIn.setDelivery({ mode: 'webhook', url: m.url });
   } else if (m.op === 'stop') {
     void standIn.stop().then(() => process.exit(0));
   }

@@ -1,5 +1,18 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startBot, type RunningBot } from '../bot/bootstrap.js';
+import { loadConfig } from '../bot/core/config.js';
+import { silentLogger } from '../bot/core/logger.js';
+import { connectDb, type DbHandle } from '../models/connection.js';
+
+export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'bench-secret' };
+export const ENCRYPT_KEY = 'bench-encrypt-key';
+export const TOKEN = 'bench-verification-token';
+
+export const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
 
 export interface Peer {
   child: ChildProcess;
@@ -32,5 +45,46 @@ export function forkPeer(file: string, args: string[] = []): Peer {
         if (op) child.send({ op, ...extra });
       }),
     stop: () => child.send({ op: 'stop' }),
+  };
+}
+
+export interface BenchBot {
+  bot: RunningBot;
+  db: DbHandle;
+  /** The Lark stand-in's process. */
+  lark: Peer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bot in this process, in webhook mode, against the stand-in (bench/peer.ts, `peerArgs` after
+ * the credentials) and the embedded store (bench/mongo-peer.ts), each in a process of its own.
+ */
+export async function startBenchBot(dbName: string, peerArgs: string[] = []): Promise<BenchBot> {
+  const lark = forkPeer('./peer.ts', [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN, ...peerArgs]);
+  const store = forkPeer('./mongo-peer.ts');
+  const { standInUrl } = await lark.ask<{ standInUrl: string }>('', 'ready');
+  const { mongoUri } = await store.ask<{ mongoUri: string }>('', 'ready');
+  const db = await connectDb({ uri: mongoUri, dbName, log: () => undefined });
+  const config = loadConfig({
+    LARK_APP_ID: APP.appId,
+    LARK_APP_SECRET: APP.appSecret,
+    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    LARK_DOMAIN: standInUrl,
+    LARK_TRANSPORT: 'webhook',
+    PORT: '0',
+  });
+  const bot = await startBot({ config, db, logger: silentLogger });
+  return {
+    bot,
+    db,
+    lark,
+    async stop() {
+      await bot.stop();
+      await db.close();
+      lark.stop();
+      store.stop();
+    },
   };
 }

@@ -8,21 +8,14 @@
  * like the bare dispatcher, shares its process with the load generator.
  */
 import { randomBytes } from 'node:crypto';
-import { forkPeer } from './peers.js';
+import { APP, ENCRYPT_KEY, TOKEN, pct, startBenchBot } from './peers.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { startBot } from '../bot/bootstrap.js';
-import { loadConfig } from '../bot/core/config.js';
-import { silentLogger } from '../bot/core/logger.js';
-import { connectDb } from '../models/connection.js';
 import { encryptPayload, signBody } from '../sandbox/lark/server.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const APP = { appId: 'cli_0123456789abcdef', appSecret: 'bench-secret' };
-const ENCRYPT_KEY = 'bench-encrypt-key';
-const TOKEN = 'bench-verification-token';
 
 interface Result {
   name: string;
@@ -77,27 +70,9 @@ async function fire(url: string, bodies: Sealed[]): Promise<{ seconds: number; l
   return { seconds: (performance.now() - t0) / 1000, latencies };
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-};
 
 async function benchPipeline(): Promise<Result> {
-  const peer = forkPeer('./peer.ts', [APP.appId, APP.appSecret, ENCRYPT_KEY, TOKEN]);
-  const store = forkPeer('./mongo-peer.ts');
-  const { standInUrl } = await peer.ask<{ standInUrl: string }>('', 'ready');
-  const { mongoUri } = await store.ask<{ mongoUri: string }>('', 'ready');
-  const db = await connectDb({ uri: mongoUri, dbName: 'bench', log: () => undefined });
-  const config = loadConfig({
-    LARK_APP_ID: APP.appId,
-    LARK_APP_SECRET: APP.appSecret,
-    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TOKEN,
-    LARK_DOMAIN: standInUrl,
-    LARK_TRANSPORT: 'webhook',
-    PORT: '0',
-  });
-  const bot = await startBot({ config, db, logger: silentLogger });
+  const { bot, lark: peer, stop } = await startBenchBot('bench');
   const url = `${bot.url}/lark/events`;
   const prepare = async (count: number) => (await peer.ask<{ bodies: Sealed[] }>('prepare', 'prepared', { count })).bodies;
   const waitReplies = async (n: number) => {
@@ -120,10 +95,7 @@ async function benchPipeline(): Promise<Result> {
   if (profile) await profile();
   const cpu = process.cpuUsage(cpu0);
   console.log(`  bot process CPU per event: ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms (load generator included)`);
-  await bot.stop();
-  await db.close();
-  peer.stop();
-  store.stop();
+  await stop();
   return { name: 'full pipeline (/help → card sent)', events: N, seconds, perSecond: N / seconds, ackP50: pct(latencies, 50), ackP99: pct(latencies, 99) };
 }
 

@@ -85,3 +85,15 @@ export async function startHarness(
 export function botCards(standIn: LarkStandIn, chatId: string) {
   return standIn.chatMessages(chatId).filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'interactive');
 }
+
+/** A free TCP port on loopback (for processes that need a fixed PORT). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

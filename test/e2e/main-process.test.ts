@@ -4,20 +4,10 @@
  * webhooks exactly like it would against Feishu.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLarkStandIn, type LarkStandIn } from '../../sandbox/lark/server.js';
-import { APP, ENCRYPT_KEY, USERS, VERIFICATION_TOKEN } from './harness.js';
+import { APP, ENCRYPT_KEY, freePort, USERS, VERIFICATION_TOKEN } from './harness.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let standIn: LarkStandIn;
 let child: ChildProcess;

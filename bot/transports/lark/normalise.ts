@@ -107,14 +107,7 @@ function normaliseV2(header: Obj, event: Obj, raw: unknown, opts: NormaliseOptio
         operator: { openId },
         chatId: str(context.open_chat_id),
         messageId: str(context.open_message_id),
-        action: {
-          tag: str(action.tag) ?? '',
-          name: str(action.name),
-          value: action.value,
-          formValue: isObj(action.form_value) ? action.form_value : undefined,
-          option: str(action.option),
-          timezone: str(action.timezone),
-        },
+        action: cardAction(action),
       },
     };
   }
@@ -183,15 +176,19 @@ function normaliseLegacyCard(body: Obj): NormaliseResult {
       operator: { openId },
       chatId: str(body.open_chat_id),
       messageId: str(body.open_message_id),
-      action: {
-        tag: str(action.tag) ?? '',
-        name: str(action.name),
-        value: action.value,
-        formValue: isObj(action.form_value) ? action.form_value : undefined,
-        option: str(action.option),
-        timezone: str(action.timezone),
-      },
+      action: cardAction(action),
     },
+  };
+}
+
+function cardAction(action: Obj) {
+  return {
+    tag: str(action.tag) ?? '',
+    name: str(action.name),
+    value: action.value,
+    formValue: isObj(action.form_value) ? action.form_value : undefined,
+    option: str(action.option),
+    timezone: str(action.timezone),
   };
 }
 
