@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { encryptPayload, signBody } from '../sandbox/lark/server.js';
 import { APP, ENCRYPT_KEY, TOKEN, forkPeer, pct, startBenchBot } from './peers.js';
 import { clickOrg } from './click-org.js';
+import { startProfile } from './webhook.bench.js';
 
 const N = Number(process.env.BENCH_APPROVERS ?? 100);
 
@@ -50,7 +51,7 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
     return { body, headers: { 'x-lark-request-timestamp': String(now), 'x-lark-request-nonce': nonce, 'x-lark-signature': signBody(String(now), nonce, ENCRYPT_KEY, body) } };
   });
   await clicker.ask('', 'ready');
-  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  const profile = process.env.BENCH_PROFILE ? await startProfile('/tmp/click.cpuprofile') : undefined;
   const { results } = await clicker.ask<{ results: { ms: number; status: number; toast: string }[] }>('fire', 'fired', { url: `${bot.url}/lark/events`, bodies });
   if (profile) await profile();
   const ms = results.map((r) => r.ms);
@@ -67,19 +68,4 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
   await stop();
   clicker.stop();
   return { p50, p99, max };
-}
-
-/** BENCH_PROFILE=1: a CPU profile of the bot process over the click burst, written to /tmp. */
-async function startProfile(): Promise<() => Promise<void>> {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync('/tmp/click.cpuprofile', JSON.stringify(profile));
-    console.log('  profile written to /tmp/click.cpuprofile');
-  };
 }

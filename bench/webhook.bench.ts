@@ -131,7 +131,7 @@ export async function runWebhookBench(): Promise<{ pipeline: Result; bare: Resul
   return { pipeline, bare, ratio };
 }
 
-/** BENCH_PROFILE=1: a CPU profile of the bot process over the timed batch. */
+/** BENCH_PROFILE=1: a CPU profile of the bot process over a benchmark's timed part, written to `path`. */
 export async function startProfile(path: string): Promise<() => Promise<void>> {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
