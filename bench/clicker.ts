@@ -1,6 +1,6 @@
 /**
- * Plays Lark's callback gateway for the click benchmark, in a process of its own: posts the sealed
- * card callbacks all at once and measures each round trip (what Lark's 3 s deadline applies to).
+ * Plays Lark's event and callback gateway for the benchmarks, in a process of its own: posts sealed
+ * bodies and measures each round trip (what Lark's 3 s deadline applies to).
  */
 import http from 'node:http';
 
@@ -19,11 +19,28 @@ function post(agent: http.Agent, url: string, s: Sealed): Promise<{ ms: number; 
   });
 }
 
-process.on('message', (m: { op: string; url?: string; bodies?: Sealed[] }) => {
+process.on('message', (m: { op: string; url?: string; bodies?: Sealed[]; concurrency?: number }) => {
   if (m.op === 'fire') {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: m.bodies!.length });
-    void Promise.all(m.bodies!.map((b) => post(agent, m.url!, b))).then((results) =>
-      process.send!({ op: 'fired', results: results.map((r) => ({ ms: r.ms, status: r.status, toast: (JSON.parse(r.body || '{}') as { toast?: { type?: string } }).toast?.type ?? 'none' })) }),
+    // Every body at once (clicks), or `concurrency` connections kept busy (a stream of events).
+    const bodies = m.bodies!;
+    const lanes = Math.min(m.concurrency ?? bodies.length, bodies.length);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: lanes });
+    const results: { ms: number; status: number; body: string }[] = new Array(bodies.length);
+    let next = 0;
+    const t0 = performance.now();
+    void Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (next < bodies.length) {
+          const i = next++;
+          results[i] = await post(agent, m.url!, bodies[i]!);
+        }
+      }),
+    ).then(() =>
+      process.send!({
+        op: 'fired',
+        seconds: (performance.now() - t0) / 1000,
+        results: results.map((r) => ({ ms: r.ms, status: r.status, toast: r.body.startsWith('{') ? ((JSON.parse(r.body) as { toast?: { type?: string } }).toast?.type ?? 'none') : 'none' })),
+      }),
     );
   } else if (m.op === 'stop') process.exit(0);
 });

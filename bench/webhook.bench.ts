@@ -8,7 +8,7 @@
  * like the bare dispatcher, shares its process with the load generator.
  */
 import { randomBytes } from 'node:crypto';
-import { APP, ENCRYPT_KEY, TOKEN, pct, startBenchBot } from './peers.js';
+import { APP, ENCRYPT_KEY, TOKEN, forkPeer, pct, startBenchBot, type Peer } from './peers.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
@@ -26,19 +26,6 @@ interface Result {
   ackP99: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Encrypts and signs like Lark; done before the clock starts (it is the sender's cost). */
 function seal(obj: unknown): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify({ encrypt: encryptPayload(ENCRYPT_KEY, JSON.stringify(obj)) });
@@ -52,23 +39,21 @@ function seal(obj: unknown): { body: string; headers: Record<string, string> } {
 
 type Sealed = { body: string; headers: Record<string, string> };
 
+let gateway: Promise<Peer> | undefined;
+
+/** Posts the bodies from the gateway process (bench/clicker.ts) over CONCURRENCY connections. */
 async function fire(url: string, bodies: Sealed[]): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const b = bodies[next++]!;
-        const s = performance.now();
-        const status = await post(url, b.body, b.headers);
-        if (status !== 200) throw new Error(`HTTP ${status} from ${url}`);
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  return { seconds: (performance.now() - t0) / 1000, latencies };
+  gateway ??= (async () => {
+    const p = forkPeer('./clicker.ts');
+    await p.ask('', 'ready');
+    return p;
+  })();
+  const r = await (await gateway).ask<{ seconds: number; results: { ms: number; status: number }[] }>('fire', 'fired', { url, bodies, concurrency: CONCURRENCY });
+  const bad = r.results.find((x) => x.status !== 200);
+  if (bad) throw new Error(`HTTP ${bad.status} from ${url}`);
+  return { seconds: r.seconds, latencies: r.results.map((x) => x.ms) };
 }
+
 
 
 async function benchPipeline(): Promise<Result> {
@@ -94,7 +79,7 @@ async function benchPipeline(): Promise<Result> {
   const seconds = (performance.now() - t0) / 1000;
   if (profile) await profile();
   const cpu = process.cpuUsage(cpu0);
-  console.log(`  bot process CPU per event: ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms (load generator included)`);
+  console.log(`  bot process CPU per event: ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms`);
   await stop();
   return { name: 'full pipeline (/help → card sent)', events: N, seconds, perSecond: N / seconds, ackP50: pct(latencies, 50), ackP99: pct(latencies, 99) };
 }
@@ -128,6 +113,8 @@ export async function runWebhookBench(): Promise<{ pipeline: Result; bare: Resul
     console.log(`${r.name.padEnd(38)} ${r.perSecond.toFixed(0).padStart(6)} events/s  (${r.events} in ${r.seconds.toFixed(2)} s; ack p50 ${r.ackP50.toFixed(1)} ms, p99 ${r.ackP99.toFixed(1)} ms)`);
   }
   console.log(`ratio full/bare: ${ratio.toFixed(2)} (target ≥ 0.50) — ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+  (await gateway)?.stop();
+  gateway = undefined;
   return { pipeline, bare, ratio };
 }
 

@@ -76,6 +76,12 @@ export class People {
     return out;
   }
 
+  /** A department's name in both languages; its id when Lark does not know it. */
+  async deptName(tenantKey: string, deptId: string): Promise<Bi> {
+    const d = await this.directory.department(tenantKey, deptId);
+    return d ? { zh: d.name, en: d.enName ?? d.name } : { zh: deptId, en: deptId };
+  }
+
   /** Display names in both languages; the open_id when Lark does not know the person. */
   async names(tenantKey: string, openIds: Iterable<string>): Promise<(openId: string) => Bi> {
     const map = new Map<string, Bi>();

@@ -14,6 +14,8 @@ const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key,
 /** Every card of the approval feature, with names resolved through the directory. */
 export class ApprovalCards implements CardRenderer {
   private readonly recent = new Map<string, CardJson>();
+  /** Department names seen by `prepare` (open_department_ids are unique across tenants). */
+  private readonly depts = new Map<string, Bi>();
 
   constructor(
     private readonly people: People,
@@ -37,7 +39,7 @@ export class ApprovalCards implements CardRenderer {
   }
 
   private draw(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
-    const opts = { tb, names, now: this.now(), timeZone: this.timeZone };
+    const opts = { tb, names, now: this.now(), timeZone: this.timeZone, dept: (id: string) => this.depts.get(id) ?? { zh: id, en: id } };
     switch (kind) {
       case 'approval':
         return approvalCard(request, opts);
@@ -50,9 +52,18 @@ export class ApprovalCards implements CardRenderer {
     }
   }
 
-  /** For handlers: resolves the names of everyone on the request, then renders. */
+  /** Resolves what a request's cards show besides the request: people's and the department's names. */
+  async prepare(tenantKey: string, request: Request): Promise<(openId: string) => Bi> {
+    if (request.deptId && !this.depts.has(request.deptId)) {
+      if (this.depts.size > 2000) this.depts.clear();
+      this.depts.set(request.deptId, await this.people.deptName(tenantKey, request.deptId));
+    }
+    return this.people.names(tenantKey, peopleOf(request));
+  }
+
+  /** For handlers: resolves the names, then renders. */
   async renderFresh(tenantKey: string, kind: CardKind, request: Request, holder?: string): Promise<CardJson> {
-    return this.render(kind, request, await this.people.names(tenantKey, peopleOf(request)), holder);
+    return this.render(kind, request, await this.prepare(tenantKey, request), holder);
   }
 
   form(kind: Kind, carriers: CarrierRecord[]): CardJson {

@@ -17,13 +17,14 @@ import {
   type WorkflowError,
 } from '../workflow/index.js';
 import type { People } from './people.js';
-import { peopleOf } from './render.js';
 import type { ApprovalRepos, CardKind, CarrierRecord, PendingEffect, StoredRequest } from './ports.js';
 
 export type Channel = 'card' | 'command' | 'system';
 
 /** Renders a request's cards (pure card builders behind it). */
 export interface CardRenderer {
+  /** Resolves the names a request's cards show (people, department); call before render. */
+  prepare(tenantKey: string, request: Request): Promise<(openId: string) => Bi>;
   render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson;
 }
 
@@ -412,7 +413,7 @@ export class ApprovalService {
   }
 
   async namesFor(tenantKey: string, r: Request): Promise<(openId: string) => Bi> {
-    return this.o.people.names(tenantKey, peopleOf(r));
+    return this.o.cards.prepare(tenantKey, r);
   }
 
   renderFor(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
