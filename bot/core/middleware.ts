@@ -16,6 +16,13 @@ export const ignoreSelf: Middleware = async (ctx, next) => {
   await next();
 };
 
+/**
+ * What makes a delivery the same delivery: a message's message_id (Lark advises against event_id
+ * for messages), a system event's event_id, a click's callback token (`c-…`, one per click). The
+ * button's own nonce and request version (in its value) are not a delivery key: two people, or one
+ * person twice, may click the same button and each click needs its own answer ("already decided
+ * by …"); a stale button is stopped by the version guard instead.
+ */
 export function dedupeKey(event: BotEvent): string {
   switch (event.kind) {
     case 'message':
