@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { bilingual, translator } from '../../locales/index.js';
+import { RetryLater } from './errors.js';
 import type { Ack, BotEvent, CardResponse, Context, Middleware, OutMessage, Services } from './types.js';
 
 /** A stable Lark `uuid` (≤ 50 chars) for one logical send, so a redelivery never sends twice. */
@@ -46,8 +47,15 @@ export class App {
       await this.run(ctx, 0);
     } catch (err) {
       metrics.eventsFailed.inc({ kind: event.kind });
-      ctx.log.error('unhandled error in dispatch', { err });
-      ctx.ack(event.kind === 'card_action' ? { toast: fallbackErrorToast() } : undefined);
+      if (err instanceof RetryLater) {
+        ctx.log.warn('event not recorded; asking for redelivery', { err: err.message });
+        // Lark never redelivers a click: tell the person to try again instead.
+        if (event.kind === 'card_action') ctx.ack({ toast: busyToast() });
+        else ctx.ack(undefined, { retry: true });
+      } else {
+        ctx.log.error('unhandled error in dispatch', { err });
+        ctx.ack(event.kind === 'card_action' ? { toast: fallbackErrorToast() } : undefined);
+      }
     } finally {
       if (!ctx.acked) ctx.ack();
       metrics.handlerLatency.observe((performance.now() - started) / 1000, { kind: event.kind });
@@ -76,11 +84,11 @@ export class App {
       locale,
       t: translator(locale),
       tb: (key, params) => bilingual(key, params),
-      ack: (response?: CardResponse) => {
+      ack: (response?: CardResponse, opts?: { retry?: boolean }) => {
         if (acked) return;
         acked = true;
         try {
-          ack(response);
+          ack(response, opts);
         } catch (err) {
           log.warn('ack failed', { err });
         }
@@ -100,6 +108,11 @@ export class App {
     };
     return ctx;
   }
+}
+
+function busyToast() {
+  const text = bilingual('errors:busy');
+  return { type: 'error' as const, content: text.zh, i18n: { zh_cn: text.zh, en_us: text.en } };
 }
 
 export function fallbackErrorToast() {

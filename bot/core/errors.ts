@@ -35,3 +35,11 @@ export class BotError extends Error {
 }
 
 export const isBotError = (e: unknown): e is BotError => e instanceof BotError;
+
+/** The event could not be recorded (e.g. the store is down): ask the platform to redeliver it. */
+export class RetryLater extends Error {
+  constructor(readonly reason: unknown) {
+    super(`retry later: ${(reason as Error)?.message ?? String(reason)}`);
+    this.name = 'RetryLater';
+  }
+}

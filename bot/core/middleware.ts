@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { translator } from '../../locales/index.js';
-import { isBotError } from './errors.js';
+import { isBotError, RetryLater } from './errors.js';
 import type { BotEvent, Context, Middleware } from './types.js';
 
 /** Drops the bot's own messages (and other apps' messages) before anything else looks at them. */
@@ -41,7 +41,13 @@ export function dedupeKey(event: BotEvent): string {
  */
 export const dedupe: Middleware = async (ctx, next) => {
   const key = dedupeKey(ctx.event);
-  const first = await ctx.services.dedupe.claim(key);
+  let first: boolean;
+  try {
+    first = await ctx.services.dedupe.claim(key);
+  } catch (err) {
+    // Nothing is recorded: better delivered again later than acknowledged and lost.
+    throw new RetryLater(err);
+  }
   if (!first) {
     ctx.services.metrics.eventsDeduplicated.inc({ kind: ctx.event.kind });
     ctx.log.info('duplicate delivery dropped', { key });

@@ -88,9 +88,10 @@ export interface CardResponse {
 
 /**
  * The acknowledgement capability a transport injects. For events it releases the HTTP 200 / WS ack;
- * for card clicks it carries the synchronous answer. Calling it twice is a no-op.
+ * for card clicks it carries the synchronous answer. Calling it twice is a no-op. `retry` asks the
+ * platform to deliver the event again later (the store was unreachable: nothing was recorded).
  */
-export type Ack = (response?: CardResponse) => void;
+export type Ack = (response?: CardResponse, opts?: { retry?: boolean }) => void;
 
 export type OutMessage = { type: 'text'; text: string } | { type: 'card'; card: CardJson } | { type: 'file'; fileKey: string };
 

@@ -110,3 +110,35 @@ describe.each(['webhook', 'ws'] as const)('end to end through the stand-in and t
     expect(body).toMatchObject({ ok: true, store: { ok: true }, lark: { ok: true, transport } });
   });
 });
+
+describe.each(['webhook', 'ws'] as const)('store unavailable at receipt (%s)', (transport) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(transport);
+  });
+  afterAll(() => h.stop());
+
+  it('the event is refused for redelivery, not acknowledged and lost; the redelivery is answered once', async () => {
+    const dedupe = h.bot.services.dedupe;
+    const claim = dedupe.claim.bind(dedupe);
+    let failures = 1;
+    dedupe.claim = async (key: string) => {
+      if (failures-- > 0) throw new Error('store unreachable');
+      return claim(key);
+    };
+    try {
+      const sent = await h.standIn.sendText(USERS.securityOfficer, null, '/help');
+      expect(sent.status).toBe(transport === 'webhook' ? 503 : 500);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(h.standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(0);
+      // Lark delivers it again later: now it is handled, once.
+      const again = await h.standIn.redeliver(sent.envelope!, 2, { concurrent: false });
+      expect(again.map((d) => d.status)).toEqual([200, 200]);
+      await h.standIn.waitForMessage((m) => m.parent_id === sent.message_id, 2000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(h.standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(1);
+    } finally {
+      dedupe.claim = claim;
+    }
+  });
+});

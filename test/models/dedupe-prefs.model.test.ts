@@ -54,3 +54,22 @@ describe('MongoUserPrefsStore', () => {
     expect(await prefs.markWelcomed('t1', 'ou_lang_first')).toBe(true);
   });
 });
+
+describe('MongoDedupeStore batching', () => {
+  it('claims of one tick share a round trip; duplicates inside and across batches lose', async () => {
+    const store = new MongoDedupeStore(db.connection);
+    await store.init();
+    expect(await store.claim('b:pre')).toBe(true);
+    const keys = ['b:1', 'b:2', 'b:1', 'b:pre', 'b:3', 'b:2', 'b:4'];
+    const results = await Promise.all(keys.map((k) => store.claim(k)));
+    expect(results).toEqual([true, true, false, false, true, false, true]);
+    expect(await db.connection.collection('dedupe').countDocuments({ _id: { $in: ['b:1', 'b:2', 'b:3', 'b:4', 'b:pre'] } as never })).toBe(5);
+  });
+
+  it('a store failure rejects the claims of the batch instead of answering them', async () => {
+    const store = new MongoDedupeStore(db.connection);
+    const broken = store as unknown as { model: { collection: { insertMany: () => Promise<never> } } };
+    broken.model = { collection: { insertMany: async () => { throw new Error('connection reset'); } } };
+    await expect(Promise.all([store.claim('x:1'), store.claim('x:2')])).rejects.toThrow('connection reset');
+  });
+});

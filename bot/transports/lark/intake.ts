@@ -19,6 +19,14 @@ export interface IntakeDeps {
   ackDeadlineMs?: number;
 }
 
+/** Thrown to the transport when the event must be delivered again (webhook: 503; WS: code 500). */
+export class RedeliveryNeeded extends Error {
+  constructor() {
+    super('event not recorded; redeliver');
+    this.name = 'RedeliveryNeeded';
+  }
+}
+
 export async function intake(deps: IntakeDeps, body: unknown, transport: 'webhook' | 'ws'): Promise<CardResponse | Record<string, never>> {
   const started = performance.now();
   const result = normalise(body, { selfOpenId: deps.selfOpenId?.() });
@@ -27,9 +35,9 @@ export async function intake(deps: IntakeDeps, body: unknown, transport: 'webhoo
     return {};
   }
   const event: BotEvent = result.event;
-  let resolveAck!: (r: CardResponse | undefined) => void;
-  const acked = new Promise<CardResponse | undefined>((r) => (resolveAck = r));
-  const done = deps.app.dispatch(event, (response) => resolveAck(response));
+  let resolveAck!: (r: CardResponse | undefined | 'retry') => void;
+  const acked = new Promise<CardResponse | undefined | 'retry'>((r) => (resolveAck = r));
+  const done = deps.app.dispatch(event, (response, opts) => resolveAck(opts?.retry ? 'retry' : response));
   done.then(() => resolveAck(undefined)).catch(() => resolveAck(undefined));
 
   let timer: NodeJS.Timeout | undefined;
@@ -39,6 +47,7 @@ export async function intake(deps: IntakeDeps, body: unknown, transport: 'webhoo
   const answer = await Promise.race([acked, deadline]);
   clearTimeout(timer);
   deps.metrics.ackLatency.observe((performance.now() - started) / 1000, { kind: event.kind });
+  if (answer === 'retry') throw new RedeliveryNeeded();
   if (answer === 'timeout') {
     deps.logger.warn('acknowledged on deadline; work continues', { kind: event.kind, id: event.id });
     if (event.kind === 'card_action') {

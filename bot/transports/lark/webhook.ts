@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { decryptEnvelope, safeEqualHex, verifySignature } from './crypto.js';
-import { intake, type IntakeDeps } from './intake.js';
+import { intake, RedeliveryNeeded, type IntakeDeps } from './intake.js';
 
 export const EVENTS_PATH = '/lark/events';
 const MAX_BODY = 1024 * 1024;
@@ -109,6 +109,10 @@ export function createEventsHandler(opts: WebhookOptions) {
       const answer = await intake(opts, body, 'webhook');
       sendJson(res, 200, answer);
     } catch (err) {
+      if (err instanceof RedeliveryNeeded) {
+        opts.metrics.requestsRejected.inc({ reason: 'store unavailable' });
+        return sendJson(res, 503, { code: 503, msg: 'temporarily unavailable; deliver again' });
+      }
       if (err instanceof Refusal) {
         opts.metrics.requestsRejected.inc({ reason: err.reason });
         opts.logger.warn('webhook request refused', { status: err.status, reason: err.reason });

@@ -166,3 +166,19 @@ describe('help covers every command', () => {
     }
   });
 });
+
+describe('store unavailable at receipt', () => {
+  it('a message asks for redelivery; a click gets a "busy" toast (Lark never redelivers clicks)', async () => {
+    const services = fakeServices();
+    services.dedupe.claim = async () => {
+      throw new Error('store down');
+    };
+    const { app } = appWith(buildRouter(), services);
+    const seen: { response?: unknown; retry?: boolean }[] = [];
+    await app.dispatch(textEvent('/help'), (response, opts) => seen.push({ response, retry: opts?.retry }));
+    expect(seen).toEqual([{ response: undefined, retry: true }]);
+    const { acks } = await dispatch(app, clickEvent(encodeAction({ action: 'help.show' })));
+    expect(acks[0]?.toast?.i18n?.en_us).toMatch(/busy/i);
+    expect(services.sender.sent).toHaveLength(0);
+  });
+});
