@@ -1,4 +1,5 @@
 import { helpCard, helpDetailCard } from '../cards/help.card.js';
+import { bilingual } from '../locales/index.js';
 import type { Router } from '../bot/core/router.js';
 import type { Context } from '../bot/core/types.js';
 
@@ -11,13 +12,17 @@ function entries(router: Router) {
 
 /** `/help` lists the commands; `/help <command>` shows one command's arguments in both languages. */
 export function registerHelp(router: Router): void {
+  // The list depends only on the registered commands and the translations: build it once, on
+  // first use (every command is registered by then).
+  let list: ReturnType<typeof helpCard> | undefined;
+  const listCard = () => (list ??= helpCard(entries(router), bilingual));
   router.command({
     name: 'help',
     aliases: ['帮助', 'h', '?'],
     handler: async (ctx: Context) => {
       const asked = ctx.command?.args.split(/\s+/)[0] ?? '';
       if (!asked) {
-        await ctx.reply({ type: 'card', card: helpCard(entries(router), ctx.tb) });
+        await ctx.reply({ type: 'card', card: listCard() });
         return;
       }
       const spec = router.findCommand(asked);
@@ -31,7 +36,7 @@ export function registerHelp(router: Router): void {
 
   // "Show help" on the welcome card sends the list; "All commands" on a detail card replaces it.
   router.action('help.show', async (ctx) => {
-    const card = helpCard(entries(router), ctx.tb);
+    const card = listCard();
     const e = ctx.event;
     if (e.kind === 'card_action' && e.action.name === 'help_all') {
       ctx.ack({ card: { type: 'raw', data: card } });
