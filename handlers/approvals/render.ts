@@ -29,10 +29,13 @@ export class ApprovalCards implements CardRenderer {
    * rendered once for every holder and for the click's answer alike.
    */
   render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
-    const key = `${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
+    // An approver whose step is over (or not yet) holds the same card without the decision form.
+    const spectator = kind === 'approval' && holder !== undefined && !canDecide(request, holder);
+    const key = `${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
-    const card = this.draw(kind, request, names, holder);
+    const drawn = this.draw(kind, request, names, holder);
+    const card = spectator ? withoutForm(drawn, 'decision') : drawn;
     if (this.recent.size >= 500) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, card);
     return card;
@@ -89,6 +92,17 @@ export class ApprovalCards implements CardRenderer {
     const names = await this.people.names(tenantKey, requests.flatMap(peopleOf));
     return pendingCard(requests, { tb, names, timeZone: this.timeZone });
   }
+}
+
+function canDecide(r: Request, openId: string): boolean {
+  const step = r.state === 'IN_APPROVAL' && r.currentStep !== null ? r.steps[r.currentStep] : undefined;
+  return step !== undefined && step.assignees.includes(openId);
+}
+
+/** The card without the named form (and so without its buttons). */
+function withoutForm(card: CardJson, name: string): CardJson {
+  const elements = card.body.elements.filter((e) => !(e.tag === 'form' && (e as { name?: string }).name === name));
+  return { ...card, body: { ...card.body, elements } };
 }
 
 export function peopleOf(r: Request): string[] {

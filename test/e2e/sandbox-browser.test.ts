@@ -84,4 +84,30 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await page.getByTestId('composer').press('Enter');
     await page.locator('[data-testid="message"][data-sender-type="app"]', { hasText: 'Unknown command /nonsense' }).waitFor();
   });
+
+  it('an approval in the browser: the requester files by command, the department head approves on her card', async () => {
+    const staff = 'ou_34bf8052ce3c4a7d967c03c0a763b2b2'; // 孙浩, 综合处
+    const head = 'ou_d87f2e0d69549e4af1c7ad4ea914c243'; // 陈静, head of 综合处
+    await page.goto(`${base}/?user=${staff}`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    const start = page.getByTestId('start-p2p');
+    if (await start.isVisible()) await start.click();
+    await page.getByTestId('composer').fill('/copy carrier=MM-2026-001 copies=2 purpose=浏览器测试');
+    await page.getByTestId('composer').press('Enter');
+    const status = page.locator('[data-testid="card"]', { hasText: 'CP-' }).last();
+    await status.waitFor();
+    const id = /CP-\d{4}-\d{4}/.exec(await status.innerText())![0];
+
+    await page.goto(`${base}/?user=${head}`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    const p2p = page.getByTestId('chat-item').first();
+    await p2p.click();
+    const card = page.locator('[data-testid="card"]', { hasText: id }).last();
+    await card.waitFor();
+    await card.locator('[data-testid="card-button"]', { hasText: '同意' }).click();
+    await page.getByTestId('toast').filter({ hasText: id }).waitFor();
+    // The card redraws in place: step 1 decided, no Approve button for her any more.
+    await expect.poll(async () => card.locator('[data-testid="card-button"]', { hasText: '同意' }).count()).toBe(0);
+    await page.screenshot({ path: '/tmp/baomi-sandbox-approved.png' });
+  });
 });
