@@ -164,8 +164,20 @@ export class ApprovalService {
     throw new BotError('errors:busy');
   }
 
-  /** Fills in what only storage knows (the next free copy numbers). */
+  /**
+   * Fills in what only storage knows (the next free copy numbers), and refuses to hand out a
+   * carrier that another request holds (two approved carry-outs of one carrier: the first
+   * check-out wins).
+   */
   private async enrich(tenantKey: string, request: Request, command: Command): Promise<Command> {
+    if (command.type === 'check_out') {
+      const carriers = await this.o.repos.carriers.getMany(tenantKey, request.carriers.map((c) => c.number));
+      for (const c of carriers) {
+        const heldByThis = c.status === 'CHECKED_OUT' && (c as { statusRequestId?: string }).statusRequestId === request.id;
+        if (c.status !== 'IN_STOCK' && !heldByThis) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
+      }
+      return command;
+    }
     if (command.type !== 'complete_copy' || command.firstCopyIndex) return command;
     const firstCopyIndex: Record<string, number> = {};
     for (const c of request.carriers) firstCopyIndex[c.number] = await this.o.repos.carriers.nextCopyIndex(tenantKey, c.number);

@@ -90,6 +90,25 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     }
   });
 
+  it('two approved carry-outs of one carrier: the first check-out wins, the second is refused', async () => {
+    await h.bot.approvals.repos.carriers.createIfAbsent(T(), {
+      number: 'TEST-CO-1', regime: 'TRADE_SECRET', level: 'ORDINARY', carrierType: '纸质', alias: '对账单', copyRestricted: false,
+      mustReturnToIssuer: false, count: 1, custodianId: USERS.securityOfficer, origin: 'registered', createdBy: USERS.securityOfficer,
+    });
+    const ids: string[] = [];
+    for (const who of [USERS.staffGeneral, USERS.staffFinance]) {
+      const id = idIn(await say(who, '/carry carrier=TEST-CO-1 destination=银行 due=2099-05-01 purpose=对账'), 'CO');
+      for (const approver of (await req(id)).steps.map((s) => s.assignees[0]!)) expect(await say(approver, `/approve ${id}`)).toContain(id);
+      ids.push(id);
+    }
+    expect(await say(USERS.securityOfficer, `/checkout ${ids[0]}`)).toContain(ids[0]!);
+    await settle();
+    const refused = await say(USERS.securityOfficer, `/checkout ${ids[1]}`);
+    expect(refused).toContain('TEST-CO-1');
+    expect((await req(ids[1]!)).state).toBe('APPROVED');
+    expect((await carrier('TEST-CO-1')).status).toBe('CHECKED_OUT');
+  });
+
   it('top secret needs a companion and goes up to the principal', async () => {
     const id = idIn(await say(USERS.staffRd, `/carry carrier=JUEM-2026-001 destination=上级机关 due=2099-06-30 purpose=汇报 companions=${USERS.staffRd2}`), 'CO');
     expect(id).toBeTruthy();
