@@ -170,11 +170,14 @@ export class ApprovalService {
    * check-out wins).
    */
   private async enrich(tenantKey: string, request: Request, command: Command): Promise<Command> {
-    if (command.type === 'check_out') {
+    if (command.type === 'check_out' || command.type === 'record_destruction') {
+      // Checked out: in stock, or already out for this request. Destroyed: set aside for this request.
+      const held = command.type === 'check_out' ? 'CHECKED_OUT' : 'PENDING_DESTRUCTION';
       const carriers = await this.o.repos.carriers.getMany(tenantKey, request.carriers.map((c) => c.number));
       for (const c of carriers) {
-        const heldByThis = c.status === 'CHECKED_OUT' && (c as { statusRequestId?: string }).statusRequestId === request.id;
-        if (c.status !== 'IN_STOCK' && !heldByThis) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
+        const heldByThis = c.status === held && (c as { statusRequestId?: string }).statusRequestId === request.id;
+        const free = command.type === 'check_out' && c.status === 'IN_STOCK';
+        if (!free && !heldByThis) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
       }
       return command;
     }
