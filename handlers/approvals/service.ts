@@ -430,10 +430,6 @@ export class ApprovalService {
   async namesFor(tenantKey: string, r: Request): Promise<(openId: string) => Bi> {
     return this.o.cards.prepare(tenantKey, r);
   }
-
-  renderFor(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
-    return this.o.cards.render(kind, request, names, holder);
-  }
 }
 
 function toRef(c: CarrierRecord): CarrierRef {
