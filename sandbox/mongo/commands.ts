@@ -11,6 +11,7 @@ import {
   isPlainObject,
   MINGO_OPTIONS,
   runMingo,
+  showValue,
   valuesAtPath,
   withId,
   type Collection,
@@ -19,7 +20,27 @@ import {
   type IndexSpec,
   type Store,
 } from './storage.js';
-import { applyUpdate, upsertDocument, type UpdateSpec } from './update.js';
+import {
+  AGGREGATE_FIELDS,
+  checkCommand,
+  checkFields,
+  checkHint,
+  checkRule,
+  COUNT_FIELDS,
+  CREATE_INDEXES_FIELDS,
+  CREATE_REFUSED,
+  DELETE_FIELDS,
+  DELETE_STATEMENT_FIELDS,
+  DISTINCT_FIELDS,
+  FIND_AND_MODIFY_FIELDS,
+  FIND_FIELDS,
+  INDEX_SPEC_FIELDS,
+  INSERT_FIELDS,
+  UPDATE_FIELDS,
+  UPDATE_STATEMENT_FIELDS,
+  type Fields,
+} from './options.js';
+import { applyUpdate, checkUpdateSpec, upsertDocument, type UpdateSpec } from './update.js';
 
 /** MongoDB 7.0. The driver (7.x) requires at least 9 (4.4). */
 export const WIRE_VERSION = 21;
@@ -40,7 +61,7 @@ export interface ServerInfo {
   totalConnections(): number;
 }
 
-/** Fields any command may carry that the embedded store ignores. */
+/** Fields any command may carry that `create` does not record as collection options. */
 const GENERIC_FIELDS = new Set([
   '$db', 'lsid', 'txnNumber', '$clusterTime', 'readConcern', 'writeConcern', '$readPreference',
   'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'comment', 'maxTimeMS',
@@ -62,6 +83,8 @@ interface OpenCursor {
   docs: Doc[];
   pos: number;
   touched: number;
+  /** `noCursorTimeout`: never discarded for being idle. */
+  noTimeout: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -122,13 +145,13 @@ export class CommandRunner {
   }
 
   /** Builds a cursor reply; keeps the remainder for getMore unless it fits in the first batch. */
-  cursorReply(ns: string, docs: Doc[], batchSize: unknown, singleBatch = false): Document {
+  cursorReply(ns: string, docs: Doc[], batchSize: unknown, singleBatch = false, noTimeout = false): Document {
     const size = typeof batchSize === 'number' && batchSize >= 0 ? batchSize : DEFAULT_FIRST_BATCH;
     const firstBatch = takeBatch(docs, 0, size);
     let id = 0;
     if (firstBatch.length < docs.length && !singleBatch) {
       id = this.nextCursorId++;
-      this.cursors.set(id, { ns, docs, pos: firstBatch.length, touched: Date.now() });
+      this.cursors.set(id, { ns, docs, pos: firstBatch.length, touched: Date.now(), noTimeout });
     }
     return { cursor: { firstBatch, id: Long.fromNumber(id), ns }, ok: 1 };
   }
@@ -157,7 +180,7 @@ export class CommandRunner {
   sweepCursors(dropped?: (ns: string) => boolean): void {
     const now = Date.now();
     for (const [id, c] of this.cursors) {
-      if (now - c.touched > CURSOR_IDLE_MS || dropped?.(c.ns)) this.cursors.delete(id);
+      if ((!c.noTimeout && now - c.touched > CURSOR_IDLE_MS) || dropped?.(c.ns)) this.cursors.delete(id);
     }
   }
 }
@@ -267,6 +290,7 @@ function create(ctx: Ctx): Document {
   if (ctx.cmd.viewOn !== undefined || ctx.cmd.timeseries !== undefined) {
     throw new CommandError(115, 'CommandNotSupported', 'views and time-series collections are not supported by the embedded store');
   }
+  for (const [key, rule] of Object.entries(CREATE_REFUSED)) checkRule(rule, `create.${key}`, ctx.cmd[key]);
   const coll = ctx.db.ensure(name);
   for (const [key, value] of Object.entries(ctx.cmd)) {
     if (key !== 'create' && !GENERIC_FIELDS.has(key)) coll.options[key] = cloneDeep(value);
@@ -322,12 +346,21 @@ function listCollections(ctx: Ctx): Document {
 
 function createIndexes(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, CREATE_INDEXES_FIELDS);
+  if (ctx.cmd.commitQuorum !== undefined) throw new CommandError(2, 'BadValue', "Standalones can't specify commitQuorum");
   const existed = ctx.db.get(name) !== undefined;
   const specs = ctx.cmd.indexes;
   if (!Array.isArray(specs) || specs.length === 0) throw new CommandError(2, 'BadValue', "'indexes' must be a non-empty array");
   for (const spec of specs) {
     if (!isPlainObject(spec) || !isPlainObject(spec.key) || Object.keys(spec.key).length === 0 || typeof spec.name !== 'string') {
       throw new CommandError(67, 'CannotCreateIndex', 'index specification must have a non-empty key and a name');
+    }
+    for (const [option, value] of Object.entries(spec)) {
+      const rule = Object.hasOwn(INDEX_SPEC_FIELDS, option) ? INDEX_SPEC_FIELDS[option] : undefined;
+      if (!rule) {
+        throw new CommandError(197, 'InvalidIndexSpecificationOption', `The field '${option}' is not valid for an index specification. Specification: ${canon(spec)}`);
+      }
+      checkRule(rule, `createIndexes.indexes.${option}`, value);
     }
   }
   const coll = ctx.db.ensure(name);
@@ -400,6 +433,8 @@ function sortedMatches(coll: Collection | undefined, filter: Doc, opts: { sort?:
 
 function find(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, FIND_FIELDS);
+  checkHint(ctx.db.get(name), ctx.cmd.hint);
   const limit = intArg(ctx.cmd.limit);
   const docs = sortedMatches(ctx.db.get(name), docArg(ctx.cmd.filter, 'filter'), {
     sort: ctx.cmd.sort,
@@ -407,7 +442,7 @@ function find(ctx: Ctx): Document {
     limit: Math.abs(limit),
     projection: ctx.cmd.projection,
   });
-  return ctx.runner.cursorReply(ns(ctx, name), docs, ctx.cmd.batchSize, ctx.cmd.singleBatch === true || limit < 0);
+  return ctx.runner.cursorReply(ns(ctx, name), docs, ctx.cmd.batchSize, ctx.cmd.singleBatch === true || limit < 0, ctx.cmd.noCursorTimeout === true);
 }
 
 function getMore(ctx: Ctx): Document {
@@ -423,7 +458,9 @@ function killCursors(ctx: Ctx): Document {
 
 function count(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, COUNT_FIELDS);
   const coll = ctx.db.get(name);
+  checkHint(coll, ctx.cmd.hint);
   const query = docArg(ctx.cmd.query, 'query');
   let n = coll ? (Object.keys(query).length ? runMingo(() => coll.match(query)).length : coll.docs.size) : 0;
   n = Math.max(0, n - intArg(ctx.cmd.skip));
@@ -433,9 +470,11 @@ function count(ctx: Ctx): Document {
 
 function distinct(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, DISTINCT_FIELDS);
   if (typeof ctx.cmd.key !== 'string') throw new CommandError(14, 'TypeMismatch', "'key' must be a string");
   const path = ctx.cmd.key.split('.');
   const coll = ctx.db.get(name);
+  checkHint(coll, ctx.cmd.hint);
   const seen = new Map<string, unknown>();
   for (const doc of coll ? runMingo(() => coll.match(docArg(ctx.cmd.query, 'query'))) : []) {
     for (const v of valuesAtPath(doc, path)) if (v !== undefined && !seen.has(canon(v))) seen.set(canon(v), v);
@@ -448,16 +487,25 @@ const READ_ONLY_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count'
 
 function aggregate(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, AGGREGATE_FIELDS);
   const pipeline = ctx.cmd.pipeline;
   if (!Array.isArray(pipeline) || !pipeline.every(isPlainObject)) throw new CommandError(14, 'TypeMismatch', "'pipeline' must be an array of objects");
   const unsupported = pipeline.map((s) => Object.keys(s)[0]).find((op) => op === '$out' || op === '$merge' || op === '$geoNear' || op === '$changeStream' || op === '$search');
   if (unsupported) throw new CommandError(115, 'CommandNotSupported', `${unsupported} is not supported by the embedded store`);
   if (ctx.cmd.explain) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded store');
+  if (!isPlainObject(ctx.cmd.cursor)) {
+    throw new CommandError(9, 'FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
+  }
+  if (ctx.cmd.let !== undefined && !isPlainObject(ctx.cmd.let)) throw new CommandError(14, 'TypeMismatch', "'let' must be an object");
+  const variables = isPlainObject(ctx.cmd.let) && Object.keys(ctx.cmd.let).length ? ctx.cmd.let : undefined;
   const coll = ctx.db.get(name);
+  checkHint(coll, ctx.cmd.hint);
   const first = pipeline[0] as Doc | undefined;
-  // Pre-filter with the first $match (uses the _id / unique-index lookups). Stages such as
-  // $set / $unset may mutate nested input objects in place, so those pipelines get clones.
-  const matched = coll ? (isPlainObject(first?.$match) ? runMingo(() => coll.match(first.$match as Doc)) : [...coll.docs.values()]) : [];
+  // Pre-filter with the first $match (uses the _id / unique-index lookups) unless it may use
+  // `let` variables, which only the aggregator knows. Stages such as $set / $unset may mutate
+  // nested input objects in place, so those pipelines get clones.
+  const prefilter = isPlainObject(first?.$match) && !variables ? (first.$match as Doc) : undefined;
+  const matched = coll ? (prefilter ? runMingo(() => coll.match(prefilter)) : [...coll.docs.values()]) : [];
   const readOnly = pipeline.every((s) => READ_ONLY_STAGES.has(Object.keys(s)[0] ?? ''));
   const source = readOnly ? matched : matched.map(cloneDeep);
   const resolved = new Map<string, Doc[]>();
@@ -469,7 +517,6 @@ function aggregate(ctx: Ctx): Document {
     }
     return docs;
   };
-  const variables = isPlainObject(ctx.cmd.let) ? ctx.cmd.let : undefined;
   const results = runMingo(() =>
     new Aggregator(pipeline as Doc[], { ...MINGO_OPTIONS, collectionResolver, variables }).run<Doc>(source),
   );
@@ -504,7 +551,9 @@ function writeReply(n: number, writeErrors: Document[], extra: Document = {}): D
 }
 
 function insert(ctx: Ctx): Document {
-  const coll = ctx.db.ensure(collectionName(ctx));
+  const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, INSERT_FIELDS);
+  const coll = ctx.db.ensure(name);
   let n = 0;
   const writeErrors = eachWrite<Doc>(ctx, ctx.cmd.documents, (doc) => {
     coll.insert(withId(cloneDeep(docArg(doc, 'document'))));
@@ -519,27 +568,48 @@ interface UpdateStatement {
   multi?: boolean;
   upsert?: boolean;
   arrayFilters?: Doc[];
+  hint?: unknown;
+}
+
+/**
+ * Checks the fields of every statement of a write batch before any of them runs: an
+ * unknown or unimplemented option fails the whole command, so nothing is written.
+ */
+function checkStatements(ctx: Ctx, key: string, fields: Fields, required: string[]): void {
+  const entries = ctx.cmd[key];
+  if (!Array.isArray(entries)) return; // eachWrite reports it
+  for (const stmt of entries) {
+    if (!isPlainObject(stmt)) throw new CommandError(14, 'TypeMismatch', `'${ctx.name}.${key}' must be an array of objects`);
+    checkFields(`${ctx.name}.${key}`, stmt, fields);
+    for (const field of required) {
+      if (stmt[field] === undefined) throw new CommandError(40414, 'Location40414', `BSON field '${ctx.name}.${key}.${field}' is missing but a required field`);
+    }
+  }
 }
 
 function update(ctx: Ctx): Document {
   const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, UPDATE_FIELDS);
+  checkStatements(ctx, 'updates', UPDATE_STATEMENT_FIELDS, ['q', 'u']);
   let matched = 0;
   let modified = 0;
   const upserted: Document[] = [];
   const writeErrors = eachWrite<UpdateStatement>(ctx, ctx.cmd.updates, (stmt, index) => {
+    checkUpdateSpec(stmt.u, { arrayFilters: stmt.arrayFilters, multi: stmt.multi === true });
     const filter = docArg(stmt.q, 'q');
     const coll = ctx.db.get(name);
+    checkHint(coll, stmt.hint);
     let targets = coll ? runMingo(() => coll.match(filter)) : [];
     if (!stmt.multi) targets = targets.slice(0, 1);
     if (coll && targets.length) {
+      // Like the server, a failure part-way through a multi update keeps the documents
+      // already updated, and the failed statement counts nothing.
       for (const doc of targets) {
         const next = applyUpdate(doc, stmt.u, { filter, arrayFilters: stmt.arrayFilters });
-        matched++;
-        if (canon(next) !== canon(doc)) {
-          coll.replace(doc, next);
-          modified++;
-        }
+        if (canon(next) !== canon(doc)) coll.replace(doc, next);
       }
+      matched += targets.length;
+      modified += targets.filter((doc) => coll.docs.get(canon(doc._id)) !== doc).length;
     } else if (stmt.upsert) {
       const doc = upsertDocument(filter, stmt.u, stmt.arrayFilters);
       ctx.db.ensure(name).insert(doc);
@@ -550,9 +620,18 @@ function update(ctx: Ctx): Document {
 }
 
 function del(ctx: Ctx): Document {
-  const coll = ctx.db.get(collectionName(ctx));
+  const name = collectionName(ctx);
+  checkCommand(ctx.name, ctx.cmd, DELETE_FIELDS);
+  checkStatements(ctx, 'deletes', DELETE_STATEMENT_FIELDS, ['q', 'limit']);
+  for (const stmt of Array.isArray(ctx.cmd.deletes) ? (ctx.cmd.deletes as Doc[]) : []) {
+    if (stmt.limit !== 0 && stmt.limit !== 1) {
+      throw new CommandError(9, 'FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${showValue(stmt.limit)}`);
+    }
+  }
+  const coll = ctx.db.get(name);
   let n = 0;
-  const writeErrors = eachWrite<{ q?: Doc; limit?: number }>(ctx, ctx.cmd.deletes, (stmt) => {
+  const writeErrors = eachWrite<{ q?: Doc; limit?: number; hint?: unknown }>(ctx, ctx.cmd.deletes, (stmt) => {
+    checkHint(coll, stmt.hint);
     if (!coll) return;
     let targets = runMingo(() => coll.match(docArg(stmt.q, 'q')));
     if (stmt.limit === 1) targets = targets.slice(0, 1);
@@ -570,16 +649,27 @@ function project(doc: Doc | null, fields: unknown): Doc | null {
 function findAndModify(ctx: Ctx): Document {
   const name = collectionName(ctx);
   const { cmd } = ctx;
+  checkCommand(ctx.name, cmd, FIND_AND_MODIFY_FIELDS);
   const filter = docArg(cmd.query, 'query');
-  const fields = cmd.fields ?? cmd.projection;
-  const [doc] = sortedMatches(ctx.db.get(name), filter, { sort: cmd.sort, limit: 1 });
+  const fields = cmd.fields;
+  const arrayFilters = cmd.arrayFilters as Doc[] | undefined;
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new CommandError(9, 'FailedToParse', 'Cannot specify both an update and remove=true');
+    if (cmd.new === true) {
+      throw new CommandError(9, 'FailedToParse', "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
+    }
+    if (cmd.upsert === true) throw new CommandError(9, 'FailedToParse', 'Cannot specify both upsert=true and remove=true');
+    if (arrayFilters !== undefined) throw new CommandError(9, 'FailedToParse', 'Cannot specify arrayFilters and remove=true');
+  } else {
+    if (cmd.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+    checkUpdateSpec(cmd.update, { arrayFilters });
+  }
+  checkHint(ctx.db.get(name), cmd.hint);
+  const [doc] = sortedMatches(ctx.db.get(name), filter, { sort: cmd.sort, limit: 1 });
+  if (cmd.remove === true) {
     if (doc) ctx.db.get(name)!.remove(doc);
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: project(doc ?? null, fields), ok: 1 };
   }
-  if (cmd.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
-  const arrayFilters = cmd.arrayFilters as Doc[] | undefined;
   if (doc) {
     const next = applyUpdate(doc, cmd.update as UpdateSpec, { filter, arrayFilters });
     ctx.db.get(name)!.replace(doc, next);

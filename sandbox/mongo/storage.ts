@@ -26,6 +26,22 @@ export class CommandError extends Error {
   }
 }
 
+/** MongoDB's `NotImplemented` code: what the embedded store answers for options it does not implement. */
+export const NOT_IMPLEMENTED = 238;
+
+/**
+ * The refusal of something MongoDB accepts but this store does not implement (an option,
+ * an operator on a value type...). `what` names it, e.g. `'find.collation'`.
+ */
+export function notImplemented(what: string, detail?: string): CommandError {
+  const extra = detail ? ` (${detail})` : '';
+  return new CommandError(
+    NOT_IMPLEMENTED,
+    'NotImplemented',
+    `${what}${extra} is not implemented by the embedded MongoDB store (sandbox/mongo); use a real MongoDB server for it`,
+  );
+}
+
 /** Runs a mingo call, reporting its plain Errors (bad operator, bad pipeline...) as command errors. */
 export function runMingo<T>(fn: () => T): T {
   try {
@@ -95,8 +111,8 @@ export function canon(v: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
-/** Renders a value the way the server prints it in E11000 messages. */
-function showValue(v: unknown): string {
+/** Renders a value the way the server prints it in error messages (E11000, update errors). */
+export function showValue(v: unknown): string {
   if (v === undefined || v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (v instanceof Date) return `new Date(${v.getTime()})`;
@@ -108,6 +124,163 @@ function showValue(v: unknown): string {
     return `{ ${Object.entries(v as Doc).map(([k, x]) => `${k}: ${showValue(x)}`).join(', ')} }`;
   }
   return String(v);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  ObjectId: 'objectId',
+  Long: 'long',
+  Int32: 'int',
+  Double: 'double',
+  Decimal128: 'decimal',
+  Binary: 'binData',
+  Timestamp: 'timestamp',
+  BSONRegExp: 'regex',
+  BSONSymbol: 'symbol',
+  MinKey: 'minKey',
+  MaxKey: 'maxKey',
+  DBRef: 'object',
+};
+
+/**
+ * The server's name for the BSON type of a decoded value (`$type` names: int, double,
+ * string, array...). Numbers decode to JS numbers, so integral values in int32 range are
+ * reported as `int` and others as `double`.
+ */
+export function bsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'undefined':
+      return 'missing';
+    case 'number':
+      return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? 'int' : 'double';
+    case 'bigint':
+      return 'long';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'object':
+      break;
+    default:
+      return typeof v;
+  }
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Date) return 'date';
+  if (v instanceof RegExp) return 'regex';
+  const type = bsonType(v);
+  if (type === 'Code') return (v as { scope?: unknown }).scope ? 'javascriptWithScope' : 'javascript';
+  return (type && TYPE_NAMES[type]) ?? 'object';
+}
+
+/** Canonical type order of the server's comparisons (MinKey < null < numbers < strings < objects < arrays < ...). */
+function typeRank(v: unknown): number {
+  if (v === undefined || v === null) return 2;
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+      return 3;
+    case 'string':
+      return 4;
+    case 'boolean':
+      return 9;
+    default:
+      break;
+  }
+  if (Array.isArray(v)) return 6;
+  if (v instanceof Date) return 10;
+  if (v instanceof RegExp) return 12;
+  switch (bsonType(v as object)) {
+    case 'MinKey':
+      return 1;
+    case 'Long':
+    case 'Int32':
+    case 'Double':
+    case 'Decimal128':
+      return 3;
+    case 'BSONSymbol':
+      return 4;
+    case 'Binary':
+      return 7;
+    case 'ObjectId':
+      return 8;
+    case 'Timestamp':
+      return 11;
+    case 'BSONRegExp':
+      return 12;
+    case 'Code':
+      return 13;
+    case 'MaxKey':
+      return 127;
+    default:
+      return 5; // plain objects (and DBRef)
+  }
+}
+
+const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
+const utf8Compare = (a: string, b: string) => sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+
+function compareEntries(a: [string, unknown][], b: [string, unknown][]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [ka, va] = a[i]!;
+    const [kb, vb] = b[i]!;
+    const byType = sign(typeRank(va) - typeRank(vb));
+    if (byType) return byType;
+    const byName = utf8Compare(ka, kb);
+    if (byName) return byName;
+    const byValue = bsonCompare(va, vb);
+    if (byValue) return byValue;
+  }
+  return sign(a.length - b.length);
+}
+
+/**
+ * Compares two values the way the server does with the simple collation: by canonical type
+ * first, then by value (objects and arrays field by field). JS numbers only: Long beyond
+ * 2^53 and Decimal128 values are compared through their double approximation.
+ */
+export function bsonCompare(a: unknown, b: unknown): number {
+  const byType = sign(typeRank(a) - typeRank(b));
+  if (byType) return byType;
+  switch (typeRank(a)) {
+    case 2:
+    case 1:
+    case 127:
+      return 0;
+    case 3:
+      return sign(Number(a) - Number(b));
+    case 4:
+      return utf8Compare(String(a), String(b));
+    case 9:
+      return sign(Number(a) - Number(b));
+    case 10:
+      return sign((a as Date).getTime() - (b as Date).getTime());
+    case 6:
+      return compareEntries(
+        (a as unknown[]).map((v, i) => [String(i), v]),
+        (b as unknown[]).map((v, i) => [String(i), v]),
+      );
+    case 5:
+      return compareEntries(Object.entries(a as Doc), Object.entries(b as Doc));
+    case 7: {
+      const x = a as { buffer: Uint8Array; sub_type: number };
+      const y = b as { buffer: Uint8Array; sub_type: number };
+      return sign(x.buffer.length - y.buffer.length) || sign(x.sub_type - y.sub_type) || sign(Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer)));
+    }
+    case 8:
+      return utf8Compare((a as BsonValue).toHexString!(), (b as BsonValue).toHexString!());
+    case 11: {
+      const x = a as { high: number; low: number };
+      const y = b as { high: number; low: number };
+      return sign(x.high - y.high) || sign((x.low >>> 0) - (y.low >>> 0));
+    }
+    case 12: {
+      const x = a instanceof RegExp ? { pattern: a.source, options: a.flags } : (a as { pattern: string; options: string });
+      const y = b instanceof RegExp ? { pattern: b.source, options: b.flags } : (b as { pattern: string; options: string });
+      return utf8Compare(x.pattern, y.pattern) || utf8Compare(x.options, y.options);
+    }
+    default:
+      return utf8Compare(String(a), String(b));
+  }
 }
 
 /**
