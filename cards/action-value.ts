@@ -5,6 +5,7 @@
 //   v  request version the card was rendered for (a stale card must not act)
 //   n  nonce, unique per rendered button, to dedupe repeated clicks
 //   x  small extra fields (string or number values)
+//   u  the open_id of the person the card was made for (a form card): anyone else is refused
 // A click payload is untrusted input: decodeAction validates strictly and never throws.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -22,6 +23,8 @@ export const ACTION_LIMITS = {
 export const ACTION_ID_PATTERN = /^[a-z][a-z0-9_.-]*$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const EXTRA_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** A Lark user open_id. */
+const OWNER_PATTERN = /^ou_[A-Za-z0-9]{1,64}$/;
 
 export type ActionExtra = Record<string, string | number>;
 
@@ -33,6 +36,7 @@ export type ActionValue = {
   v?: number;
   n: string;
   x?: ActionExtra;
+  u?: string;
 };
 
 export interface ActionInput {
@@ -40,10 +44,12 @@ export interface ActionInput {
   requestId?: string;
   version?: number;
   extra?: ActionExtra;
+  /** The open_id of the only person who may use this button (the one the card was made for). */
+  owner?: string;
 }
 
 export type DecodedAction =
-  | { ok: true; action: string; requestId?: string; version?: number; nonce: string; extra: ActionExtra }
+  | { ok: true; action: string; requestId?: string; version?: number; nonce: string; extra: ActionExtra; owner?: string }
   | { ok: false; reason: string };
 
 const extraSchema = z
@@ -61,6 +67,7 @@ export const actionValueSchema = z.strictObject({
   v: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   n: z.string().min(1).max(ACTION_LIMITS.maxNonceLength).regex(TOKEN_PATTERN),
   x: extraSchema.optional(),
+  u: z.string().regex(OWNER_PATTERN).optional(),
 });
 
 /** 16 hex characters (64 random bits) from a v4 UUID, skipping its fixed version digit. */
@@ -90,6 +97,7 @@ export function encodeAction(input: ActionInput, nonce: string = newNonce()): Ac
   if (input.requestId !== undefined) value.r = input.requestId;
   if (input.version !== undefined) value.v = input.version;
   if (input.extra !== undefined && Object.keys(input.extra).length > 0) value.x = { ...input.extra };
+  if (input.owner !== undefined) value.u = input.owner;
   const parsed = actionValueSchema.safeParse(value);
   if (!parsed.success) throw new Error(`encodeAction: invalid action value: ${describe(parsed.error.issues)}`);
   const bytes = byteLength(value);
@@ -107,7 +115,7 @@ export function decodeAction(value: unknown): DecodedAction {
     }
     // Cheap guard before zod walks an arbitrarily large object.
     const keys = Object.keys(value);
-    if (keys.length > 5) return { ok: false, reason: 'action value has unexpected fields' };
+    if (keys.length > 6) return { ok: false, reason: 'action value has unexpected fields' };
     const x = (value as Record<string, unknown>).x;
     if (typeof x === 'object' && x !== null) {
       const extraKeys = Object.keys(x);
@@ -131,6 +139,7 @@ export function decodeAction(value: unknown): DecodedAction {
     const out: DecodedAction = { ok: true, action: v.a, nonce: v.n, extra };
     if (v.r !== undefined) out.requestId = v.r;
     if (v.v !== undefined) out.version = v.v;
+    if (v.u !== undefined) out.owner = v.u;
     return out;
   } catch {
     return { ok: false, reason: 'action value could not be read' };

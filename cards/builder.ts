@@ -26,7 +26,9 @@ import type {
   I18nMap,
   InputElement,
   MarkdownElement,
+  MultiSelectPersonElement,
   MultiSelectStaticElement,
+  SelectPersonElement,
   SelectOption,
   SelectStaticElement,
   TableDataType,
@@ -229,6 +231,38 @@ export function multiSelect(opts: MultiSelectOptions, fallback: Fallback = 'zh')
     options: options(opts.options, fallback),
   };
   if (opts.initial !== undefined) el.selected_values = opts.initial;
+  if (opts.required !== undefined) el.required = opts.required;
+  return el;
+}
+
+export interface PersonPickerOptions {
+  name: string;
+  placeholder: Bi;
+  /** Candidate open_ids; empty means the members of the chat the card is in (Lark's rule). */
+  candidates: readonly string[];
+  /** Pre-chosen open_ids; only those among the candidates are kept (Lark ignores the others). */
+  initial?: readonly string[];
+  required?: boolean;
+}
+
+function personOptions(candidates: readonly string[]): { value: string }[] {
+  return [...new Set(candidates)].map((value) => ({ value }));
+}
+
+/** A single person picker (`select_person`): the click or form submit carries the chosen open_id. */
+export function personPicker(opts: PersonPickerOptions, fallback: Fallback = 'zh'): SelectPersonElement {
+  const el: SelectPersonElement = { tag: 'select_person', name: opts.name, placeholder: plain(opts.placeholder, fallback), options: personOptions(opts.candidates) };
+  const first = opts.initial?.find((id) => opts.candidates.includes(id));
+  if (first !== undefined) el.initial_option = first;
+  if (opts.required !== undefined) el.required = opts.required;
+  return el;
+}
+
+/** A multi person picker (`multi_select_person`, inside a form): the submit carries the open_ids. */
+export function multiPersonPicker(opts: PersonPickerOptions, fallback: Fallback = 'zh'): MultiSelectPersonElement {
+  const el: MultiSelectPersonElement = { tag: 'multi_select_person', name: opts.name, placeholder: plain(opts.placeholder, fallback), options: personOptions(opts.candidates) };
+  const chosen = (opts.initial ?? []).filter((id) => opts.candidates.includes(id));
+  if (chosen.length) el.selected_values = [...new Set(chosen)];
   if (opts.required !== undefined) el.required = opts.required;
   return el;
 }

@@ -239,14 +239,46 @@ export const multiSelectStaticSchema = z.strictObject({
   selected_values: z.array(z.string()).optional(),
 });
 
-export const selectPersonSchema = z.strictObject({
-  tag: z.literal('select_person'),
+// Person pickers (人员选择-单选 / -多选), Card JSON 2.0:
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/single-select-user-picker
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/multi-select-user-picker
+// Encoded here: options are `{value: open_id}` only; the placeholder is plain_text of at most 100
+// characters; width is default | fill | [100,∞)px. In validateCard: initial_option / selected_values
+// must be among the options (else Lark ignores them); multi_select_person only inside a form; inside
+// a form both need a unique name; `required` only inside a form.
+export const PERSON_PICKER_LIMITS = { placeholderMaxChars: 100, minWidthPx: 100 } as const;
+export const OPEN_ID_PATTERN = /^ou_[A-Za-z0-9]{1,64}$/;
+
+const openId = z.string().regex(OPEN_ID_PATTERN, { error: 'a person picker option must be a user open_id ("ou_…")' });
+const personOption = z.strictObject({ value: openId });
+const personPlaceholder = textSchema.refine((t) => t.tag === 'plain_text', { error: 'a person picker placeholder must be plain_text' }).refine(
+  (t) => [t.content, ...Object.values(t.i18n_content ?? {})].every((c) => [...(c ?? '')].length <= PERSON_PICKER_LIMITS.placeholderMaxChars),
+  { error: `a person picker placeholder has at most ${PERSON_PICKER_LIMITS.placeholderMaxChars} characters (in every language)` },
+);
+const personWidth = z.string().refine(
+  (w) => w === 'default' || w === 'fill' || (/^\d{1,5}px$/.test(w) && Number.parseInt(w, 10) >= PERSON_PICKER_LIMITS.minWidthPx),
+  { error: `a person picker width is default, fill or at least ${PERSON_PICKER_LIMITS.minWidthPx}px` },
+);
+const personPicker = {
   ...base,
   name: fieldName,
   type: selectType,
   ...interactive,
-  options: z.array(z.strictObject({ value: z.string().min(1) })).optional(),
-  initial_option: z.string().optional(),
+  placeholder: personPlaceholder.optional(),
+  width: personWidth.optional(),
+  options: z.array(personOption).optional(),
+};
+
+export const selectPersonSchema = z.strictObject({
+  tag: z.literal('select_person'),
+  ...personPicker,
+  initial_option: openId.optional(),
+});
+
+export const multiSelectPersonSchema = z.strictObject({
+  tag: z.literal('multi_select_person'),
+  ...personPicker,
+  selected_values: z.array(openId).optional(),
 });
 
 export const datePickerSchema = z.strictObject({
@@ -308,6 +340,7 @@ export const elementSchema: z.ZodType<CardElement> = z.lazy(() =>
     selectStaticSchema,
     multiSelectStaticSchema,
     selectPersonSchema,
+    multiSelectPersonSchema,
     datePickerSchema,
     tableSchema,
     columnSetSchema,
@@ -402,9 +435,21 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 const CONTAINER_TAGS = new Set(['column_set', 'form', 'collapsible_panel']);
 const FORM_FIELD_TAGS = new Set([
-  'input', 'select_static', 'multi_select_static', 'select_person', 'date_picker', 'button',
+  'input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker', 'button',
 ]);
-const REQUIRED_CAPABLE = new Set(['input', 'select_static', 'multi_select_static', 'select_person', 'date_picker']);
+const REQUIRED_CAPABLE = new Set(['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker']);
+
+/** The person pickers' rules a schema cannot express (see the doc pages above selectPersonSchema). */
+function checkPersonPicker(node: Obj, at: string, inForm: boolean, st: WalkState): void {
+  const tag = node.tag;
+  if (tag === 'multi_select_person' && !inForm) st.errors.push(`${at}: multi_select_person must sit inside a form`);
+  const values = new Set(Array.isArray(node.options) ? node.options.filter(isObj).map((o) => o.value) : []);
+  const chosen = tag === 'select_person' ? (node.initial_option === undefined ? [] : [node.initial_option]) : Array.isArray(node.selected_values) ? node.selected_values : [];
+  const field = tag === 'select_person' ? 'initial_option' : 'selected_values';
+  for (const v of chosen) {
+    if (!values.has(v)) st.errors.push(`${at}: ${field} ${JSON.stringify(v)} is not one of the options (Lark ignores it)`);
+  }
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -491,6 +536,7 @@ function walkElements(list: unknown, path: string, depth: number, ancestors: str
       st.errors.push(`${at}: nesting depth ${depth} exceeds ${CARD_LIMITS.maxDepth}`);
     }
 
+    if (tag === 'select_person' || tag === 'multi_select_person') checkPersonPicker(node, at, inForm, st);
     if (tag === 'table') {
       st.tables += 1;
       if (inForm) st.errors.push(`${at}: a form cannot contain a table`);

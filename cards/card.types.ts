@@ -239,11 +239,43 @@ export interface MultiSelectStaticElement extends SelectBase {
   selected_values?: string[];
 }
 
+/**
+ * One candidate of a person picker: only a user's open_id (Lark shows the name and avatar itself).
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/single-select-user-picker
+ */
+export interface PersonOption {
+  value: string;
+}
+
+/**
+ * 人员选择-单选 (Card JSON 2.0):
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/single-select-user-picker
+ * - `options`: `[{value: open_id}]`; empty (or every value invalid) means every member of the chat
+ *   the card is in;
+ * - `initial_option`: an open_id that must be one of the options, else it has no effect;
+ * - `name`: required and unique in the card inside a form; `required` only inside a form;
+ * - `placeholder`: plain_text, at most 100 characters; `width`: default | fill | `[100,∞)px`;
+ * - in a form, the submit's `form_value[name]` is the chosen open_id; outside a form the click
+ *   carries it as `action.option`.
+ */
 export interface SelectPersonElement extends SelectBase {
   tag: 'select_person';
-  /** Candidate open_ids; omitted means everyone in the chat. */
-  options?: { value: string }[];
+  /** Candidate open_ids; omitted or empty means everyone in the chat. */
+  options?: PersonOption[];
   initial_option?: string;
+}
+
+/**
+ * 人员选择-多选 (Card JSON 2.0), only inside a form:
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/multi-select-user-picker
+ * - `options` as for select_person; `selected_values`: open_ids that must be among the options;
+ * - `name` required (unique in the card); `placeholder` ≤ 100 characters; `width` as above;
+ * - the submit's `form_value[name]` is the array of chosen open_ids.
+ */
+export interface MultiSelectPersonElement extends SelectBase {
+  tag: 'multi_select_person';
+  options?: PersonOption[];
+  selected_values?: string[];
 }
 
 export interface DatePickerElement extends ElementBase {
@@ -354,6 +386,7 @@ export type CardElement =
   | SelectStaticElement
   | MultiSelectStaticElement
   | SelectPersonElement
+  | MultiSelectPersonElement
   | DatePickerElement
   | TableElement
   | ColumnSetElement

@@ -2,7 +2,7 @@
 // canonical keys of the typed commands (handlers/input/schemas.ts), so one parser reads both a
 // typed command and the form's `action.form_value`. Pure: translator (+ the user's carriers) → card.
 import { encodeAction } from './action-value.js';
-import { button, card, datePicker, form, header, input, md, multiSelect, select, type Bi } from './builder.js';
+import { button, card, datePicker, form, header, input, md, multiPersonPicker, multiSelect, select, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
 import type { Tb } from './help.card.js';
 import { COPY_METHOD_KEYS, DESTROY_METHOD_KEYS, NO, YES, cat, tr } from './request.card.js';
@@ -21,6 +21,19 @@ export interface RequestFormOptions {
   carriers?: readonly FormCarrier[];
   /** Nonce source for the submit button's value (deterministic tests); default random. */
   nonce?: () => string;
+  /**
+   * The person the form is made for (who sent the command): their open_id goes into the submit
+   * button's value, and a submission by anyone else is refused (in a group everyone sees the card).
+   */
+  owner?: string;
+  /**
+   * Who may be picked as a companion: open_ids of active directory users (at most 50, see
+   * People.candidates). Explicit on purpose: Lark's empty options mean "the chat's members", which
+   * in a private chat with the bot is only the user and the bot, and in a group is whoever happens
+   * to be in it, not the unit. Without candidates (the directory could not be listed) the picker
+   * falls back to the chat's members and a hint names the typed command.
+   */
+  people?: readonly string[];
 }
 
 export const COPY_METHODS = ['复印', '打印', '刻录', '拷贝'] as const;
@@ -95,13 +108,23 @@ function freeText(tb: Tb, kind: Kind, name: string, labelKey: string, maxLength:
   });
 }
 
-function carrierOption(tb: Tb, c: FormCarrier): { text: Bi; value: string } {
+/** Aliases in the carrier select are cut to these lengths, then left out, until the card fits. */
+const ALIAS_FITS = [30, 12, 0] as const;
+/** Lark's 30 KB is the request body as sent (the card escaped inside `content`): budget on that. */
+export const FORM_BUDGET_BYTES = 28 * 1024;
+
+/** The card's size as Lark counts it: its JSON escaped as the `content` string of a message. */
+export function sentCardBytes(c: Card): number {
+  return new TextEncoder().encode(JSON.stringify(JSON.stringify(c))).length;
+}
+
+function carrierOption(tb: Tb, c: FormCarrier, aliasMax: number): { text: Bi; value: string } {
   const level = tb(`cards:level.${c.level}`);
-  const alias = c.alias ? ` · ${Array.from(c.alias).slice(0, 30).join('')}` : '';
+  const alias = c.alias && aliasMax > 0 ? ` · ${Array.from(c.alias).slice(0, aliasMax).join('')}` : '';
   return { text: cat(c.number, ' · ', level, alias), value: c.number };
 }
 
-function carrierField(tb: Tb, kind: Kind, carriers: readonly FormCarrier[] | undefined): CardElement[] {
+function carrierField(tb: Tb, kind: Kind, carriers: readonly FormCarrier[] | undefined, aliasMax: number): CardElement[] {
   const many = kind !== 'COPY';
   const list = carriers ?? [];
   if (list.length === 0 || list.length > MAX_CARRIER_OPTIONS) {
@@ -115,7 +138,7 @@ function carrierField(tb: Tb, kind: Kind, carriers: readonly FormCarrier[] | und
       }),
     ];
   }
-  const options = list.map((c) => carrierOption(tb, c));
+  const options = list.map((c) => carrierOption(tb, c, aliasMax));
   return [
     label(tb, 'number', true),
     many
@@ -124,7 +147,21 @@ function carrierField(tb: Tb, kind: Kind, carriers: readonly FormCarrier[] | und
   ];
 }
 
+/**
+ * The form, fitted under Lark's size limit: 50 carriers (with the longest numbers and aliases) and
+ * 50 person-picker candidates at worst. Aliases get shorter, then go; as a last resort the carrier
+ * field becomes a text input.
+ */
 function formCard(kind: Kind, opts: RequestFormOptions, fields: CardElement[]): Card {
+  const value = encodeAction({ action: FORM_ACTIONS[kind], ...(opts.owner ? { owner: opts.owner } : {}) }, opts.nonce?.());
+  for (const aliasMax of ALIAS_FITS) {
+    const c = drawForm(kind, opts, carrierField(opts.tb, kind, opts.carriers, aliasMax), fields, value);
+    if (sentCardBytes(c) <= FORM_BUDGET_BYTES) return c;
+  }
+  return drawForm(kind, opts, carrierField(opts.tb, kind, undefined, 0), fields, value);
+}
+
+function drawForm(kind: Kind, opts: RequestFormOptions, carrier: CardElement[], fields: CardElement[], value: Record<string, unknown>): Card {
   const { tb } = opts;
   const spec = FORM_FIELDS[kind];
   const title = tb(`cards:title.form_${kind}`);
@@ -135,15 +172,9 @@ function formCard(kind: Kind, opts: RequestFormOptions, fields: CardElement[]): 
       md(tb('cards:form.warning')),
       md(cat('📌 ', tb(`cards:form.floor.${kind}`))),
       form(spec.form, [
-        ...carrierField(tb, kind, opts.carriers),
+        ...carrier,
         ...fields,
-        button({
-          name: 'submit',
-          text: tb('cards:button.submit'),
-          type: 'primary',
-          submit: true,
-          value: encodeAction({ action: FORM_ACTIONS[kind] }, opts.nonce?.()),
-        }),
+        button({ name: 'submit', text: tb('cards:button.submit'), type: 'primary', submit: true, value }),
       ]),
       md(tb('cards:form.typed', { example: TYPED_EXAMPLE[kind] })),
     ],
@@ -152,6 +183,17 @@ function formCard(kind: Kind, opts: RequestFormOptions, fields: CardElement[]): 
 
 const numberInput = (tb: Tb, kind: Kind, name: string, labelKey: string, maxLength: number): CardElement =>
   input({ name, label: tb(`cards:field.${labelKey}`), placeholder: tb(`cards:form.ph.${name}`), required: requiredOf(kind, name), maxLength });
+
+/** The carry-out form's companions: a person picker over the directory's active users. */
+function companionsField(opts: RequestFormOptions): CardElement[] {
+  const { tb } = opts;
+  const candidates = opts.people ?? [];
+  return [
+    label(tb, 'companions', requiredOf('CARRY_OUT', 'companions')),
+    multiPersonPicker({ name: 'companions', placeholder: tb('people:picker.companions'), candidates, required: requiredOf('CARRY_OUT', 'companions') }),
+    ...(candidates.length ? [] : [md(tb('people:picker.chat_members'))]),
+  ];
+}
 
 /** `/copy` without arguments. */
 export function copyFormCard(opts: RequestFormOptions): Card {
@@ -180,7 +222,7 @@ export function carryFormCard(opts: RequestFormOptions): Card {
     label(tb, 'due', true),
     datePicker({ name: 'due', placeholder: tb('cards:form.pick_date'), required: true }),
     freeText(tb, 'CARRY_OUT', 'purpose', 'purpose', 200),
-    freeText(tb, 'CARRY_OUT', 'companions', 'companions', 1000),
+    ...companionsField(opts),
     label(tb, 'abroad', false),
     select({
       name: 'abroad',

@@ -131,4 +131,57 @@ export class Directory {
   membersOfDepartment(dept: DirDepartment): DirUser[] {
     return this.org.users.filter((u) => u.department_ids.some((d) => d === dept.department_id || d === dept.open_department_id));
   }
+
+  /**
+   * Direct members of a department (`"0"` is the root, whose direct members are users listed in
+   * department "0"), as `user.find_by_department` lists them: every status included (Lark returns
+   * the `status` object; resigned and deactivated users are the caller's to filter).
+   */
+  directMembers(id: string, type: DepartmentIdType): DirUser[] | undefined {
+    if (id === '0') return this.org.users.filter((u) => u.department_ids.includes('0'));
+    const d = this.findDepartment(id, type);
+    return d ? this.membersOfDepartment(d) : undefined;
+  }
+
+  /** Sub-departments of `id` (`"0"` = root); all levels below it with `recursive` (fetch_child). */
+  childDepartments(id: string, type: DepartmentIdType, recursive: boolean): DirDepartment[] | undefined {
+    let parent: string;
+    if (id === '0') parent = '0';
+    else {
+      const d = this.findDepartment(id, type);
+      if (!d) return undefined;
+      parent = d.department_id;
+    }
+    const isChildOf = (d: DirDepartment, p: string) => d.parent_department_id === p || (p !== '0' && this.departmentByAnyId(d.parent_department_id)?.department_id === p);
+    const out: DirDepartment[] = [];
+    const queue = [parent];
+    while (queue.length) {
+      const p = queue.shift()!;
+      for (const d of this.org.departments) {
+        if (isChildOf(d, p) && !out.includes(d)) {
+          out.push(d);
+          if (recursive) queue.push(d.department_id);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Lark's paging for contact lists: `page_size` 1–50 (default `def`), `page_token` opaque (here the
+ * offset). A bad size or token is an error, as on Lark (40011 / 40012).
+ */
+export function pageOf<T>(all: readonly T[], pageSize: string | undefined, pageToken: string | undefined, def = 10): { items: T[]; has_more: boolean; page_token?: string } | { error: 'page_size' | 'page_token' } {
+  const size = pageSize === undefined || pageSize === '' ? def : Number(pageSize);
+  if (!Number.isInteger(size) || size < 1 || size > 50) return { error: 'page_size' };
+  let offset = 0;
+  if (pageToken !== undefined && pageToken !== '') {
+    const m = /^p(\d{1,6})$/.exec(pageToken);
+    if (!m || Number(m[1]) > all.length) return { error: 'page_token' };
+    offset = Number(m[1]);
+  }
+  const items = all.slice(offset, offset + size);
+  const next = offset + size;
+  return next < all.length ? { items, has_more: true, page_token: `p${next}` } : { items, has_more: false };
 }

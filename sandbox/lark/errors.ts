@@ -39,6 +39,10 @@ export const LarkError = {
   fileTooLarge: { code: 234006, msg: 'The file size exceeds the limit (30 MB).' },
   /** Lark (contact): the user is unknown / outside the contact scope. */
   userNotFound: { code: 41050, msg: 'no user authority error' },
+  /** Lark (contact lists): page_size outside 1–50. */
+  pageSizeInvalid: { code: 40011, msg: 'page size is invalid' },
+  /** Lark (contact lists): a page_token that was not returned by the previous page. */
+  pageTokenInvalid: { code: 40012, msg: 'page token is invalid error' },
   /** stand-in: the department is unknown / outside the contact scope. */
   departmentNotFound: { code: 40004, msg: 'no dept authority error' },
   /** stand-in: unknown calendar id. */

@@ -86,6 +86,8 @@ export class PageApi {
     } else if (chat.en_name !== undefined) v['en_name'] = chat.en_name;
     v['bot_member'] = chat.bot_member;
     if (chat.chat_type === 'group') v['member_count'] = chat.members.length;
+    // The people in the chat (not the bot): a person picker without valid options offers them.
+    v['members'] = chat.members.filter((id) => id !== this.s.directory.org.app.open_id);
     return v;
   }
 

@@ -143,3 +143,18 @@ describe('decodeAction', () => {
     expect(accepted).toBeGreaterThan(0);
   });
 });
+
+describe('the owner of a card (u): the person a form was made for', () => {
+  const OWNER = 'ou_0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  it('round-trips the owner open_id with every other field', () => {
+    const v = encodeAction({ action: 'form.carry', requestId: 'CO-2026-0001', version: 2, extra: { s: 1 }, owner: OWNER }, 'n1');
+    expect(v).toEqual({ a: 'form.carry', n: 'n1', r: 'CO-2026-0001', v: 2, x: { s: 1 }, u: OWNER });
+    expect(decodeAction(v)).toEqual({ ok: true, action: 'form.carry', requestId: 'CO-2026-0001', version: 2, nonce: 'n1', extra: { s: 1 }, owner: OWNER });
+  });
+
+  it('accepts only an open_id as owner, from our code and from a click', () => {
+    expect(() => encodeAction({ action: 'form.copy', owner: 'zhangsan' }, 'n')).toThrow(/invalid action value/);
+    expect(decodeAction({ a: 'form.copy', n: 'n', u: 'on_notanopenid' })).toMatchObject({ ok: false });
+    expect(decodeAction({ a: 'form.copy', n: 'n', u: 42 })).toMatchObject({ ok: false });
+  });
+});

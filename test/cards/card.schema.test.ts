@@ -10,7 +10,9 @@ import {
   hr,
   input,
   md,
+  multiPersonPicker,
   panel,
+  personPicker,
   table,
   validateCard,
   type Card,
@@ -261,5 +263,63 @@ describe('assertValidCard', () => {
 
   it('exposes the limits it checks', () => {
     expect(CARD_LIMITS).toMatchObject({ maxBytes: 30720, maxComponents: 200, maxDepth: 5, maxTables: 5 });
+  });
+});
+
+// The person pickers' documented constraints (cards/card.schema.ts, after selectPersonSchema):
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/single-select-user-picker
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/multi-select-user-picker
+describe('person pickers', () => {
+  const A = 'ou_0123456789abcdef0123456789abcdef';
+  const B = 'ou_fedcba9876543210fedcba9876543210';
+  const pick = (over: Record<string, unknown> = {}) => ({ ...personPicker({ name: 'who', placeholder: bi('Pick'), candidates: [A, B] }), ...over }) as CardElement;
+  const multi = (over: Record<string, unknown> = {}) => ({ ...multiPersonPicker({ name: 'many', placeholder: bi('Pick'), candidates: [A, B] }), ...over }) as CardElement;
+
+  it('accepts both in a form with open_id options, initial choices among them, required and widths', () => {
+    expectValid(cardOf(form('f', [pick({ initial_option: A, required: true, width: 'fill' }), multi({ selected_values: [A, B], required: true, width: '100px' }), submit()])));
+    // a single picker may stand alone (its click carries action.option); empty options = the chat's members
+    expectValid(cardOf(pick({ options: [], width: 'default' })));
+    expectValid(cardOf(form('f', [multi({ options: [] }), submit()])));
+  });
+
+  it('the builders keep only initial choices that are candidates, and no duplicate options', () => {
+    const one = personPicker({ name: 'x', placeholder: bi('P'), candidates: [A, A, B], initial: ['ou_nobody', B] });
+    expect(one.options).toEqual([{ value: A }, { value: B }]);
+    expect(one.initial_option).toBe(B);
+    const many = multiPersonPicker({ name: 'y', placeholder: bi('P'), candidates: [A], initial: [A, B] });
+    expect(many.selected_values).toEqual([A]);
+    expect(multiPersonPicker({ name: 'z', placeholder: bi('P'), candidates: [] }).selected_values).toBeUndefined();
+  });
+
+  it('refuses options that are not open_ids, or carry more than a value', () => {
+    expect(errorsOf(cardOf(pick({ options: [{ value: 'zhangsan' }] }))).join('\n')).toMatch(/open_id/);
+    expect(errorsOf(cardOf(pick({ options: [{ value: A, text: { tag: 'plain_text', content: 'A' } }] }))).join('\n')).toMatch(/unknown property "text"/);
+  });
+
+  it('refuses an initial_option or selected_values that is not one of the options (Lark ignores it)', () => {
+    expect(errorsOf(cardOf(pick({ initial_option: 'ou_someoneelse' })))).toContain('body.elements[0]: initial_option "ou_someoneelse" is not one of the options (Lark ignores it)');
+    expect(errorsOf(cardOf(pick({ options: [], initial_option: A })))).toContain(`body.elements[0]: initial_option "${A}" is not one of the options (Lark ignores it)`);
+    expect(errorsOf(cardOf(form('f', [multi({ selected_values: [A, 'ou_x'] }), submit()])))).toContain('body.elements[0].elements[0]: selected_values "ou_x" is not one of the options (Lark ignores it)');
+  });
+
+  it('refuses a multi_select_person outside a form, and either picker without a name in a form', () => {
+    expect(errorsOf(cardOf(multi()))).toContain('body.elements[0]: multi_select_person must sit inside a form');
+    const nameless = { ...multi() } as Record<string, unknown>;
+    delete nameless.name;
+    expect(errorsOf(cardOf(form('f', [nameless as unknown as CardElement, submit()])))).toContain('body.elements[0].elements[0]: multi_select_person inside a form needs a name');
+    expect(errorsOf(cardOf(form('f', [pick(), multi({ name: 'who' }), submit()]))).join('\n')).toMatch(/duplicate name "who"/);
+  });
+
+  it('refuses required outside a form', () => {
+    expect(errorsOf(cardOf(pick({ required: true })))).toContain('body.elements[0]: required is only valid inside a form');
+  });
+
+  it('refuses a placeholder over 100 characters (in any language) or not plain_text, and a width under 100px', () => {
+    const long = 'x'.repeat(101);
+    expect(errorsOf(cardOf(pick({ placeholder: { tag: 'plain_text', content: 'ok', i18n_content: { en_us: long } } }))).join('\n')).toMatch(/at most 100 characters/);
+    expectValid(cardOf(pick({ placeholder: { tag: 'plain_text', content: '人'.repeat(100) } })));
+    expect(errorsOf(cardOf(pick({ placeholder: { tag: 'lark_md', content: '**x**' } }))).join('\n')).toMatch(/plain_text/);
+    expect(errorsOf(cardOf(pick({ width: '99px' }))).join('\n')).toMatch(/at least 100px/);
+    expect(errorsOf(cardOf(form('f', [multi({ width: 'auto' }), submit()]))).join('\n')).toMatch(/default, fill or at least 100px/);
   });
 });

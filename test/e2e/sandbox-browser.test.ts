@@ -110,4 +110,42 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await expect.poll(async () => card.locator('[data-testid="card-button"]', { hasText: '同意' }).count()).toBe(0);
     await page.screenshot({ path: '/tmp/baomi-sandbox-approved.png' });
   });
+
+  it('a carry-out form: the companion is picked from the directory\'s active people and the request names them', async () => {
+    const staff = 'ou_29eacd7ebd92f24f7e1a5dba6b277743'; // 赵磊, 研发部
+    const companion = 'ou_bc069cd99b82ad8c509d23d6d056fff6'; // 周杰, 研发部
+    await page.goto(`${base}/?user=${staff}`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    const start = page.getByTestId('start-p2p');
+    if (await start.isVisible()) await start.click();
+    await page.getByTestId('composer').fill('/carry');
+    await page.getByTestId('composer').press('Enter');
+    const form = page.locator('[data-testid="card"]', { hasText: '新建携带外出申请' }).last();
+    await form.waitFor();
+    const picker = form.locator('[data-testid="person-picker"][data-name="companions"]');
+    await picker.waitFor();
+    const names = await picker.locator('.lk-person-name').allTextContents();
+    // Colleagues first, the asker left out, resigned (钱明) and deactivated (冯婷) people never offered.
+    expect(names[0]).toBe('杨帆');
+    expect(names).toEqual(expect.arrayContaining(['周杰', '黄敏', '张伟', '李娜']));
+    expect(names).not.toContain('赵磊');
+    expect(names).not.toContain('钱明');
+    expect(names).not.toContain('冯婷');
+
+    const field = (name: string) => form.locator(`[data-testid="form-field"][data-name="${name}"]`);
+    await field('carrier').fill('JUEM-2026-001');
+    await field('destination').fill('上级机关');
+    await field('due').fill('2099-06-30');
+    await field('purpose').fill('汇报');
+    await picker.locator(`[data-open-id="${companion}"]`).click();
+    await form.locator('[data-testid="card-button"][data-name="submit"]').click();
+    const toast = page.getByTestId('toast').filter({ hasText: 'CO-' });
+    await toast.waitFor();
+    const id = /CO-\d{4}-\d{4}/.exec(await toast.innerText())![0];
+    // The requester's status card names the companion.
+    const status = page.locator('[data-testid="card"]', { hasText: id }).last();
+    await status.waitFor();
+    await expect.poll(() => status.innerText()).toContain('周杰');
+    await page.screenshot({ path: '/tmp/baomi-sandbox-companion.png' });
+  });
 });

@@ -66,7 +66,7 @@ export class MemoryPrefs implements UserPrefsStore {
 export function fakeServices(overrides: Partial<Services> = {}): Services & { sender: FakeSender; prefs: MemoryPrefs } {
   return {
     sender: new FakeSender(),
-    directory: { user: async () => undefined, department: async () => undefined },
+    directory: { user: async () => undefined, department: async () => undefined, lookup: async () => undefined, activeUsers: async () => [] },
     logger: silentLogger,
     self: { appId: 'cli_0123456789abcdef', openId: 'ou_bot' },
     defaultLocale: 'zh-CN',

@@ -301,6 +301,13 @@ function currentChat() {
   return state.chats.find((c) => c.chat_id === state.chatId);
 }
 
+/** The people in a chat (the bot left out), for person pickers whose options are empty. */
+function chatMembers(chatId) {
+  const c = state.chats.find((x) => x.chat_id === chatId);
+  const members = Array.isArray(c?.members) ? c.members : c?.chat_type === 'p2p' ? [state.me] : [];
+  return members.filter((id) => id && id !== state.dir?.bot?.open_id);
+}
+
 function renderChatHeader() {
   const c = currentChat();
   els.chatTitle.textContent = c ? chatName(c) : tr('appName');
@@ -520,6 +527,7 @@ function renderMessage(m, all) {
           locale: state.lang,
           onAction: (action) => doAction(m.message_id, action),
           resolvePerson: personName,
+          chatMembers: chatMembers(m.chat_id),
           tzOffset: TZ_OFFSET,
         }),
       );

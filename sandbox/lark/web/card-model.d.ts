@@ -32,6 +32,7 @@ export declare function toastText(toast: Toast | null | undefined, locale: strin
 export declare function buttonBehavior(btn: CardComponent | null | undefined): { callback: unknown; url: string | undefined };
 export declare function formParts(form: CardComponent | null | undefined): { fields: CardComponent[]; buttons: CardComponent[] };
 export declare function fieldDefault(field: CardComponent | null | undefined): string | string[] | boolean;
+export declare function personCandidates(field: CardComponent | null | undefined, isPerson: (openId: string) => boolean, chatMembers?: string[]): string[];
 export declare function isEmptyValue(v: unknown): boolean;
 export declare function wireValue(tag: string | undefined, raw: unknown, tzOffset?: string): string | string[] | boolean;
 export declare function collectForm(

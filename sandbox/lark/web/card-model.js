@@ -137,6 +137,28 @@ export function fieldDefault(field) {
   }
 }
 
+/**
+ * The people a person picker (`select_person` / `multi_select_person`) offers, as Lark does: the
+ * options' open_ids that are real people (`isPerson`), in order, without repeats; when the options
+ * are empty or none of them is valid, every member of the chat the card is in. Card JSON 2.0:
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/single-select-user-picker
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/multi-select-user-picker
+ * @param {object} field the picker component
+ * @param {(openId: string) => boolean} isPerson
+ * @param {string[]} [chatMembers] open_ids of the chat's members (the bot excluded)
+ * @returns {string[]}
+ */
+export function personCandidates(field, isPerson, chatMembers = []) {
+  const out = [];
+  for (const o of Array.isArray(field?.options) ? field.options : []) {
+    const v = typeof o?.value === 'string' ? o.value : '';
+    if (v && isPerson(v) && !out.includes(v)) out.push(v);
+  }
+  if (out.length) return out;
+  for (const id of Array.isArray(chatMembers) ? chatMembers : []) if (typeof id === 'string' && isPerson(id) && !out.includes(id)) out.push(id);
+  return out;
+}
+
 /** Is a control value empty (for the required check)? */
 export function isEmptyValue(v) {
   if (v == null) return true;

@@ -4,8 +4,8 @@
 import { renderMarkdown } from './markdown.js';
 import {
   buttonBehavior, cardElements, collectForm, columnFlex, fieldDefault, formParts, headerTemplate,
-  isMarkdownText, normalizeLocale, pageRows, pickField, pickText, safeHref, tableCell, tablePageSize,
-  tagColor, wireValue,
+  isMarkdownText, normalizeLocale, pageRows, personCandidates, pickField, pickText, safeHref, tableCell,
+  tablePageSize, tagColor, wireValue,
 } from './card-model.js';
 
 const STR = {
@@ -21,6 +21,7 @@ const STR = {
     select: '请选择',
     image: '图片',
     tooDeep: '嵌套过深',
+    noPeople: '没有可选的人员',
   },
   en_us: {
     unsupported: 'Unsupported component',
@@ -34,6 +35,7 @@ const STR = {
     select: 'Select',
     image: 'Image',
     tooDeep: 'Nested too deep',
+    noPeople: 'Nobody to choose',
   },
 };
 
@@ -47,6 +49,7 @@ const TEXT_COLORS = ['default', 'grey', 'red', 'orange', 'yellow', 'green', 'tur
  *   locale?: string,
  *   onAction?: (action: {tag: string, name?: string, value: any, form_value?: Record<string, unknown>, option?: string, options?: string[], input_value?: string, checked?: boolean}) => Promise<unknown> | unknown,
  *   resolvePerson?: (openId: string) => string | undefined,
+ *   chatMembers?: string[],
  *   openUrl?: (url: string) => void,
  *   confirm?: (title: string, text: string) => Promise<boolean>,
  *   tzOffset?: string,
@@ -63,6 +66,8 @@ export function renderCard(card, opts = {}) {
     s: STR[locale],
     onAction: opts.onAction ?? (() => undefined),
     resolvePerson: opts.resolvePerson ?? (() => undefined),
+    // The chat's members (without the bot): a person picker with no valid options offers them.
+    chatMembers: Array.isArray(opts.chatMembers) ? opts.chatMembers : [],
     openUrl: opts.openUrl ?? ((url) => globalThis.open?.(url, '_blank', 'noopener,noreferrer')),
     confirm: opts.confirm ?? ((title, text) => showConfirm(doc, title, text, STR[locale])),
     tzOffset: opts.tzOffset ?? '+0800',
@@ -142,7 +147,11 @@ function textTag(ctx, tag) {
 
 function personChip(ctx, id) {
   const name = ctx.resolvePerson(id) ?? (id ? `${id.slice(0, 9)}…` : '?');
-  return h(ctx.doc, 'span', { class: 'lk-person', title: id }, h(ctx.doc, 'span', { class: 'lk-avatar', text: [...name][0] ?? '?' }), name);
+  return h(ctx.doc, 'span', { class: 'lk-person', title: id }, avatarOf(ctx, name), name);
+}
+
+function avatarOf(ctx, name) {
+  return h(ctx.doc, 'span', { class: 'lk-avatar', 'aria-hidden': 'true', text: [...String(name)][0] ?? '?' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,6 +470,10 @@ function renderField(comp, ctx, form) {
   let control;
   let get;
   let set;
+  /** What gets the focus when the field is invalid (a person list: its first box). */
+  let focusTarget = () => control;
+  /** Shown after the control (a single person picker: the chosen person). */
+  let after;
   switch (comp.tag) {
     case 'input': {
       const multi = comp.input_type === 'multiline_text';
@@ -472,18 +485,63 @@ function renderField(comp, ctx, form) {
       };
       break;
     }
-    case 'select_static':
     case 'select_person':
-    case 'multi_select_static':
     case 'multi_select_person': {
+      // Names (and avatar initials) from the directory the page has; values are open_ids, and the
+      // form sends them as Lark does: a string for select_person, an array for multi_select_person.
+      const multi = comp.tag === 'multi_select_person';
+      const people = personCandidates(comp, (pid) => ctx.resolvePerson(pid) !== undefined, ctx.chatMembers);
+      const nameOf = (pid) => ctx.resolvePerson(pid) ?? pid;
+      wrap.classList.add('lk-person-picker');
+      wrap.setAttribute('data-testid', 'person-picker');
+      wrap.setAttribute('data-name', name);
+      wrap.setAttribute('data-multi', String(multi));
+      if (multi) {
+        control = h(doc, 'div', { ...common, class: 'lk-person-list', role: 'group', tabindex: '-1', 'aria-label': placeholder || ctx.s.select });
+        if (placeholder) control.append(h(doc, 'div', { class: 'lk-person-hint', text: placeholder }));
+        if (!people.length) control.append(h(doc, 'div', { class: 'lk-person-empty', text: ctx.s.noPeople }));
+        const boxes = people.map((pid) => {
+          const box = h(doc, 'input', { type: 'checkbox', class: 'lk-checkbox', value: pid, disabled: comp.disabled === true, 'aria-label': nameOf(pid) });
+          control.append(h(doc, 'label', { class: 'lk-person-option', 'data-testid': 'person-option', 'data-open-id': pid, title: pid }, box, avatarOf(ctx, nameOf(pid)), h(doc, 'span', { class: 'lk-person-name', text: nameOf(pid) })));
+          return box;
+        });
+        focusTarget = () => boxes[0] ?? control;
+        get = () => boxes.filter((b) => b.checked).map((b) => b.value);
+        set = (v) => {
+          for (const b of boxes) b.checked = Array.isArray(v) && v.includes(b.value);
+        };
+      } else {
+        control = h(doc, 'select', { ...common, class: 'lk-select lk-person-select' });
+        control.append(h(doc, 'option', { value: '', text: placeholder || ctx.s.select }));
+        for (const pid of people) control.append(h(doc, 'option', { value: pid, text: nameOf(pid) }));
+        const chosen = h(doc, 'span', { class: 'lk-person-chosen', 'data-testid': 'person-chosen', hidden: true });
+        const showChosen = () => {
+          chosen.replaceChildren();
+          chosen.hidden = control.value === '';
+          if (control.value) chosen.append(avatarOf(ctx, nameOf(control.value)), h(doc, 'span', { text: nameOf(control.value) }));
+        };
+        after = chosen;
+        get = () => control.value;
+        set = (v) => {
+          control.value = v ?? '';
+          showChosen();
+        };
+        control.addEventListener('change', () => {
+          control.classList.toggle('is-empty', control.value === '');
+          showChosen();
+        });
+      }
+      break;
+    }
+    case 'select_static':
+    case 'multi_select_static': {
       const multi = comp.tag.startsWith('multi_');
-      const persons = comp.tag.endsWith('_person');
       const options = Array.isArray(comp.options) ? comp.options : [];
       control = h(doc, 'select', { ...common, class: 'lk-select', multiple: multi, size: multi ? Math.min(4, Math.max(2, options.length)) : undefined });
       if (!multi) control.append(h(doc, 'option', { value: '', text: placeholder || ctx.s.select }));
       for (const o of options) {
         const value = String(o?.value ?? '');
-        const text = persons ? ctx.resolvePerson(value) ?? value : pickText(o?.text, ctx.locale) || value;
+        const text = pickText(o?.text, ctx.locale) || value;
         control.append(h(doc, 'option', { value, text }));
       }
       get = () => (multi ? [...control.selectedOptions].map((o) => o.value) : control.value);
@@ -521,6 +579,7 @@ function renderField(comp, ctx, form) {
   set(fieldDefault(comp));
   if (control.tagName === 'SELECT' && !control.multiple) control.classList.toggle('is-empty', control.value === '');
   if (comp.tag !== 'checker') wrap.append(control);
+  if (after) wrap.append(after);
   const err = h(doc, 'div', { class: 'lk-field-error', hidden: true });
   wrap.append(err);
   const setError = (msg) => {
@@ -533,7 +592,7 @@ function renderField(comp, ctx, form) {
   control.addEventListener('change', () => setError(''));
 
   if (form) {
-    if (name) form.controls.set(name, { comp, get, set, setError, focus: () => control.focus() });
+    if (name) form.controls.set(name, { comp, get, set, setError, focus: () => focusTarget().focus() });
   } else {
     attachStandalone(comp, control, get, ctx);
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   buttonBehavior, cardElements, collectForm, columnFlex, fieldDefault, formParts, formatDate, formatNumber,
-  headerTemplate, normalizeLocale, pageRows, pickField, pickText, safeHref, tableCell, tablePageSize, tagColor,
-  toastText, wireValue,
+  headerTemplate, normalizeLocale, pageRows, personCandidates, pickField, pickText, safeHref, tableCell, tablePageSize,
+  tagColor, toastText, wireValue,
 } from '../../../sandbox/lark/web/card-model.js';
 
 describe('i18n text', () => {
@@ -174,5 +174,18 @@ describe('layout helpers', () => {
     expect(cardElements({ schema: '2.0', body: { elements: [{ tag: 'hr' }] } })).toEqual([{ tag: 'hr' }]);
     expect(cardElements({ elements: [{ tag: 'div' }] })).toEqual([{ tag: 'div' }]);
     expect(cardElements(null)).toEqual([]);
+  });
+});
+
+describe('person pickers', () => {
+  const known = new Set(['ou_a', 'ou_b', 'ou_c']);
+  const isPerson = (id: string) => known.has(id);
+
+  it('offers the options that are real people, in order, once; else the chat members', () => {
+    expect(personCandidates({ tag: 'select_person', options: [{ value: 'ou_b' }, { value: 'ou_zz' }, { value: 'ou_a' }, { value: 'ou_b' }] }, isPerson, ['ou_c'])).toEqual(['ou_b', 'ou_a']);
+    // empty options, or none valid: every member of the chat (Lark's rule)
+    expect(personCandidates({ tag: 'multi_select_person', options: [] }, isPerson, ['ou_c', 'ou_a', 'ou_zz'])).toEqual(['ou_c', 'ou_a']);
+    expect(personCandidates({ tag: 'multi_select_person', options: [{ value: 'ou_zz' }] }, isPerson, ['ou_b'])).toEqual(['ou_b']);
+    expect(personCandidates({ tag: 'select_person' }, isPerson)).toEqual([]);
   });
 });

@@ -225,6 +225,55 @@ describe('sandbox chat page (browser)', () => {
     await page.locator('[data-testid="message"]').filter({ hasText: '提醒：您有 1 条待办' }).waitFor();
   });
 
+  it('person pickers: names and avatars from the directory, the chat\'s members when there are no options, open_ids sent as Lark does', async () => {
+    const p2p = api.p2pOf(ME)!;
+    await send('/people');
+    await expect.poll(() => lastCard().getByTestId('card-header').textContent()).toContain('选择人员');
+    const card = lastCard();
+    const picker = (name: string) => card.locator(`[data-testid="person-picker"][data-name="${name}"]`);
+    const optionIds = (name: string) => picker(name).getByTestId('person-option').evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id')));
+    // single: a select of names; the id nobody has is left out (Lark ignores invalid options)
+    const custodian = picker('custodian').getByTestId('form-field');
+    expect(await picker('custodian').getAttribute('data-multi')).toBe('false');
+    expect(await custodian.locator('option').allTextContents()).toEqual(['选择保管人', '李娜', '孙浩']);
+    expect(await custodian.locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value))).toEqual(['', USERS.li.open_id, USERS.sun.open_id]);
+    // multi: one row per person, with an avatar initial and the name
+    expect(await picker('witnesses').getAttribute('data-multi')).toBe('true');
+    expect(await optionIds('witnesses')).toEqual([USERS.zhang.open_id, USERS.li.open_id, USERS.sun.open_id]);
+    expect(await picker('witnesses').locator('.lk-person-name').allTextContents()).toEqual(['张伟', '李娜', '孙浩']);
+    expect(await picker('witnesses').locator('.lk-avatar').allTextContents()).toEqual(['张', '李', '孙']);
+    // no options: the members of this (private) chat, i.e. the user; never the bot
+    expect(await optionIds('companions')).toEqual([ME]);
+
+    // required: nothing is sent while no witness is picked
+    const before = api.actions.length;
+    const submit = card.locator('[data-testid="card-button"][data-name="submit"]');
+    await submit.click();
+    await card.getByTestId('form-error').waitFor({ state: 'visible' });
+    expect(await picker('witnesses').evaluate((el) => el.classList.contains('is-invalid'))).toBe(true);
+    await page.waitForTimeout(100);
+    expect(api.actions.length).toBe(before);
+
+    await picker('witnesses').locator(`[data-open-id="${USERS.zhang.open_id}"]`).click();
+    await picker('witnesses').locator(`[data-open-id="${USERS.sun.open_id}"]`).click();
+    await custodian.selectOption(USERS.sun.open_id);
+    expect(await picker('custodian').getByTestId('person-chosen').locator('span').allTextContents()).toEqual(['孙', '孙浩']); // avatar, name
+    await submit.click();
+    await page.getByTestId('toast').filter({ hasText: '人员已提交' }).waitFor();
+    const sent = api.actions.at(-1)!.body;
+    expect(sent).toMatchObject({ user: ME, tag: 'button', name: 'submit', value: { action: 'submit_people' } });
+    // Lark's form_value: select_person → the open_id, multi_select_person → an array of open_ids
+    expect(sent.form_value).toEqual({ custodian: USERS.sun.open_id, witnesses: [USERS.zhang.open_id, USERS.sun.open_id], companions: [] });
+
+    // In the group, a picker without options offers the group's members.
+    await page.locator(`[data-testid="chat-item"][data-chat-id="${GROUP_ID}"]`).click();
+    await send('@保密助手 /people');
+    await expect.poll(() => lastCard().getByTestId('card-header').textContent()).toContain('选择人员');
+    expect(await lastCard().locator('[data-testid="person-picker"][data-name="companions"] [data-testid="person-option"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id')))).toEqual([USERS.zhang.open_id, USERS.li.open_id]);
+    await page.locator(`[data-testid="chat-item"][data-chat-id="${p2p}"]`).click();
+    await page.getByTestId('chat-title').filter({ hasText: '保密助手' }).waitFor();
+  });
+
   it('shows text as text (never HTML), links URLs, and offers files for download', async () => {
     await send('hi <b>bold</b> <img src=x onerror="window.__xss=9"> https://example.com/a');
     const mine = page.locator('[data-testid="message"][data-sender-type="user"]').last();

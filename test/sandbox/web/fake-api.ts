@@ -222,6 +222,32 @@ export function helpCard(): Record<string, unknown> {
   };
 }
 
+/** A form with person pickers (Card JSON 2.0 select_person / multi_select_person). */
+export const UNKNOWN_ID = 'ou_ffffffffffffffffffffffffffffffff';
+export function peopleCard(): Record<string, unknown> {
+  return {
+    schema: '2.0',
+    config: { update_multi: true },
+    header: { title: txt('选择人员', 'Choose people'), template: 'blue' },
+    body: {
+      elements: [
+        {
+          tag: 'form',
+          name: 'people_form',
+          elements: [
+            // An id nobody has is ignored, as Lark ignores invalid options.
+            { tag: 'select_person', name: 'custodian', placeholder: txt('选择保管人', 'Choose the custodian'), options: [{ value: USERS.li.open_id }, { value: USERS.sun.open_id }, { value: UNKNOWN_ID }] },
+            { tag: 'multi_select_person', name: 'witnesses', required: true, placeholder: txt('选择监销人', 'Choose witnesses'), options: [{ value: USERS.zhang.open_id }, { value: USERS.li.open_id }, { value: USERS.sun.open_id }] },
+            // No options: the chat's members.
+            { tag: 'multi_select_person', name: 'companions', placeholder: txt('选择同行人', 'Choose companions'), options: [] },
+            { tag: 'button', name: 'submit', text: txt('提交', 'Submit'), type: 'primary', form_action_type: 'submit', behaviors: [{ type: 'callback', value: { action: 'submit_people' } }] },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 function welcomeCard(): Record<string, unknown> {
   return {
     schema: '2.0',
@@ -289,6 +315,7 @@ export async function startFakeApi(): Promise<FakeApi> {
   function botReply(chat: Chat, text: string, parent: Msg) {
     const cmd = text.replace(/@(保密助手|Bot)/gi, '').trim();
     if (cmd === '/help') botPost(chat, 'interactive', helpCard(), { parent_id: parent.message_id });
+    else if (cmd === '/people') botPost(chat, 'interactive', peopleCard(), { parent_id: parent.message_id });
     else if (cmd === '/export') {
       botPost(chat, 'file', { file_key: 'file_v3_demo', file_name: '载体台账.csv' }, { file: { file_key: 'file_v3_demo', file_name: '载体台账.csv', size: 2048, url: '/sandbox/api/files/file_v3_demo' } });
     } else botPost(chat, 'text', { text: `收到：${cmd}` });
@@ -326,7 +353,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     }
     if (method === 'GET' && path === '/sandbox/api/chats') {
       const user = url.searchParams.get('user') ?? '';
-      const list = [...chats.values()].filter((c) => c.members.includes(user)).map(({ chat_id, chat_type, name, en_name }) => ({ chat_id, chat_type, name, en_name }));
+      const list = [...chats.values()].filter((c) => c.members.includes(user)).map(({ chat_id, chat_type, name, en_name, members }) => ({ chat_id, chat_type, name, en_name, members }));
       return json(res, 200, { chats: list });
     }
     if (method === 'POST' && path === '/sandbox/api/chats/p2p') {
@@ -367,6 +394,9 @@ export async function startFakeApi(): Promise<FakeApi> {
         card.body.elements[2].columns[0].elements[0].disabled = true;
         replaceCard(chat, msg, card);
         return json(res, 200, { ok: true, toast: { type: 'success', content: '已确认', i18n: { zh_cn: '已确认', en_us: 'Acknowledged' } }, card_updated: true });
+      }
+      if (action === 'submit_people') {
+        return json(res, 200, { ok: true, toast: { type: 'success', content: '人员已提交', i18n: { zh_cn: '人员已提交', en_us: 'People submitted' } }, card_updated: false });
       }
       if (action === 'purge') {
         return json(res, 200, { ok: true, toast: { type: 'warning', content: '草稿已清空', i18n: { zh_cn: '草稿已清空', en_us: 'Drafts discarded' } }, card_updated: false });
