@@ -32,12 +32,25 @@ export interface CarrierView {
   parentNumber?: string;
 }
 
+/** A copy's supervision record, from the copy request that made it (DOMAIN §6.5, 复制登记). */
+export interface CopySupervision {
+  requestId: string;
+  originalsReturned: boolean;
+  wasteRecovered: boolean;
+  /** Absent only on records made before it was asked. */
+  deviceWiped?: boolean;
+}
+
 export interface CarrierCardOptions {
   tb: Tb;
   names: Names;
+  /** For a copy: what the security officer attested when registering it; a "no" is shown in red. */
+  supervision?: CopySupervision;
 }
 
 export interface CarrierListOptions extends CarrierCardOptions {
+  /** The list is the reader's own carriers (held or asked for), not the whole register. */
+  mineOnly?: boolean;
   /** The filter the list answers, shown above the table (e.g. "密级：机密"). */
   filterText?: Bi;
   /** Cursor of the next page, if there is one. */
@@ -85,6 +98,23 @@ export function carrierCard(c: CarrierView, opts: CarrierCardOptions): Card {
   lines.push(kv(f('status'), statusName(tb, c.status)));
   lines.push(kv(f('origin'), originName(tb, c.origin)));
   if (c.parentNumber) lines.push(kv(f('parent'), esc(c.parentNumber)));
+  const s = opts.supervision;
+  if (s) {
+    const yn = (b: boolean | undefined): Bi => (b === undefined ? { zh: '—', en: '—' } : b ? tb('cards:yes') : cat("<font color='red'>", tb('cards:no'), '</font>'));
+    lines.push(
+      kv(
+        tb('cards:supervision.title', { id: s.requestId }),
+        joinBi(
+          [
+            cat(f('originals_returned'), ' ', yn(s.originalsReturned)),
+            cat(f('waste_recovered'), ' ', yn(s.wasteRecovered)),
+            cat(f('device_wiped'), ' ', yn(s.deviceWiped)),
+          ],
+          ' · ',
+        ),
+      ),
+    );
+  }
   return card({
     header: header({
       title: tb('cards:title.carrier', { number: c.number }),
@@ -104,6 +134,7 @@ export function carrierListCard(items: readonly CarrierView[], opts: CarrierList
   const { tb, names } = opts;
   return fitRows((fit) => {
     const elements: CardElement[] = [];
+    if (opts.mineOnly) elements.push(md(tb('cards:list.mine_only')));
     if (opts.filterText) elements.push(md(tr(tb, 'cards:list.filter', { filter: escBi(opts.filterText) })));
     if (items.length === 0) {
       elements.push(md(tb('cards:list.carrier_empty')));

@@ -7,6 +7,7 @@ import { isIsoDate } from '../workflow/index.js';
 /** Every code this module and `schemas.ts` answer with; each has a message in `input.json`. */
 export const INPUT_ERROR_CODES = [
   'input.missing_field',
+  'input.missing_attestations',
   'input.unknown_key',
   'input.duplicate_key',
   'input.unterminated_quote',

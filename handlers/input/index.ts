@@ -26,6 +26,8 @@ export {
   carrySpec,
   destroySpec,
   completeSpec,
+  COPY_ATTESTATIONS,
+  copyAttestationsError,
   carrierListSpec,
   inspectSpec,
   COMMAND_SPECS,
@@ -58,6 +60,7 @@ export {
   type CarryInput,
   type DestroyInput,
   type CompleteInput,
+  type CopyAttestation,
   type CarrierListInput,
   type InspectInput,
 } from './schemas.js';

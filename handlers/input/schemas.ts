@@ -261,13 +261,32 @@ export const completeSpec: CommandSpec<CompleteInput> = {
   name: 'complete',
   keys: [
     { canonical: 'copies_made', aliases: ['实际份数'], required: false, kind: 'int', min: 1, max: 100 },
-    { canonical: 'originals_returned', aliases: ['原件收回'], required: false, kind: 'bool' },
-    { canonical: 'waste_recovered', aliases: ['废页回收'], required: false, kind: 'bool' },
-    { canonical: 'device_wiped', aliases: ['设备清除'], required: false, kind: 'bool' },
+    // The copy register's supervision columns (DOMAIN §6.5): never assumed, see copyAttestationsError.
+    { canonical: 'originals_returned', aliases: ['原稿收回', '原件收回', 'originals'], required: false, kind: 'bool' },
+    { canonical: 'waste_recovered', aliases: ['废页清点回收', '废页回收', 'waste'], required: false, kind: 'bool' },
+    { canonical: 'device_wiped', aliases: ['设备数据清除', '设备清除', 'wiped'], required: false, kind: 'bool' },
     { canonical: 'witnesses', aliases: ['监销人', 'witness'], required: false, kind: 'openIds', max: MAX_PEOPLE },
     { canonical: 'date', aliases: ['日期'], required: false, kind: 'date' },
   ],
 };
+
+/**
+ * What the security officer attests when registering a copy (复制登记: 原稿收回、废页清点回收、
+ * 设备数据清除). Each must be said, yes or no: nothing is assumed.
+ */
+export const COPY_ATTESTATIONS = ['originals_returned', 'waste_recovered', 'device_wiped'] as const;
+export type CopyAttestation = (typeof COPY_ATTESTATIONS)[number];
+
+/**
+ * `input.missing_attestations` naming every attestation not given (`params.fields`, canonical
+ * names joined by ','), or undefined when all three are there. The `complete` spec cannot require
+ * them itself: a destruction's `/complete` does not take them.
+ */
+export function copyAttestationsError(given: Partial<Record<CopyAttestation, boolean | undefined>>): InputError | undefined {
+  const missing = COPY_ATTESTATIONS.filter((a) => typeof given[a] !== 'boolean');
+  if (missing.length === 0) return undefined;
+  return { ...inputError('input.missing_attestations', missing[0]!, { fields: missing.join(',') }), command: completeSpec.name };
+}
 
 export const carrierListSpec: CommandSpec<CarrierListInput> = {
   name: 'carrier.list',
@@ -525,8 +544,9 @@ export function parseCommandInput<T>(spec: CommandSpec<T>, text: string, options
 
 /**
  * Parses a card's `form_value` (`{name: value}`: text inputs and selects are strings, multi-selects
- * string arrays, date pickers `"2026-12-01 +0800"`, checkers booleans) against a spec. Names are
- * the canonical keys (aliases are accepted too).
+ * string arrays, date pickers `"2026-12-01 +0800"`, checkers booleans; a `select_person` sends the
+ * chosen open_id, a `multi_select_person` an array of open_ids, read by the `openId` / `openIds`
+ * kinds) against a spec. Names are the canonical keys (aliases are accepted too).
  */
 export function parseFormInput<T>(spec: CommandSpec<T>, formValue: Record<string, unknown>, options?: FormOptions & { partial?: false }): InputResult<T>;
 export function parseFormInput<T>(spec: CommandSpec<T>, formValue: Record<string, unknown>, options: FormOptions & { partial: true }): InputResult<Partial<T>>;
@@ -628,6 +648,15 @@ export function localizeInputParams(error: InputError, locale: Locale): Record<s
   const field = error.params.field;
   if (field === 'text' || FIELD_NAMES.includes(field)) p.field = t(`input:field.${field}`);
   if (spec && error.code === 'input.unknown_key') p.allowed = spec.keys.map((k) => keyName(k, locale)).join(sep);
+  if (spec && error.code === 'input.missing_attestations') {
+    // As the reader types them: `原稿收回=是|否` / `originals_returned=yes|no`.
+    const yesNo = `${t('input:help.yes')}|${t('input:help.no')}`;
+    p.fields = String(error.params.fields ?? '')
+      .split(',')
+      .flatMap((name) => spec.keys.filter((k) => k.canonical === name))
+      .map((k) => `${keyName(k, locale)}=${yesNo}`)
+      .join(sep);
+  }
   if (spec && error.code === 'input.invalid_enum') {
     const k = spec.keys.find((x) => x.canonical === field);
     if (k) p.choices = choiceList(k, locale, sep);
