@@ -34,16 +34,39 @@ export function dedupeKey(event: BotEvent): string {
   }
 }
 
+/** Set by the error boundary when handling failed unexpectedly (not a refusal that was answered). */
+export const HANDLING_FAILED = 'dedupe.handlingFailed';
+
 /**
- * At-least-once delivery in, exactly-once handling out: the first delivery claims the key
- * (a unique insert) and is processed; every other delivery is acknowledged and dropped.
- * Events are acknowledged as soon as the claim is stored, before any slow work.
+ * At-least-once delivery in, exactly-once handling out. The first delivery of a key claims it —
+ * a lease, not a mark (DedupeStore) — and is handled; every other delivery is acknowledged and
+ * dropped. Then:
+ *
+ * - handled (success, or a refusal that was answered to the user): the claim becomes `done`, and
+ *   only then is a message or system event acknowledged;
+ * - failed unexpectedly (the error boundary said "something went wrong", or an answer could not
+ *   be delivered — unless Lark refused it for good, see `permanent` on LarkApiError, which
+ *   counts as handled): the claim is released and a message or system event is refused for
+ *   redelivery (webhook 503, long connection 500), so Lark's redelivery 15 s later is handled
+ *   afresh; request creation is idempotent by this key (`sourceKey`), and decisions are guarded
+ *   by the request version, so a second run does not double anything;
+ * - the process died: the lease runs out (DEDUPE_LEASE_MS, shorter than Lark's first redelivery)
+ *   and the redelivery takes it over. While the handler runs, the lease is renewed every half
+ *   lease (heartbeat), so a slow handler is not taken over.
+ *
+ * When a message is acknowledged: after handling, not after the claim, so that a crash before the
+ * answer leaves the event unacknowledged and Lark delivers it again. The transport still answers
+ * Lark by its deadline (bot/transports/lark/intake.ts: 2.5 s of Lark's 3 s) when handling takes
+ * longer; such a slow handler that then crashes is not redelivered — what it committed is
+ * finished by the recovery sweep, what it had not committed is lost and the user asks again.
+ * Card clicks answer from the handler (the toast), as before: Lark never redelivers a click.
  */
 export const dedupe: Middleware = async (ctx, next) => {
+  const store = ctx.services.dedupe;
   const key = dedupeKey(ctx.event);
   let first: boolean;
   try {
-    first = await ctx.services.dedupe.claim(key);
+    first = await store.claim(key);
   } catch (err) {
     // Nothing is recorded: better delivered again later than acknowledged and lost.
     throw new RetryLater(err);
@@ -54,9 +77,55 @@ export const dedupe: Middleware = async (ctx, next) => {
     ctx.ack();
     return;
   }
-  if (ctx.event.kind !== 'card_action') ctx.ack();
-  await next();
+  const stopHeartbeat = heartbeat(ctx, key);
+  let thrown: { err: unknown } | undefined;
+  try {
+    await next();
+  } catch (err) {
+    thrown = { err };
+  } finally {
+    stopHeartbeat();
+  }
+  if (thrown || ctx.state[HANDLING_FAILED] === true) {
+    try {
+      await store.release(key);
+    } catch (err) {
+      // The lease then runs out by itself and the redelivery takes it over.
+      ctx.log.warn('could not release the delivery claim; it expires with its lease', { key, err });
+    }
+    if (thrown) throw thrown.err instanceof RetryLater ? thrown.err : new RetryLater(thrown.err);
+    if (ctx.event.kind !== 'card_action') ctx.ack(undefined, { retry: true });
+    return;
+  }
+  try {
+    await store.done(key);
+  } catch (err) {
+    // Handled and answered: acknowledge anyway. A duplicate arriving after the lease ran out
+    // would be handled again; asking Lark for a redelivery now would certainly be.
+    ctx.log.warn('could not mark the delivery handled', { key, err });
+  }
+  ctx.ack();
 };
+
+/** Renews the claim every half lease while the handler runs; returns the stop function. */
+function heartbeat(ctx: Context, key: string): () => void {
+  const store = ctx.services.dedupe;
+  let stopped = false;
+  const timer = setInterval(() => {
+    store.renew(key).then(
+      (held) => {
+        // A renewal that crossed `done` finds nothing to renew: not a lost lease.
+        if (!held && !stopped) ctx.log.warn('delivery lease lost while handling; another delivery may take over', { key });
+      },
+      (err: unknown) => ctx.log.warn('could not renew the delivery lease', { key, err }),
+    );
+  }, Math.max(1, Math.floor(store.leaseMs / 2)));
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
 
 /** Serialises events of one chat (messages and system events) while other chats run in parallel. */
 export function sequentialize(keyOf: (ctx: Context) => string | undefined = defaultChatKey): Middleware {
@@ -115,7 +184,7 @@ export const errorBoundary: Middleware = async (ctx, next) => {
     if (isBotError(err) && err.text) {
       ctx.log.info('request refused', { code: err.key });
       const both = err.text;
-      await answerErrorText(ctx, ctx.locale === 'en-US' ? both.en : both.zh, both);
+      failedUnlessPermanent(ctx, await answerErrorText(ctx, ctx.locale === 'en-US' ? both.en : both.zh, both));
       return;
     }
     if (isBotError(err)) {
@@ -129,27 +198,39 @@ export const errorBoundary: Middleware = async (ctx, next) => {
       params = { ref };
       text = ctx.t(toastKey, params);
       ctx.log.error('handler failed', { err, ref, stack: err instanceof Error ? err.stack : undefined });
+      // Not a refusal: the delivery is released and redelivered (see dedupe).
+      failedUnlessPermanent(ctx, err);
     }
-    await answerError(ctx, text, toastKey, params);
+    failedUnlessPermanent(ctx, await answerErrorText(ctx, text, ctx.tb(toastKey, params)));
   }
 };
 
-async function answerError(ctx: Context, text: string, key: string, params: Record<string, unknown>): Promise<void> {
-  await answerErrorText(ctx, text, ctx.tb(key, params));
+/**
+ * Marks the handling failed (release the claim, ask for redelivery) — unless there was no error,
+ * or Lark refused a call for good (`permanent`, e.g. the user blocked the bot): handling the
+ * delivery again cannot help then, so it counts as handled.
+ */
+function failedUnlessPermanent(ctx: Context, err: unknown): void {
+  if (err === undefined) return;
+  if ((err as { permanent?: unknown } | null)?.permanent === true) return;
+  ctx.state[HANDLING_FAILED] = true;
 }
 
-async function answerErrorText(ctx: Context, text: string, both: { zh: string; en: string }): Promise<void> {
+/** Answers an error in the conversation (a toast for a click not yet answered); the error when that failed. */
+async function answerErrorText(ctx: Context, text: string, both: { zh: string; en: string }): Promise<unknown> {
   try {
     if (ctx.event.kind === 'card_action') {
       const toast = { type: 'error' as const, content: text, i18n: { zh_cn: both.zh, en_us: both.en } };
       if (!ctx.acked) {
         ctx.ack({ toast });
-        return;
+        return undefined;
       }
     }
-    if (ctx.event.kind === 'system' && !ctx.chatId) return;
+    if (ctx.event.kind === 'system' && !ctx.chatId) return undefined;
     await ctx.reply({ type: 'text', text });
+    return undefined;
   } catch (err) {
     ctx.log.error('could not deliver the error answer', { err });
+    return err ?? new Error('error answer failed');
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkCardContent, checkCardObject, type CardProblem } from './card-check.js';
-import type { Directory, DepartmentIdType, DirUser, UserIdType } from './directory.js';
+import { pageOf, type Directory, type DepartmentIdType, type DirUser, type UserIdType } from './directory.js';
 import { LarkError, type LarkErrorDef } from './errors.js';
 import { BodyTooLargeError, isPlainObject, parseJsonSafe, parseMultipart, readBody, sendJson, sleep } from './http-util.js';
 import { hex, newAppToken, newBatchMessageId, newCalendarEventId, newFileKey, newTenantToken } from './ids.js';
@@ -77,6 +77,11 @@ export interface OpenApiOptions {
   appId: string;
   appSecret: string;
   tokenExpireSeconds?: number;
+  /**
+   * Lark drops a send whose `uuid` it saw within the hour and returns the first message (default
+   * true, like Lark). Tests turn it off so that a doubled send by the bot shows as two messages.
+   */
+  dedupeUuid?: boolean;
 }
 
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user', 'system']);
@@ -112,6 +117,7 @@ export class OpenApi {
   private readonly calendarIdempotency = new Map<string, string>();
   readonly primaryCalendarId: string;
   private readonly callListeners = new Set<(c: RecordedCall) => void>();
+  private dedupeUuid: boolean;
 
   constructor(
     private readonly opts: OpenApiOptions,
@@ -119,6 +125,7 @@ export class OpenApi {
     private readonly store: Store,
   ) {
     this.primaryCalendarId = `feishu.cn_${hex(22)}@group.calendar.feishu.cn`;
+    this.dedupeUuid = opts.dedupeUuid ?? true;
     this.registerRoutes();
   }
 
@@ -143,6 +150,11 @@ export class OpenApi {
 
   setLatency(ms: number): void {
     this.latencyMs = Math.max(0, ms);
+  }
+
+  /** Switches Lark's send de-duplication by `uuid` on (Lark's behaviour) or off (every send is a new message). */
+  setUuidDedupe(on: boolean): void {
+    this.dedupeUuid = on;
   }
 
   invalidateTokens(): void {
@@ -499,6 +511,35 @@ export class OpenApi {
     }));
 
     // ---- contact
+    // Lists for person pickers (registered before users/:user_id, which would take the name as an id).
+    r('GET', /^\/open-apis\/contact\/v3\/users\/find_by_department\/?$/, (ctx) => {
+      const uType = this.userIdType(ctx.query);
+      const dType = this.deptIdType(ctx.query);
+      const id = ctx.query['department_id'];
+      if (!id) return fail(LarkError.fieldValidation, 'department_id is required');
+      const members = this.dir.directMembers(id, dType);
+      if (!members) return fail(LarkError.departmentNotFound, undefined, 403);
+      const page = pageOf(members, ctx.query['page_size'], ctx.query['page_token']);
+      if ('error' in page) return fail(page.error === 'page_size' ? LarkError.pageSizeInvalid : LarkError.pageTokenInvalid);
+      return ok({ ...page, items: page.items.map((u) => this.userView(u, uType, dType)) });
+    });
+    r('GET', new RegExp(`^/open-apis/contact/v3/departments/${SEG}/children/?$`), (ctx) => {
+      const dType = this.deptIdType(ctx.query);
+      const children = this.dir.childDepartments(ctx.params[0] ?? '', dType, ctx.query['fetch_child'] === 'true');
+      if (!children) return fail(LarkError.departmentNotFound, undefined, 403);
+      const page = pageOf(children, ctx.query['page_size'], ctx.query['page_token']);
+      if ('error' in page) return fail(page.error === 'page_size' ? LarkError.pageSizeInvalid : LarkError.pageTokenInvalid);
+      const items = page.items.map((d) => ({
+        name: d.name,
+        i18n_name: { zh_cn: d.name, ja_jp: '', en_us: d.en_name },
+        parent_department_id: this.dir.convertDepartmentId(d.parent_department_id, dType),
+        department_id: d.department_id,
+        open_department_id: d.open_department_id,
+        ...(d.leader_user_id ? { leader_user_id: this.dir.convertUserId(d.leader_user_id, this.userIdType(ctx.query)) } : {}),
+        status: { is_deleted: false },
+      }));
+      return ok({ ...page, items });
+    });
     r('GET', new RegExp(`^/open-apis/contact/v3/users/${SEG}/?$`), (ctx) => {
       const uType = this.userIdType(ctx.query);
       const u = this.dir.findUser(ctx.params[0] ?? '', uType);
@@ -762,11 +803,11 @@ export class OpenApi {
     return v;
   }
 
-  /** Creates a bot message (send or reply), honouring uuid de-duplication. */
+  /** Creates a bot message (send or reply), honouring uuid de-duplication unless it is switched off. */
   private sendFromBot(chat: StoredChat, b: Record<string, unknown>, parent: StoredMessage | undefined): ApiResult {
     const uuid = str(b['uuid']);
     if (uuid !== undefined && uuid.length > 50) return fail(LarkError.fieldValidation, 'uuid must be at most 50 characters');
-    if (uuid) {
+    if (uuid && this.dedupeUuid) {
       const prev = this.store.findByUuid(uuid);
       if (prev) return ok(this.messageView(prev));
     }

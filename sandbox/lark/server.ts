@@ -77,6 +77,12 @@ export interface StandInOptions {
   wsClientConfig?: Partial<WsClientConfig>;
   /** Lifetime of issued tenant tokens (default 7200 s). */
   tokenExpireSeconds?: number;
+  /**
+   * Drop a bot send whose `uuid` was seen within the hour and return the first message, as Lark
+   * does (default true). `false` makes every send a new message, so a test sees the bot's own
+   * guards (dedupe claims, the notification log) and not Lark's.
+   */
+  dedupeUuid?: boolean;
 }
 
 export interface SendTextResult {
@@ -140,7 +146,12 @@ export class LarkStandIn extends EventEmitter {
     super();
     this.store = new Store(dir);
     this.openapi = new OpenApi(
-      { appId: options.appId, appSecret: options.appSecret, ...(options.tokenExpireSeconds ? { tokenExpireSeconds: options.tokenExpireSeconds } : {}) },
+      {
+        appId: options.appId,
+        appSecret: options.appSecret,
+        ...(options.tokenExpireSeconds ? { tokenExpireSeconds: options.tokenExpireSeconds } : {}),
+        ...(options.dedupeUuid !== undefined ? { dedupeUuid: options.dedupeUuid } : {}),
+      },
       dir,
       this.store,
     );
@@ -293,6 +304,11 @@ export class LarkStandIn extends EventEmitter {
 
   invalidateTokens(): void {
     this.openapi.invalidateTokens();
+  }
+
+  /** Lark's de-duplication of sends by `uuid`: on (Lark's behaviour) or off (see `dedupeUuid`). */
+  setUuidDedupe(on: boolean): void {
+    this.openapi.setUuidDedupe(on);
   }
 
   /** Terminates every WS connection (the SDK reconnects per ClientConfig). */

@@ -41,7 +41,10 @@ export async function startHarness(
   beforeStart?: (standIn: LarkStandIn) => void,
   standInOptions: Partial<StandInOptions> = {},
 ): Promise<Harness> {
-  const standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, ...standInOptions });
+  // Lark's own de-duplication of sends by uuid is OFF by default: an exactly-once test must be
+  // proven by the bot's guards (delivery claims, the notification log), not by the stand-in
+  // quietly merging a doubled send. A test about Lark's behaviour passes `dedupeUuid: true`.
+  const standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, dedupeUuid: false, ...standInOptions });
   beforeStart?.(standIn);
   const db = await useTestDb();
   const config = loadConfig({

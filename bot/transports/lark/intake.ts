@@ -7,7 +7,9 @@ import { normalise } from './normalise.js';
 
 /**
  * Hands a verified, decrypted body to the app and resolves with what the transport must answer:
- * for events, as soon as the app acknowledged (dedupe claim stored) or the deadline passed;
+ * for events, as soon as the app acknowledged — after handling (the dedupe middleware marks the
+ * claim done, then acknowledges; a crash before that leaves the event unanswered, so Lark delivers
+ * it again) — or the deadline passed (work continues; Lark is answered 200 in time);
  * for card clicks, the app's answer or, past the deadline, a "processing" toast.
  */
 export interface IntakeDeps {
@@ -15,7 +17,11 @@ export interface IntakeDeps {
   logger: Logger;
   metrics: Metrics;
   selfOpenId?: () => string | undefined;
-  /** Answer Lark before its 3 s deadline even if the app has not acknowledged yet. */
+  /**
+   * Answer Lark before its 3 s deadline even if the app has not acknowledged yet (default 2.5 s).
+   * Past it an event is answered 200, so a handler slower than this that then crashes is not
+   * redelivered (what it committed is finished by the recovery sweep).
+   */
   ackDeadlineMs?: number;
 }
 

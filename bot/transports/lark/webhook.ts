@@ -17,17 +17,33 @@ export interface WebhookOptions extends IntakeDeps {
   nowSeconds?: () => number;
 }
 
-/** Remembers signed nonces for the freshness window, so a captured request cannot be replayed. */
+/**
+ * Remembers the nonces of accepted requests for the freshness window, so a captured request cannot
+ * be replayed. A nonce is recorded only once its request was accepted (answered 200): a request
+ * answered 503 (redeliver) or 500 leaves nothing behind, so Lark's resend of that very request is
+ * accepted. While a request is being handled its nonce is reserved, so a copy sent meanwhile is
+ * refused as well.
+ */
 export class NonceCache {
   private readonly seen = new Map<string, number>();
+  private readonly inFlight = new Set<string>();
   constructor(private readonly windowSeconds = MAX_SKEW_S * 2) {}
-  /** True the first time a nonce is offered within the window. */
-  add(nonce: string, now: number): boolean {
+  /** True when the nonce is neither recorded within the window nor in flight; it is then in flight. */
+  reserve(nonce: string, now: number): boolean {
     if (this.seen.size > 10_000) this.prune(now);
     const until = this.seen.get(nonce);
-    if (until !== undefined && until > now) return false;
-    this.seen.set(nonce, now + this.windowSeconds);
+    if ((until !== undefined && until > now) || this.inFlight.has(nonce)) return false;
+    this.inFlight.add(nonce);
     return true;
+  }
+  /** The request was accepted: its nonce is refused for the rest of the window. */
+  accept(nonce: string, now: number): void {
+    this.inFlight.delete(nonce);
+    this.seen.set(nonce, now + this.windowSeconds);
+  }
+  /** The request was not accepted (503, 500): the same request may come again. */
+  forget(nonce: string): void {
+    this.inFlight.delete(nonce);
   }
   private prune(now: number): void {
     for (const [k, until] of this.seen) if (until <= now) this.seen.delete(k);
@@ -49,13 +65,16 @@ class Refusal extends Error {
 /**
  * `POST /lark/events`: events and card callbacks. Unlike the SDK's adapters it answers 401 on a
  * missing or wrong signature, a stale timestamp, a replayed nonce or a wrong verification token,
- * and records nothing; every accepted request is answered before Lark's 3 s deadline.
+ * and records nothing; every accepted request is answered before Lark's 3 s deadline. A request
+ * answered 503 (the event must be delivered again) or 500 does not record its nonce.
  */
 export function createEventsHandler(opts: WebhookOptions) {
   const nonces = new NonceCache();
   const now = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    /** This request's nonce while it is reserved: recorded if accepted, forgotten otherwise. */
+    let nonce: string | undefined;
     try {
       const raw = await readBody(req);
       let outer: unknown;
@@ -100,17 +119,22 @@ export function createEventsHandler(opts: WebhookOptions) {
         const ts = Number(headers.timestamp);
         if (!Number.isFinite(ts) || Math.abs(now() - ts) > MAX_SKEW_S) throw new Refusal(401, 'stale or future timestamp');
         checkToken(isObj(body.header) ? body.header.token : body.token, opts.verificationToken);
-        // Recorded last, so a refused request leaves nothing behind.
-        if (!nonces.add(headers.nonce!, now())) throw new Refusal(401, 'nonce already seen');
+        // Reserved last, so a refused request leaves nothing behind; recorded only when accepted.
+        if (!nonces.reserve(headers.nonce!, now())) throw new Refusal(401, 'nonce already seen');
+        nonce = headers.nonce!;
       } else {
         checkToken(isObj(body.header) ? body.header.token : body.token, opts.verificationToken);
       }
 
       const answer = await intake(opts, body, 'webhook');
+      if (nonce !== undefined) nonces.accept(nonce, now());
+      nonce = undefined;
       sendJson(res, 200, answer);
     } catch (err) {
+      // Not accepted: Lark's resend of this very request (same nonce and signature) must get in.
+      if (nonce !== undefined) nonces.forget(nonce);
       if (err instanceof RedeliveryNeeded) {
-        opts.metrics.requestsRejected.inc({ reason: 'store unavailable' });
+        opts.metrics.requestsRejected.inc({ reason: 'redelivery requested' });
         return sendJson(res, 503, { code: 503, msg: 'temporarily unavailable; deliver again' });
       }
       if (err instanceof Refusal) {

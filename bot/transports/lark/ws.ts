@@ -13,7 +13,8 @@ export interface LongConnectionOptions extends IntakeDeps {
  * Long-connection transport: the SDK's WSClient, fed a dispatcher that passes the raw event to
  * our intake (so both transports share one normaliser), and restarted when the SDK gives up.
  * The SDK acknowledges a frame only when the handler returns, so the handler returns as soon as
- * the app acknowledged (dedupe claim stored), never after the slow work.
+ * the app acknowledged (after handling, see the dedupe middleware) or by intake's deadline, never
+ * later; a refusal for redelivery (code 500) makes Lark push the event again.
  */
 export class LongConnection {
   private client?: lark.WSClient;
