@@ -26,10 +26,13 @@ import { LedgerStore } from '../models/ledger.model.js';
 import { NotificationLog } from '../models/notification.model.js';
 import { ReminderStore } from '../models/reminder.model.js';
 import { RequestStore } from '../models/request.model.js';
+import { OutboxStore } from '../models/outbox.model.js';
+import { CardStateStore } from '../models/card-state.model.js';
 import { RoleStore } from '../models/role.model.js';
 import { connectDb, type DbHandle } from '../models/connection.js';
 import { MongoDedupeStore } from '../models/dedupe.model.js';
 import { MongoUserPrefsStore } from '../models/user-prefs.model.js';
+import { readTestFaults } from './test-faults.js';
 
 export interface StartOptions {
   config: Config;
@@ -51,6 +54,10 @@ export interface StartOptions {
   /** Fault injection for tests (see ApprovalService). */
   beforeEffect?: ApprovalOptions['beforeEffect'];
   afterEffect?: ApprovalOptions['afterEffect'];
+  /** The effect runner's tuning (tests shorten the lease and the back-off). */
+  effects?: ApprovalOptions['effects'];
+  /** How often the effects sweep and the overdue sweep run (default 5 s). */
+  sweepIntervalMs?: number;
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
   /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
@@ -76,6 +83,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const lark = config.lark ? { ...config.lark } : undefined;
   if (!lark) throw new Error('startBot needs Lark credentials (sandbox mode supplies the stand-in’s)');
   const logger = opts.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  // TEST ONLY (ignored when NODE_ENV=production): BAOMI_TEST_FAULT / BAOMI_TEST_LEASE_MS, see test-faults.ts.
+  const faults = readTestFaults(process.env, logger);
   const metrics = new Metrics();
 
   const db =
@@ -86,7 +95,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
       dbName: config.mongodbUri && /^mongodb(?:\+srv)?:\/\/[^/]+\/[^?/]+/.test(config.mongodbUri) ? undefined : 'baomi',
       log: (level, msg) => logger[level](msg),
     }));
-  const dedupeStore = new MongoDedupeStore(db.connection);
+  const dedupeStore = new MongoDedupeStore(db.connection, undefined, faults?.leaseMs);
   const prefs = new MongoUserPrefsStore(db.connection);
   await Promise.all([dedupeStore.init(), prefs.init()]);
 
@@ -120,7 +129,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     metrics,
     now: () => new Date(),
   };
-  const approvals = await wireApprovals(db, services, config, logger, opts);
+  const approvals = await wireApprovals(db, services, config, logger, faults ? withTestFaults(opts, faults) : opts);
+  faults?.wrap(approvals.repos);
   const app = new App(services);
   const router = buildRouter(approvals.deps);
   opts.extendRouter?.(router);
@@ -167,12 +177,18 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     return { ok: store.ok && tokenCheck.ok, store, lark: larkStatus };
   };
 
-  // Finish whatever a previous process committed but did not carry out, then keep sweeping.
-  void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err }));
-  const sweep = setInterval(() => {
-    void approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err }));
-    void approvals.service.sweepOverdue().catch((err: unknown) => logger.error('overdue sweep failed', { err }));
-  }, 30_000);
+  // Finish whatever a previous process committed but did not carry out, then keep sweeping: effects
+  // due after a crash or a back-off, and carry-outs past their due-back day. One sweep at a time.
+  let sweeping: Promise<unknown> | undefined;
+  const runSweeps = () => {
+    if (sweeping) return;
+    sweeping = Promise.allSettled([
+      approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err })),
+      approvals.service.sweepOverdue().catch((err: unknown) => logger.error('overdue sweep failed', { err })),
+    ]).finally(() => (sweeping = undefined));
+  };
+  runSweeps();
+  const sweep = setInterval(runSweeps, opts.sweepIntervalMs ?? 5_000);
   sweep.unref();
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
 
@@ -208,6 +224,8 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
   const conn = db.connection;
   const repos: ApprovalRepos = {
     requests: new RequestStore(conn),
+    outbox: new OutboxStore(conn),
+    cardState: new CardStateStore(conn),
     carriers: new CarrierStore(conn),
     reminders: new ReminderStore(conn),
     notifications: new NotificationLog(conn),
@@ -232,6 +250,8 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
     logger,
     timezone: config.timezone,
     defaultLocale: config.locale,
+    metrics: services.metrics,
+    ...(opts.effects ? { effects: opts.effects } : {}),
     beforeEffect: opts.beforeEffect,
     afterEffect: opts.afterEffect,
     ...(opts.now ? { now: opts.now } : {}),
@@ -252,4 +272,15 @@ async function discoverSelf(sender: LarkSender, self: Services['self'], logger: 
   } catch (err) {
     logger.warn('could not read the bot’s own open_id; any @mention in a group is taken as addressed to the bot', { err: (err as Error).message });
   }
+}
+
+/** TEST ONLY: the fault switch's effect hook and lease, next to whatever the caller passed. */
+function withTestFaults(opts: StartOptions, faults: NonNullable<ReturnType<typeof readTestFaults>>): StartOptions {
+  const { beforeEffect: mine } = faults;
+  const theirs = opts.beforeEffect;
+  return {
+    ...opts,
+    ...(mine ? { beforeEffect: (e, i) => (theirs?.(e, i), mine(e, i)) } : {}),
+    ...(faults.leaseMs ? { effects: { ...opts.effects, leaseMs: faults.leaseMs } } : {}),
+  };
 }

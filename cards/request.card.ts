@@ -20,6 +20,7 @@ import {
   hr,
   input,
   md,
+  multiPersonPicker,
   multiSelect,
   panel,
   select,
@@ -58,8 +59,13 @@ export interface RequestCardOptions {
 }
 
 export interface ExecutionCardOptions extends RequestCardOptions {
-  /** People the security officer may pick as destruction witnesses; without them an input is shown. */
-  witnessOptions?: { openId: string; name: Bi }[];
+  /**
+   * Who may be picked as a destruction witness: open_ids of active directory users (at most 50,
+   * People.candidates), shown in a person picker. Explicit because the card goes to each security
+   * officer's private chat, where Lark's "empty options = the chat's members" would offer only the
+   * officer and the bot. Without candidates the picker falls back to the chat's members with a hint.
+   */
+  witnessCandidates?: readonly string[];
 }
 
 /** Action ids the cards of this file put on their buttons (handled by the approval handler). */
@@ -71,6 +77,7 @@ export const REQUEST_ACTIONS = {
   resubmit: 'req.resubmit',
   completeCopy: 'req.complete_copy',
   checkOut: 'req.check_out',
+  receive: 'req.receive',
   inspectOk: 'req.inspect_ok',
   inspectFail: 'req.inspect_fail',
   recordDestruction: 'req.record_destruction',
@@ -707,6 +714,8 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
     if (p) elements.push(md(cat('**', p, '**')));
     elements.push(...body(c, req), hr(), ...chainBlock(c, req), hr());
     if (req.state !== 'IN_APPROVAL') elements.push(...outcomeBlock(c, req));
+    // The requester sees what the security officer attested when registering the copies.
+    if (req.kind === 'COPY' && req.details.execution) elements.push(md(lines(attestationLines(tb, req.details.execution))));
     const withdrawBtn = () =>
       button({
         name: 'withdraw',
@@ -751,6 +760,25 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
   });
 }
 
+// ---- copy supervision ---------------------------------------------------------------------------
+
+/** The three attestations of a copy's execution, in form order (the names of the form fields). */
+export const COPY_ATTESTATION_FIELDS = ['originals_returned', 'waste_recovered', 'device_wiped'] as const;
+
+/** `原稿收回：是` per attestation; a "no" in red; "—" for a record made before it was asked. */
+function attestationLines(tb: Tb, e: { originalsReturned: boolean; wasteRecovered: boolean; deviceWiped?: boolean }): Bi[] {
+  const values: Record<(typeof COPY_ATTESTATION_FIELDS)[number], boolean | undefined> = {
+    originals_returned: e.originalsReturned,
+    waste_recovered: e.wasteRecovered,
+    device_wiped: e.deviceWiped,
+  };
+  return COPY_ATTESTATION_FIELDS.map((name) => {
+    const v = values[name];
+    const shown = v === undefined ? B('—') : v ? tb('cards:yes') : cat("<font color='red'>", tb('cards:no'), '</font>');
+    return kv(tb(`cards:field.${name}`), shown);
+  });
+}
+
 // ---- executionCard ----------------------------------------------------------------------------
 
 const yesNo = (tb: Tb) => [
@@ -776,12 +804,11 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
             maxLength: 3,
             defaultValue: String(max),
           }),
-          md(cat('**', tb('cards:field.originals_returned'), '**')),
-          select({ name: 'originals_returned', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: true }),
-          md(cat('**', tb('cards:field.waste_recovered'), '**')),
-          select({ name: 'waste_recovered', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: true }),
-          md(cat('**', tb('cards:field.device_wiped'), '**')),
-          select({ name: 'device_wiped', placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: false }),
+          // The copy register's supervision columns: each a required yes/no with no default.
+          ...COPY_ATTESTATION_FIELDS.flatMap((name) => [
+            md(cat('**', tb(`cards:field.${name}`), '** ', "<font color='red'>*</font>")),
+            select({ name, placeholder: tb('cards:form.pick_one'), options: yesNo(tb), required: true }),
+          ]),
           button({
             name: 'complete_copy',
             text: tb('cards:button.complete_copy'),
@@ -793,15 +820,12 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
       );
     } else if (req.details.execution) {
       const e = req.details.execution;
-      const yn = (b: boolean | undefined) => tb(b ? 'cards:yes' : 'cards:no');
       const nums = e.newNumbers;
       const range = nums.length > 2 ? `${nums[0]} … ${nums[nums.length - 1]}` : nums.join(', ');
       const list: Bi[] = [
         tr(tb, 'cards:exec.copy_done', { count: nums.length, made: e.copiesMade, by: who(c, e.by), at: at(c, e.at) }),
-        kv(tb('cards:field.originals_returned'), yn(e.originalsReturned)),
-        kv(tb('cards:field.waste_recovered'), yn(e.wasteRecovered)),
+        ...attestationLines(tb, e),
       ];
-      if (e.deviceWiped !== undefined) list.push(kv(tb('cards:field.device_wiped'), yn(e.deviceWiped)));
       if (range) list.push(kv(tb('cards:field.new_numbers'), esc(range)));
       out.push(md(lines(list)));
     }
@@ -815,6 +839,19 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
           type: 'primary',
           value: act(opts, req, REQUEST_ACTIONS.checkOut),
           confirm: { title: tb('cards:confirm.check_out_title'), text: tb('cards:confirm.check_out_text') },
+        }),
+      );
+    } else if (req.state === 'OUT' || req.state === 'OVERDUE') {
+      // Receiving the carriers back is the officer's act; stock follows only after the inspection.
+      if (req.details.returnAnnouncedAt) out.push(md(tr(tb, 'cards:exec.return_announced', { at: at(c, req.details.returnAnnouncedAt) })));
+      out.push(
+        title('receive_title'),
+        button({
+          name: 'receive',
+          text: tb('cards:button.receive'),
+          type: 'primary',
+          value: act(opts, req, REQUEST_ACTIONS.receive),
+          confirm: { title: tb('cards:confirm.receive_title'), text: tb('cards:confirm.receive_text') },
         }),
       );
     } else if (req.state === 'RETURNED') {
@@ -850,31 +887,22 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
     // OUT / OVERDUE / CLOSED: the outcome line says it (out since …, due …; inspection result).
   } else if (req.kind === 'DESTROY') {
     if (req.state === 'APPROVED') {
-      const options = opts.witnessOptions?.filter((w) => w.openId !== req.requesterId) ?? [];
-      const witnessField = options.length
-        ? multiSelect({
-            name: 'witnesses',
-            placeholder: tb('cards:form.pick_witnesses'),
-            options: options.slice(0, 50).map((w) => ({ text: w.name, value: w.openId })),
-            required: true,
-          })
-        : input({
-            name: 'witnesses',
-            label: tb('cards:field.witnesses'),
-            placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.witnesses') }),
-            required: true,
-            maxLength: 1000,
-          });
-      // The machine refuses a destruction date after today: a later planned date starts at today.
+      // The requester does not witness their own destruction; the executor is refused by the floor.
+      const candidates = (opts.witnessCandidates ?? []).filter((id) => id !== req.requesterId);
+      const witnessField = multiPersonPicker({ name: 'witnesses', placeholder: tb('people:picker.witnesses'), candidates, required: true });
+      // The machine takes a destruction date from the approval day to today: a planned date
+      // outside that range starts at today.
       const today = fmtTime(opts.now.toISOString(), c.tz).slice(0, 10);
+      const approvedDay = fmtTime(req.approvedAt, c.tz).slice(0, 10);
       const planned = fmtDate(req.details.date);
-      const initial = planned && planned <= today ? planned : today;
+      const initial = planned && planned <= today && planned >= approvedDay ? planned : today;
       out.push(
         title('destroy_title'),
         form(REQUEST_FORM_FIELDS.recordDestruction.form, [
           md(tb('cards:hint.witnesses')),
-          ...(options.length ? [md(cat('**', tb('cards:field.witnesses'), '**'))] : []),
+          md(cat('**', tb('cards:field.witnesses'), '**', " <font color='red'>*</font>")),
           witnessField,
+          ...(candidates.length ? [] : [md(tb('people:picker.chat_members'))]),
           md(cat('**', tb('cards:field.date'), '**')),
           datePicker({ name: 'date', placeholder: tb('cards:form.pick_date'), initial, required: true }),
           button({

@@ -2,9 +2,10 @@ import { BotError } from '../bot/core/errors.js';
 import type { Router } from '../bot/core/router.js';
 import type { Context } from '../bot/core/types.js';
 import type { People } from './approvals/people.js';
-import type { AuditRepo, CarrierRepo, LedgerRepo } from './approvals/ports.js';
-import type { ApprovalCards } from './approvals/render.js';
+import type { AuditRepo, CarrierRepo, LedgerRepo, RequestRepo } from './approvals/ports.js';
+import type { ApprovalCards, CopySupervision } from './approvals/render.js';
 import { inputRefusal, parseInput } from './approvals/input.js';
+import { maySee, ownCarriers, seesWholeRegister } from './need-to-know.js';
 import { regimeOf } from './workflow/index.js';
 
 export interface CarrierDeps {
@@ -13,13 +14,19 @@ export interface CarrierDeps {
   audit: AuditRepo;
   people: People;
   cards: ApprovalCards;
+  requests: RequestRepo;
 }
 
-/** The master register: `/carrier add|show|list` (adding is the security officer's job). */
+/**
+ * The master register: `/carrier add|show|list` (adding is the security officer's job). Need to
+ * know: the whole register is for the security office and administrators; everybody else sees the
+ * carriers they hold or asked for. Every answer goes to the asker's private chat.
+ */
 export function registerCarriers(router: Router, deps: CarrierDeps): void {
   router.command({
     name: 'carrier',
     aliases: ['载体'],
+    private: true,
     handler: async (ctx: Context) => {
       const m = /^(\S*)\s*([\s\S]*)$/.exec(ctx.command?.args ?? '')!;
       const verb = m[1]!.toLowerCase();
@@ -39,6 +46,8 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
   const parsed = parseInput('carrier.add', args);
   if (!parsed.ok) throw inputRefusal(parsed.error);
   const v = parsed.value;
+  // The custodian named (typed or @-mentioned) must be an active directory user.
+  if (v.custodian) await deps.people.requireReal(ctx.tenantKey, [v.custodian], 'custodian');
   const result = await deps.carriers.create(ctx.tenantKey, {
     number: v.no,
     regime: regimeOf(v.level),
@@ -87,13 +96,32 @@ async function show(ctx: Context, deps: CarrierDeps, args: string): Promise<void
   const number = args.split(/\s+/)[0];
   if (!number) throw new BotError('request:carrier.usage');
   const c = await deps.carriers.get(ctx.tenantKey, number);
+  if (!(await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!))) {
+    // The same answer whether it exists or not: the register's contents are not for guessing.
+    if (!c || !(await maySee(deps, ctx.tenantKey, ctx.actorId!, c))) throw new BotError('request:carrier.not_yours', { number });
+  }
   if (!c) throw new BotError('request:unknown_carrier', { number });
-  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c) });
+  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c, await supervisionOf(deps, ctx.tenantKey, c.sourceRequestId)) });
+}
+
+/** A copy's supervision record (原稿收回、废页清点回收、设备数据清除) from the request that made it. */
+async function supervisionOf(deps: CarrierDeps, tenantKey: string, requestId: string | undefined): Promise<CopySupervision | undefined> {
+  if (!requestId) return undefined;
+  const source = await deps.requests.get(tenantKey, requestId);
+  const r = source?.request;
+  if (r?.kind !== 'COPY' || !r.details.execution) return undefined;
+  const e = r.details.execution;
+  return { requestId: r.id, originalsReturned: e.originalsReturned, wasteRecovered: e.wasteRecovered, ...(e.deviceWiped !== undefined ? { deviceWiped: e.deviceWiped } : {}) };
 }
 
 async function list(ctx: Context, deps: CarrierDeps, args: string): Promise<void> {
   const parsed = parseInput('carrier.list', args);
   if (!parsed.ok) throw inputRefusal(parsed.error);
-  const page = await deps.carriers.list(ctx.tenantKey, parsed.value.filter, { limit: 20, ...(parsed.value.after ? { after: parsed.value.after } : {}) });
-  await ctx.reply({ type: 'card', card: await deps.cards.carrierList(ctx.tenantKey, page.items, page.next) });
+  const pageOpts = { limit: 20, ...(parsed.value.after ? { after: parsed.value.after } : {}) };
+  // Staff get the register filtered to their own carriers (held or asked for), not a refusal.
+  const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
+  const page = whole
+    ? await deps.carriers.list(ctx.tenantKey, parsed.value.filter, pageOpts)
+    : await ownCarriers(deps, ctx.tenantKey, ctx.actorId!, parsed.value.filter, pageOpts);
+  await ctx.reply({ type: 'card', card: await deps.cards.carrierList(ctx.tenantKey, page.items, page.next, { mineOnly: !whole }) });
 }

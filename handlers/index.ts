@@ -5,6 +5,7 @@ import { registerWelcome } from './welcome.handler.js';
 import { registerRoles, type RoleDeps } from './role.handler.js';
 import { registerCarriers, type CarrierDeps } from './carrier.handler.js';
 import { registerRequests, type RequestDeps } from './request.handler.js';
+import { registerDeadLetters } from './deadletters.handler.js';
 
 export type FeatureDeps = RoleDeps & CarrierDeps & RequestDeps;
 
@@ -16,6 +17,7 @@ export function buildRouter(deps?: FeatureDeps): Router {
     registerRequests(router, deps);
     registerCarriers(router, deps);
     registerRoles(router, deps);
+    registerDeadLetters(router, deps);
   }
   registerLang(router);
   registerWelcome(router);

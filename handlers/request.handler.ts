@@ -1,12 +1,15 @@
 import { BotError } from '../bot/core/errors.js';
+import { dedupeKey } from '../bot/core/middleware.js';
 import { actionOf, type Router } from '../bot/core/router.js';
 import type { Bi, CardResponse, Context } from '../bot/core/types.js';
 import { parseRequestId, type Command, type Kind, type WorkflowError } from './workflow/index.js';
 import type { ApprovalService } from './approvals/service.js';
 import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
-import { inputRefusal, parseForm, parseInput, type InputName } from './approvals/input.js';
+import { inputRefusal, parseForm, parseInput, type CompleteValue, type InputName } from './approvals/input.js';
+import { copyAttestationsError } from './input/index.js';
 import type { ApprovalCards } from './approvals/render.js';
+import { seesWholeRegister } from './need-to-know.js';
 
 export interface RequestDeps {
   service: ApprovalService;
@@ -33,13 +36,20 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       handler: async (ctx) => {
         const args = ctx.command?.args ?? '';
         if (!args) {
-          const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK' }, { limit: 50 });
-          await ctx.reply({ type: 'card', card: deps.cards.form(KIND_OF[name], inStock.items) });
+          // The form lists carriers to pick (need to know): the security office picks from the
+          // whole stock, anybody else from the carriers they hold; the card goes only to them.
+          const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
+          const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK', ...(whole ? {} : { custodianId: ctx.actorId! }) }, { limit: 50 });
+          // The form is made for the asker (only they may submit it); companions are picked.
+          const people = name === 'carry' ? await companionCandidates(ctx, deps) : undefined;
+          await ctx.replyPrivately({ type: 'card', card: deps.cards.form(KIND_OF[name], inStock.items, { owner: ctx.actorId!, ...(people ? { people } : {}) }) });
           return;
         }
         const parsed = parseInput(name, args);
         if (!parsed.ok) throw inputRefusal(parsed.error);
-        const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'command' });
+        await requireRealPeople(ctx, deps, parsed.value.details);
+        // sourceKey: this delivery, so a redelivery after a crash answers with the same request.
+        const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'command', sourceKey: dedupeKey(ctx.event) });
         await ctx.reply({ type: 'text', text: ctx.t('request:created', { id: stored.request.id }) });
       },
     });
@@ -51,9 +61,12 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     router.action(`form.${name}`, async (ctx) => {
       const e = ctx.event;
       if (e.kind !== 'card_action') return;
+      // The router refuses anybody but the form's owner; a form without one is from before owners.
+      if (!actionOf(ctx).owner) throw new BotError('people:stale_form');
       const parsed = parseForm(name, e.action.formValue ?? {});
       if (!parsed.ok) throw inputRefusal(parsed.error);
-      const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'card' });
+      await requireRealPeople(ctx, deps, parsed.value.details);
+      const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'card', sourceKey: dedupeKey(ctx.event) });
       ctx.ack({ toast: toast('success', ctx.tb('request:created', { id: stored.request.id })) });
     });
   }
@@ -74,8 +87,20 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
   decide('revise', ['退回', '退回修改'], (rest) => ({ type: 'return', reason: rest }), 'reason');
   decide('withdraw', ['撤回'], (rest) => ({ type: 'withdraw', ...(rest ? { reason: rest } : {}) }));
   decide('checkout', ['外出登记', '取出'], () => ({ type: 'check_out' }));
-  decide('return', ['归还'], () => ({ type: 'return_carrier' }));
   decide('witness', ['监销确认', '确认监销'], () => ({ type: 'confirm_witness' }));
+
+  // `/return`: the carrier person announces that the carriers are back; a security officer
+  // confirms receiving them (the same command, or the Confirm-receipt button on their card).
+  router.command({
+    name: 'return',
+    aliases: ['归还'],
+    handler: async (ctx) => {
+      const { id } = splitId(ctx.command?.args ?? '');
+      const stored = await load(ctx, deps, id);
+      const announce = stored.request.requesterId === ctx.actorId;
+      await act(ctx, deps, id, { type: announce ? 'announce_return' : 'return_carrier' });
+    },
+  });
 
   router.command({
     name: 'resubmit',
@@ -88,6 +113,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       if (rest) {
         const parsed = parseInput(kind === 'COPY' ? 'copy' : kind === 'CARRY_OUT' ? 'carry' : 'destroy', rest, { partial: true });
         if (!parsed.ok) throw inputRefusal(parsed.error);
+        await requireRealPeople(ctx, deps, parsed.value.details);
         patch = { details: parsed.value.details };
       }
       await act(ctx, deps, id, { type: 'resubmit', ...(patch ? { patch } : {}) });
@@ -117,11 +143,11 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       let command: Command;
       switch (stored.request.kind) {
         case 'COPY':
-          if (v.copiesMade === undefined) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.copies_made') });
-          command = { type: 'complete_copy', copiesMade: v.copiesMade, originalsReturned: v.originalsReturned ?? true, wasteRecovered: v.wasteRecovered ?? true, ...(v.deviceWiped !== undefined ? { deviceWiped: v.deviceWiped } : {}) };
+          command = copyCompletion(ctx, v);
           break;
         case 'DESTROY':
           if (!v.witnesses?.length) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.witnesses') });
+          await deps.people.requireReal(ctx.tenantKey, v.witnesses, 'witnesses');
           command = { type: 'record_destruction', witnesses: v.witnesses, ...(v.date ? { date: v.date } : {}) };
           break;
         case 'CARRY_OUT':
@@ -135,6 +161,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
   // ---- lists ---------------------------------------------------------------------------------
   router.command({
     name: 'my',
+    private: true,
     aliases: ['我的'],
     handler: async (ctx) => {
       const mine = await deps.requests.listByRequester(ctx.tenantKey, ctx.actorId!, { limit: 20 });
@@ -143,6 +170,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
   });
   router.command({
     name: 'pending',
+    private: true,
     aliases: ['待办'],
     handler: async (ctx) => {
       const awaiting = await deps.requests.listAwaiting(ctx.tenantKey, ctx.actorId!, { limit: 20 });
@@ -184,6 +212,9 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       case 'req.check_out':
         command = { type: 'check_out' };
         break;
+      case 'req.receive':
+        command = { type: 'return_carrier' };
+        break;
       case 'req.confirm_witness':
         command = { type: 'confirm_witness' };
         break;
@@ -194,14 +225,14 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       case 'req.complete_copy': {
         const parsed = parseForm('complete', form);
         if (!parsed.ok) throw inputRefusal(parsed.error);
-        if (parsed.value.copiesMade === undefined) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.copies_made') });
-        command = { type: 'complete_copy', copiesMade: parsed.value.copiesMade, originalsReturned: parsed.value.originalsReturned ?? true, wasteRecovered: parsed.value.wasteRecovered ?? true };
+        command = copyCompletion(ctx, parsed.value);
         break;
       }
       case 'req.record_destruction': {
         const parsed = parseForm('complete', form);
         if (!parsed.ok) throw inputRefusal(parsed.error);
         if (!parsed.value.witnesses?.length) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.witnesses') });
+        await deps.people.requireReal(ctx.tenantKey, parsed.value.witnesses, 'witnesses');
         command = { type: 'record_destruction', witnesses: parsed.value.witnesses, ...(parsed.value.date ? { date: parsed.value.date } : {}) };
         break;
       }
@@ -210,6 +241,32 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     }
     await act(ctx, deps, a.requestId, command, e.messageId);
   });
+}
+
+/**
+ * A copy's execution from a command or the card's form: the copies made and the three supervision
+ * attestations (原稿收回、废页清点回收、设备数据清除), each stated yes or no — none is assumed, and
+ * the answer names every one that is missing.
+ */
+function copyCompletion(ctx: Context, v: CompleteValue): Extract<Command, { type: 'complete_copy' }> {
+  if (v.copiesMade === undefined) throw new BotError('input:input.missing_field', { field: ctx.t('input:field.copies_made') });
+  const { originalsReturned, wasteRecovered, deviceWiped } = v;
+  if (typeof originalsReturned !== 'boolean' || typeof wasteRecovered !== 'boolean' || typeof deviceWiped !== 'boolean') {
+    throw inputRefusal(copyAttestationsError({ originals_returned: originalsReturned, waste_recovered: wasteRecovered, device_wiped: deviceWiped })!);
+  }
+  return { type: 'complete_copy', copiesMade: v.copiesMade, originalsReturned, wasteRecovered, deviceWiped };
+}
+
+/** Companions named in a request (typed, @-mentioned or picked) must be active directory users. */
+async function requireRealPeople(ctx: Context, deps: RequestDeps, details: Record<string, unknown>): Promise<void> {
+  const companions = details.companions;
+  if (Array.isArray(companions) && companions.length) await deps.people.requireReal(ctx.tenantKey, companions as string[], 'companions');
+}
+
+/** Who the carry-out form offers as companions: active colleagues, the asker's department first. */
+async function companionCandidates(ctx: Context, deps: RequestDeps): Promise<string[]> {
+  const dept = await deps.people.deptOf(ctx.tenantKey, ctx.actorId!);
+  return deps.people.candidates(ctx.tenantKey, { exclude: [ctx.actorId!], ...(dept ? { preferDept: dept } : {}) });
 }
 
 /**
@@ -230,6 +287,12 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
       : { toast: toast('warning', await explain(ctx, deps, result.error)) };
     if (card) response.card = { type: 'raw', data: card };
     ctx.ack(response);
+    // The clicked message now shows this version: a slower patch of an older one must not follow.
+    if (card && messageId) {
+      await deps.service.cardShown(ctx.tenantKey, canonical, messageId, result.stored.request.version).catch((err: unknown) => {
+        ctx.log.warn('could not record the card version shown', { err: (err as Error).message });
+      });
+    }
     await result.done;
     return;
   }

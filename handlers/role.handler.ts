@@ -40,6 +40,8 @@ export function registerRoles(router: Router, deps: RoleDeps): void {
   router.command({
     name: 'role',
     aliases: ['角色'],
+    // Role assignments are lists of people and their powers: answered only in private.
+    private: true,
     handler: async (ctx: Context) => {
       const actor = ctx.actorId!;
       if (!(await deps.people.hasRole(ctx.tenantKey, actor, 'admin'))) throw new BotError('request:role.admin_only');
@@ -54,6 +56,8 @@ export function registerRoles(router: Router, deps: RoleDeps): void {
       if (!person || !roleName) throw new BotError('request:role.usage');
       const role = ROLE_NAMES[roleName.toLowerCase()] ?? ROLE_NAMES[roleName];
       if (!role) throw new BotError('request:role.unknown', { role: roleName, roles: ROLES.filter((r) => r !== 'staff').join(', ') });
+      // A role goes only to a real, active person (revoking stays possible for anyone: people leave).
+      if (add) await deps.people.requireReal(ctx.tenantKey, [person], 'person');
       const names = await deps.people.names(ctx.tenantKey, [person]);
       const name = ctx.locale === 'en-US' ? names(person).en : names(person).zh;
       const roleText = ctx.t(`workflow:role.${role}`);

@@ -100,6 +100,16 @@ export interface CarrierFilter {
 
 export type SetStatusResult = 'changed' | 'unchanged' | 'conflict' | 'missing';
 
+/** A custody claim's outcome: won, or held (by whom, in which status) or no such carrier. */
+export type ClaimResult = { ok: true } | { ok: false; reason: 'missing' } | { ok: false; reason: 'held'; status: string; heldBy?: string };
+
+/** Copy numbers reserved for one request on its original (see reserveCopyNumbers). */
+interface CopyBlock {
+  requestId: string;
+  first: number;
+  count: number;
+}
+
 const carrierSchema = new Schema(
   {
     tenantKey: { type: String, required: true },
@@ -126,6 +136,10 @@ const carrierSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
+    // Copy numbering (reserveCopyNumbers): the highest n handed out for '<number>-C<n>', and which
+    // request holds which block.
+    copySeq: { type: Number },
+    copyBlocks: { type: [{ requestId: String, first: Number, count: Number, _id: false }], default: undefined },
   },
   { versionKey: false, collection: 'carriers' },
 );
@@ -219,9 +233,9 @@ function carrierDoc(tenantKey: string, input: CarrierInput, now: Date): Carrier 
 }
 
 /** What repositories hand out: the stored fields without mongoose's `_id`. */
-function plain(doc: (Carrier & { _id?: unknown }) | null): Carrier | null {
+function plain(doc: (Carrier & { _id?: unknown; copySeq?: unknown; copyBlocks?: unknown }) | null): Carrier | null {
   if (!doc) return null;
-  const { _id, ...rest } = doc;
+  const { _id, copySeq, copyBlocks, ...rest } = doc;
   return rest;
 }
 
@@ -368,6 +382,71 @@ export class CarrierStore {
     if (cur.status !== target) return 'conflict';
     if (requestId !== undefined && cur.statusRequestId !== requestId) return 'conflict';
     return 'unchanged';
+  }
+
+  /**
+   * Custody claim: takes the carrier for `requestId` (to CHECKED_OUT or PENDING_DESTRUCTION) in one
+   * conditional write that only one request can win — from IN_STOCK, or already held by this very
+   * request (a replay). A loser learns who holds it. Never a read followed by a write.
+   */
+  async claim(tenantKey: string, number: string, to: RegisterStatus, requestId: string): Promise<ClaimResult> {
+    nonEmpty('tenantKey', tenantKey);
+    nonEmpty('requestId', requestId);
+    const target = status(to);
+    const numberKey = carrierNumberKey(nonEmpty('number', number));
+    const won = await this.model.collection.findOneAndUpdate(
+      { tenantKey, numberKey, $or: [{ status: 'IN_STOCK' }, { status: target, statusRequestId: requestId }] },
+      { $set: { status: target, statusRequestId: requestId, updatedAt: this.now() }, $inc: { version: 1 } },
+      { projection: { _id: 1 } },
+    );
+    if (won) return { ok: true };
+    const cur = await this.model.findOne({ tenantKey, numberKey }, { status: 1, statusRequestId: 1, number: 1 }).lean();
+    if (!cur) return { ok: false, reason: 'missing' };
+    return { ok: false, reason: 'held', status: cur.status, ...(cur.statusRequestId ? { heldBy: cur.statusRequestId } : {}) };
+  }
+
+  /**
+   * Gives a claimed carrier back to stock — only while `requestId` holds it in status `from`, so a
+   * late compensation never undoes another request's claim. True when it moved.
+   */
+  async release(tenantKey: string, number: string, from: RegisterStatus, requestId: string): Promise<boolean> {
+    nonEmpty('tenantKey', tenantKey);
+    const res = await this.model.collection.updateOne(
+      { tenantKey, numberKey: carrierNumberKey(nonEmpty('number', number)), status: status(from), statusRequestId: nonEmpty('requestId', requestId) },
+      { $set: { status: 'IN_STOCK', updatedAt: this.now() }, $unset: { statusRequestId: 1 }, $inc: { version: 1 } },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  /**
+   * Reserves `count` consecutive copy numbers ('<parent>-C<n>') for one request, atomically: a
+   * compare-and-set on the original's `copySeq` that only one writer wins per value, so two
+   * concurrent completions never get the same number. Idempotent per request: asking again (a
+   * retried or racing completion of the same request) returns the block it already holds. The
+   * sequence never goes below a copy number registered by hand. Returns the first n of the block.
+   */
+  async reserveCopyNumbers(tenantKey: string, parentNumber: string, requestId: string, count: number): Promise<number> {
+    nonEmpty('tenantKey', tenantKey);
+    nonEmpty('requestId', requestId);
+    positiveInt('count', count);
+    const numberKey = carrierNumberKey(checkedNumber('parentNumber', parentNumber));
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const doc = await this.model.collection.findOne<{ copySeq?: number; copyBlocks?: CopyBlock[] }>(
+        { tenantKey, numberKey },
+        { projection: { copySeq: 1, copyBlocks: 1 } },
+      );
+      if (!doc) throw new TypeError(`carrier ${parentNumber} is not registered`);
+      const mine = doc.copyBlocks?.find((b) => b.requestId === requestId && b.count >= count);
+      if (mine) return mine.first;
+      const floor = (await this.nextCopyIndex(tenantKey, parentNumber)) - 1;
+      const base = Math.max(doc.copySeq ?? 0, floor);
+      const res = await this.model.collection.updateOne(
+        { tenantKey, numberKey, copySeq: doc.copySeq === undefined ? { $exists: false } : doc.copySeq },
+        { $set: { copySeq: base + count }, $push: { copyBlocks: { requestId, first: base + 1, count } } } as never,
+      );
+      if (res.modifiedCount === 1) return base + 1;
+    }
+    throw new Error(`carrier ${parentNumber}: could not reserve copy numbers (too much contention)`);
   }
 
   /** 1 + the highest n among this tenant's carriers numbered '<parent>-C<n>' (1 when none). */

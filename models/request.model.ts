@@ -26,6 +26,10 @@ export interface RequestCard {
   /** Whose chat it went to (approval cards: the assignee). */
   holder?: string;
   sentForVersion: number;
+  /** The newest version this message is known to show (patched or redrawn); never goes down. */
+  shownVersion?: number;
+  /** While one instance patches this message, others wait (cards/refresher: never older over newer). */
+  patchLockUntil?: Date;
 }
 
 export interface StoredRequest {
@@ -33,8 +37,14 @@ export interface StoredRequest {
   _id: string;
   tenantKey: string;
   request: Request;
-  /** Outbox: effects committed with the state change and not yet executed. */
-  pending: Effect[];
+  /** Outbox: effects committed with the state change and not yet executed (see models/outbox.model.ts). */
+  pending: (Effect & { nextAt?: Date; attempts?: number; lastError?: string })[];
+  /** Effects that failed for good (dead letters), kept for the officer to see and retry. */
+  dead?: (Effect & { attempts: number; lastError: string; diedAt: Date })[];
+  /** The earliest `nextAt` among `pending` (null when none): what the recovery sweep orders by. */
+  nextEffectAt?: Date | null;
+  /** Who runs the outbox right now, until when (one runner per request across instances). */
+  effectsLease?: { owner: string; until: Date };
   cards: RequestCard[];
   /** open_ids who can decide the current step while IN_APPROVAL, else []. */
   currentAssignees: string[];
@@ -43,6 +53,11 @@ export interface StoredRequest {
   requesterId: string;
   kind: string;
   updatedAt: Date;
+  /**
+   * The delivery that created the request (its dedupe key, e.g. `msg:om_…`), when known: the same
+   * delivery handled again after a crash finds this request instead of creating a second one.
+   */
+  sourceKey?: string;
 }
 
 /** A second insert of the same request id (a counter or caller bug: ids are never reused). */
@@ -53,15 +68,29 @@ export class DuplicateRequestError extends Error {
   }
 }
 
+/** A second insert for the same delivery (`sourceKey`): the caller reads the first with getBySourceKey. */
+export class DuplicateSourceKeyError extends Error {
+  constructor(
+    readonly tenantKey: string,
+    readonly sourceKey: string,
+  ) {
+    super(`a request from delivery ${sourceKey} already exists in tenant ${tenantKey}`);
+    this.name = 'DuplicateSourceKeyError';
+  }
+}
+
 const CARD_KINDS: readonly CardKind[] = ['approval', 'status', 'execution', 'witness'];
 
-const requestSchema = new Schema(
+export const requestSchema = new Schema(
   {
     _id: { type: String, required: true },
     tenantKey: { type: String, required: true },
     // The workflow object, stored verbatim (the workflow validates it; mongoose must not cast it).
     request: { type: Schema.Types.Mixed, required: true },
     pending: { type: [Schema.Types.Mixed], default: [] },
+    dead: { type: [Schema.Types.Mixed], default: undefined },
+    nextEffectAt: { type: Date },
+    effectsLease: { type: Schema.Types.Mixed },
     cards: {
       type: [
         new Schema(
@@ -81,10 +110,14 @@ const requestSchema = new Schema(
     requesterId: { type: String, required: true },
     kind: { type: String, required: true },
     updatedAt: { type: Date, required: true },
+    sourceKey: { type: String },
   },
   // minimize: false keeps empty objects inside the request and the effects (e.g. `params: {}`).
   { versionKey: false, collection: 'requests', minimize: false },
 );
+// getBySourceKey and insert (idempotent creation: one request per delivery and tenant); partial,
+// so requests created without a source key are not indexed and never collide.
+requestSchema.index({ tenantKey: 1, sourceKey: 1 }, { name: 'source_key', unique: true, partialFilterExpression: { sourceKey: { $type: 'string' } } });
 // listByRequester (/my): a requester's requests, newest first.
 requestSchema.index({ tenantKey: 1, requesterId: 1, updatedAt: -1 });
 // listAwaiting (/pending): requests whose current step waits for this person (multikey), oldest first.
@@ -95,6 +128,11 @@ requestSchema.index({ tenantKey: 1, state: 1, updatedAt: 1 });
 // requests with unexecuted effects instead of every request ever made; the query repeats the
 // partial filter so the planner can use it.
 requestSchema.index({ updatedAt: 1 }, { name: 'pending_sweep', partialFilterExpression: { 'pending.key': { $exists: true } } });
+// OutboxStore.due (the effect sweep, across tenants): requests whose next effect attempt is due,
+// earliest first; partial, so it holds only requests with effects to run.
+requestSchema.index({ nextEffectAt: 1 }, { name: 'effects_due', partialFilterExpression: { nextEffectAt: { $type: 'date' } } });
+// OutboxStore.listDead (/deadletters): a tenant's requests holding dead letters.
+requestSchema.index({ tenantKey: 1, updatedAt: 1 }, { name: 'dead_letters', partialFilterExpression: { 'dead.key': { $exists: true } } });
 
 /**
  * Who can act on the current step: its assignees minus the requester and anyone who decided
@@ -166,29 +204,45 @@ export class RequestStore {
     await this.model.createIndexes();
   }
 
-  /** Stores a new request (e.g. the draft) with its effects; throws DuplicateRequestError if the id is taken. */
-  async insert(tenantKey: string, request: Request, effects: Effect[]): Promise<void> {
+  /**
+   * Stores a new request (e.g. the draft) with its effects; throws DuplicateRequestError if the id
+   * is taken, DuplicateSourceKeyError if a request from the same delivery (`sourceKey`) exists.
+   */
+  async insert(tenantKey: string, request: Request, effects: Effect[], opts: { sourceKey?: string } = {}): Promise<void> {
     nonEmpty('tenantKey', tenantKey);
     checkRequest('request', request);
-    const pending = checkEffects(request.id, request.version, effects, true);
+    if (opts.sourceKey !== undefined) nonEmpty('sourceKey', opts.sourceKey);
+    const now = this.now();
+    const pending = checkEffects(request.id, request.version, effects, true).map((e) => ({ ...e, nextAt: now }));
     const doc: StoredRequest = {
       _id: idOf(tenantKey, request.id),
       tenantKey,
       request: stripUndefined(request),
       pending,
+      ...(pending.length ? { nextEffectAt: now } : {}),
       cards: [],
       currentAssignees: currentAssigneesOf(request),
       state: request.state,
       requesterId: request.requesterId,
       kind: request.kind,
-      updatedAt: this.now(),
+      updatedAt: now,
+      ...(opts.sourceKey !== undefined ? { sourceKey: opts.sourceKey } : {}),
     };
     try {
       await this.model.collection.insertOne(doc as never);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new DuplicateRequestError(tenantKey, request.id);
+      const e = err as { code?: number; keyPattern?: Record<string, unknown> };
+      if (e.code === 11000 && opts.sourceKey !== undefined && e.keyPattern && 'sourceKey' in e.keyPattern) throw new DuplicateSourceKeyError(tenantKey, opts.sourceKey);
+      if (e.code === 11000) throw new DuplicateRequestError(tenantKey, request.id);
       throw err;
     }
+  }
+
+  /** The request created by a delivery (its dedupe key), if any. */
+  async getBySourceKey(tenantKey: string, sourceKey: string): Promise<StoredRequest | null> {
+    nonEmpty('tenantKey', tenantKey);
+    nonEmpty('sourceKey', sourceKey);
+    return this.model.findOne({ tenantKey, sourceKey }).lean<StoredRequest>();
   }
 
   async get(tenantKey: string, id: string): Promise<StoredRequest | null> {
@@ -210,7 +264,10 @@ export class RequestStore {
     if (after.version !== before.version + 1) {
       throw new TypeError(`commit: after.version must be before.version + 1 (${before.version} → ${after.version})`);
     }
-    const pending = checkEffects(after.id, after.version, effects);
+    const now = this.now();
+    // Every effect is due at once; `nextEffectAt: now` is at most the earliest due attempt among
+    // those already waiting (any earlier one is due as well), so the sweep finds this request.
+    const pending = checkEffects(after.id, after.version, effects).map((e) => ({ ...e, nextAt: now }));
     const res = await this.model
       .findOneAndUpdate(
         { _id: idOf(tenantKey, before.id), tenantKey, 'request.version': before.version, 'request.state': before.state },
@@ -219,7 +276,8 @@ export class RequestStore {
             request: stripUndefined(after),
             state: after.state,
             currentAssignees: currentAssigneesOf(after),
-            updatedAt: this.now(),
+            updatedAt: now,
+            ...(pending.length ? { nextEffectAt: now } : {}),
           },
           $push: { pending: { $each: pending } },
         },

@@ -73,7 +73,30 @@ export class App {
     const locale = services.defaultLocale;
     let acked = false;
     let replies = 0;
+    let privates = 0;
+    let noted = false;
     const log = services.logger.child({ event: event.kind, id: event.id });
+    const replyHere = async (message: OutMessage) => {
+      // The content is part of the key: a handling that runs again after a crash sends the same
+      // answer under the same uuid (Lark keeps one), while a different answer — the real one after
+      // an earlier attempt said "something went wrong" — is not swallowed as its duplicate.
+      const uuid = sendUuid(`reply:${event.tenantKey}:${event.id}:${replies++}:${JSON.stringify(message)}`);
+      if (event.kind === 'message') return services.sender.reply(event.messageId, message, { uuid });
+      if (event.chatId) return services.sender.send({ chatId: event.chatId }, message, { uuid });
+      if (ctx.actorId) return services.sender.send({ openId: ctx.actorId }, message, { uuid });
+      log.warn('reply dropped: event has no chat and no actor');
+      return undefined;
+    };
+    /** The group's short note after (or instead of) a private answer: once per event, never the content. */
+    const noteInChat = async (key: string) => {
+      if (event.kind !== 'message' || noted) return;
+      noted = true;
+      try {
+        await replyHere({ type: 'text', text: ctx.t(key) });
+      } catch (err) {
+        log.warn('note in the chat not delivered', { err });
+      }
+    };
     const ctx: Context = {
       event,
       services,
@@ -96,13 +119,27 @@ export class App {
       get acked() {
         return acked;
       },
-      reply: async (message: OutMessage) => {
-        const uuid = sendUuid(`reply:${event.id}:${replies++}`);
-        if (event.kind === 'message') return services.sender.reply(event.messageId, message, { uuid });
-        if (event.chatId) return services.sender.send({ chatId: event.chatId }, message, { uuid });
-        if (ctx.actorId) return services.sender.send({ openId: ctx.actorId }, message, { uuid });
-        log.warn('reply dropped: event has no chat and no actor');
-        return undefined;
+      reply: replyHere,
+      replyPrivately: async (message: OutMessage) => {
+        // A p2p chat is already private; a handler may have swapped `ctx.reply` for this very
+        // function, so the conversation is answered through `replyHere`, never `ctx.reply`.
+        if (event.kind === 'message' && event.chatType === 'p2p') return replyHere(message);
+        if (!ctx.actorId) {
+          log.warn('private answer dropped: event has no actor');
+          return undefined;
+        }
+        const uuid = sendUuid(`private:${event.tenantKey}:${event.id}:${privates++}:${JSON.stringify(message)}`);
+        let sent: { messageId: string };
+        try {
+          sent = await services.sender.send({ openId: ctx.actorId }, message, { uuid });
+        } catch (err) {
+          // Never fall back to the group: tell the asker (only that) and keep the content back.
+          log.warn('private answer not delivered', { err });
+          await noteInChat('common:private.failed');
+          return undefined;
+        }
+        await noteInChat('common:private.sent');
+        return sent;
       },
       state: {},
     };

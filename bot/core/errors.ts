@@ -43,3 +43,17 @@ export class RetryLater extends Error {
     this.name = 'RetryLater';
   }
 }
+
+/**
+ * The contact API could not answer (network, 5xx, rate limit, token): whether a person exists is
+ * unknown. Never to be taken for "no such person"; the user is asked to try again.
+ */
+export class DirectoryUnavailable extends Error {
+  constructor(
+    readonly openId: string,
+    readonly reason: unknown,
+  ) {
+    super(`directory lookup of ${openId} failed: ${(reason as Error)?.message ?? String(reason)}`);
+    this.name = 'DirectoryUnavailable';
+  }
+}

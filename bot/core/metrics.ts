@@ -29,6 +29,24 @@ class Counter {
   }
 }
 
+/** A value that goes up and down (set from a periodic reading, e.g. dead letters in the store). */
+class Gauge {
+  private value = 0;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  set(v: number): void {
+    this.value = v;
+  }
+  get(): number {
+    return this.value;
+  }
+  render(): string[] {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.value}`];
+  }
+}
+
 class Histogram {
   private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
   constructor(
@@ -77,6 +95,9 @@ export class Metrics {
   readonly handlerLatency = new Histogram('baomi_handler_seconds', 'Time from receipt to the end of handling, by kind.', LATENCY);
   readonly ackLatency = new Histogram('baomi_ack_seconds', 'Time from receipt to the transport acknowledgement, by kind.', LATENCY);
   readonly sendLatency = new Histogram('baomi_send_seconds', 'Open API call latency, by operation.', LATENCY);
+  readonly effectsRetried = new Counter('baomi_effects_retried_total', 'Outbox effects that failed and will be tried again, by effect type.');
+  readonly effectsDeadLettered = new Counter('baomi_effects_dead_lettered_total', 'Outbox effects given up on (dead letters), by effect type.');
+  readonly deadLetters = new Gauge('baomi_dead_letters', 'Dead-lettered effects waiting in the store (all tenants), as of the last sweep.');
 
   render(): string {
     const all = [
@@ -89,6 +110,9 @@ export class Metrics {
       this.handlerLatency,
       this.ackLatency,
       this.sendLatency,
+      this.effectsRetried,
+      this.effectsDeadLettered,
+      this.deadLetters,
     ];
     return all.flatMap((m) => m.render()).join('\n') + '\n';
   }

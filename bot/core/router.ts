@@ -12,6 +12,11 @@ export interface CommandSpec {
   handler: Handler;
   /** Listed by /help (i18n keys `help:commands.<name>.summary` / `.usage`). */
   listed?: boolean;
+  /**
+   * Need to know: every answer of this command (errors included) goes to the asker's private chat
+   * with the bot; from a group the group only gets a short note (`ctx.replyPrivately`).
+   */
+  private?: boolean;
 }
 
 export interface DecodedAction {
@@ -20,6 +25,8 @@ export interface DecodedAction {
   version?: number;
   nonce: string;
   extra?: Record<string, string | number>;
+  /** The person the card was made for, when it carries one: nobody else may use it. */
+  owner?: string;
 }
 
 const SLASH = /^[/／]/;
@@ -97,6 +104,8 @@ export class Router {
         ctx.command = cmd;
         const spec = this.commands.get(cmd.name);
         if (!spec) throw new BotError('errors:unknown_command', { command: cmd.typed ? `/${cmd.typed}` : '/' });
+        // Stays swapped after the handler, so the error boundary's answer is private too.
+        if (spec.private) ctx.reply = ctx.replyPrivately;
         return spec.handler(ctx);
       }
       if (e.kind === 'card_action') {
@@ -108,7 +117,10 @@ export class Router {
           version: decoded.version,
           nonce: decoded.nonce,
           extra: decoded.extra,
+          ...(decoded.owner ? { owner: decoded.owner } : {}),
         };
+        // A card made for one person (a form card) answers only them: in a group anyone sees it.
+        if (d.owner !== undefined && d.owner !== ctx.actorId) throw new BotError('people:not_your_form');
         ctx.state.action = d;
         const route = this.actions.find((a) => a.id === d.action || (a.id.endsWith('.') && d.action.startsWith(a.id)));
         if (!route) throw new BotError('errors:bad_action');

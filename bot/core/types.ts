@@ -105,12 +105,32 @@ export interface Sender {
   uploadFile(name: string, data: Buffer, fileType?: string): Promise<{ fileKey: string }>;
 }
 
+/**
+ * A user's state in Lark's contact API (`user.status` of contact.v3.user.get:
+ * https://open.feishu.cn/document/server-docs/contact-v3/user/get ; states explained in
+ * https://open.feishu.cn/document/server-docs/contact-v3/user/field-overview).
+ */
+export interface PersonStatus {
+  /** `is_activated`: the account is activated. */
+  activated: boolean;
+  /** `is_resigned`: the person has left (离职). */
+  resigned: boolean;
+  /** `is_frozen`: the account is suspended (暂停/停用). */
+  frozen: boolean;
+  /** `is_exited`: left the organisation themselves (becomes resigned after a while). */
+  exited: boolean;
+  /** `is_unjoin`: invited, has not joined yet. */
+  unjoined: boolean;
+}
+
 export interface Person {
   openId: string;
   name: string;
   enName?: string;
   /** open_department_ids */
   departmentIds: string[];
+  /** Absent when Lark did not return it (the app lacks the field permission). */
+  status?: PersonStatus;
 }
 
 export interface Department {
@@ -123,8 +143,16 @@ export interface Department {
 
 /** Names and departments from Lark's contact API (cached). */
 export interface Directory {
+  /** Lenient (names on cards): a cached answer, undefined when unknown or when Lark cannot be reached. */
   user(tenantKey: string, openId: string): Promise<Person | undefined>;
   department(tenantKey: string, departmentId: string): Promise<Department | undefined>;
+  /**
+   * Strict (accepting a person): Lark's current answer. Undefined when Lark says there is no such
+   * user (in the app's contact scope); throws `DirectoryUnavailable` when Lark could not answer.
+   */
+  lookup(tenantKey: string, openId: string): Promise<Person | undefined>;
+  /** Active users of the tenant for person pickers, at most `limit`, in directory order (cached). */
+  activeUsers(tenantKey: string, limit: number): Promise<Person[]>;
 }
 
 export interface Services {
@@ -141,10 +169,22 @@ export interface Services {
   now(): Date;
 }
 
-/** Remembers processed deliveries. `claim` is atomic: exactly one caller gets true per key. */
+/**
+ * Remembers deliveries. A claim is a lease: `claim` is atomic (exactly one caller holds a key at a
+ * time) and holds for `leaseMs`; the holder renews it while handling (`renew`), keeps it for good
+ * once handled (`done`), or gives it back when handling failed (`release`). A lease whose holder
+ * died expires, and the next delivery of the key takes it over.
+ */
 export interface DedupeStore {
+  /** How long a claim holds without renewal (ms). */
+  readonly leaseMs: number;
+  /** True when this caller now holds the key: new, released, or its lease expired. */
   claim(key: string): Promise<boolean>;
-  /** Forget a key so a redelivery is processed (used when handling failed before any effect). */
+  /** Extends a held lease by `leaseMs` (heartbeat); false when this caller no longer holds it. */
+  renew(key: string): Promise<boolean>;
+  /** Handled: every later delivery of the key is a duplicate (for the retention window). */
+  done(key: string): Promise<void>;
+  /** Handling failed: forget the key so a redelivery is processed. */
   release(key: string): Promise<void>;
 }
 
@@ -184,6 +224,12 @@ export interface Context {
   readonly acked: boolean;
   /** Reply in the conversation the event came from (threaded to the message when there is one). */
   reply(message: OutMessage): Promise<{ messageId: string } | undefined>;
+  /**
+   * Need to know: answer only the person acting, in their private chat with the bot. In a p2p
+   * chat this is `reply`; from a group the message goes to the actor's open_id and the group gets
+   * a short localised note (once per event), never the content.
+   */
+  replyPrivately(message: OutMessage): Promise<{ messageId: string } | undefined>;
   /** Mutable bag for middleware. */
   state: Record<string, unknown>;
 }

@@ -11,21 +11,33 @@ export interface CardRef {
   kind: CardKind;
   holder?: string;
   sentForVersion: number;
+  /** The newest version the message is known to show (a patch never goes below it). */
+  shownVersion?: number;
 }
 
-/** An effect as committed: the workflow's effect plus who caused it and when. */
-export type PendingEffect = Effect & { actorId?: string; at?: string; channel?: string };
+/**
+ * An effect as committed: the workflow's effect plus who caused it and when, and the outbox's
+ * bookkeeping once it has been tried (attempts so far, when it may run next, the last error).
+ */
+export type PendingEffect = Effect & { actorId?: string; at?: string; channel?: string; attempts?: number; nextAt?: Date; lastError?: string };
+
+/** An effect that failed for good: kept, counted, listed and retried on demand, never dropped. */
+export type DeadEffect = PendingEffect & { attempts: number; lastError: string; diedAt: Date };
 
 export interface StoredRequest {
   tenantKey: string;
   request: Request;
   pending: PendingEffect[];
+  dead?: DeadEffect[];
   cards: CardRef[];
 }
 
 export interface RequestRepo {
-  insert(tenantKey: string, request: Request, effects: PendingEffect[]): Promise<void>;
+  /** `sourceKey`: the delivery that creates it; a second insert with the same key throws. */
+  insert(tenantKey: string, request: Request, effects: PendingEffect[], opts?: { sourceKey?: string }): Promise<void>;
   get(tenantKey: string, id: string): Promise<StoredRequest | null>;
+  /** The request a delivery (its dedupe key) created, if any. */
+  getBySourceKey(tenantKey: string, sourceKey: string): Promise<StoredRequest | null>;
   commit(tenantKey: string, before: Request, after: Request, effects: PendingEffect[]): Promise<boolean>;
   completeEffects(tenantKey: string, id: string, keys: string[]): Promise<void>;
   withPending(limit: number, olderThan?: Date): Promise<StoredRequest[]>;
@@ -33,6 +45,29 @@ export interface RequestRepo {
   listByRequester(tenantKey: string, openId: string, opts: { states?: string[]; limit: number }): Promise<StoredRequest[]>;
   listAwaiting(tenantKey: string, openId: string, opts: { limit: number }): Promise<StoredRequest[]>;
   listByState(tenantKey: string, states: string[], opts: { limit: number }): Promise<StoredRequest[]>;
+}
+
+/** The outbox as a work queue (models/outbox.model.ts). */
+export interface OutboxRepo {
+  lease(tenantKey: string, id: string, owner: string, ms: number): Promise<StoredRequest | null>;
+  release(tenantKey: string, id: string, owner: string): Promise<void>;
+  complete(tenantKey: string, id: string, keys: string[]): Promise<void>;
+  retryLater(tenantKey: string, id: string, effect: PendingEffect): Promise<void>;
+  deadLetter(tenantKey: string, id: string, effect: DeadEffect): Promise<boolean>;
+  due(limit: number, now?: Date): Promise<StoredRequest[]>;
+  listDead(tenantKey: string, limit?: number): Promise<{ requestId: string; effect: DeadEffect }[]>;
+  countDead(): Promise<number>;
+  revive(tenantKey: string, id: string, key?: string): Promise<number>;
+}
+
+/** Cards sent about a request, as a patch queue that never shows an older version over a newer one. */
+export interface CardStateRepo {
+  /** Takes the right to patch `messageId` up to `version`; 'shown' when it already shows it, 'busy' when another patcher holds it. */
+  claimPatch(tenantKey: string, id: string, messageId: string, version: number, ms: number): Promise<'ok' | 'shown' | 'busy'>;
+  /** Records that the message shows `version` (never lowers it) and frees the patch claim. */
+  markShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void>;
+  /** Frees the patch claim after a failed patch, leaving the shown version as it was. */
+  releasePatch(tenantKey: string, id: string, messageId: string): Promise<void>;
 }
 
 export interface CarrierRecord {
@@ -79,7 +114,12 @@ export interface CarrierRepo {
     opts: { expect?: string[]; requestId?: string; expectRequestId?: string },
   ): Promise<'changed' | 'unchanged' | 'conflict' | 'missing'>;
   nextCopyIndex(tenantKey: string, parentNumber: string): Promise<number>;
+  claim(tenantKey: string, number: string, to: CarrierStatus, requestId: string): Promise<ClaimResult>;
+  release(tenantKey: string, number: string, from: CarrierStatus, requestId: string): Promise<boolean>;
+  reserveCopyNumbers(tenantKey: string, parentNumber: string, requestId: string, count: number): Promise<number>;
 }
+
+export type ClaimResult = { ok: true } | { ok: false; reason: 'missing' } | { ok: false; reason: 'held'; status: string; heldBy?: string };
 
 export interface ReminderRepo {
   create(
@@ -146,6 +186,8 @@ export interface RoleRepo {
 
 export interface ApprovalRepos {
   requests: RequestRepo;
+  outbox: OutboxRepo;
+  cardState: CardStateRepo;
   carriers: CarrierRepo;
   reminders: ReminderRepo;
   notifications: NotificationRepo;

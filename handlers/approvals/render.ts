@@ -1,6 +1,6 @@
 import type { Bi, CardJson } from '../../bot/core/types.js';
 import { bilingual } from '../../locales/index.js';
-import { carrierCard, carrierListCard, type CarrierView } from '../../cards/carrier.card.js';
+import { carrierCard, carrierListCard, type CarrierView, type CopySupervision } from '../../cards/carrier.card.js';
 import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
 import { approvalCard, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
 import { requestFormCard } from '../../cards/request-forms.card.js';
@@ -11,11 +11,18 @@ import type { CardRenderer } from './service.js';
 
 const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key, params);
 
+export type { CopySupervision };
+
 /** Every card of the approval feature, with names resolved through the directory. */
 export class ApprovalCards implements CardRenderer {
   private readonly recent = new Map<string, CardJson>();
-  /** Department names seen by `prepare` (open_department_ids are unique across tenants). */
+  /**
+   * Department names seen by `prepare`, by `<tenant>:<department id>`: department ids repeat
+   * across tenants (every tenant's root department is "0").
+   */
   private readonly depts = new Map<string, Bi>();
+  /** Person-picker candidates (active directory users) per tenant, refreshed by `prepare`. */
+  private readonly pickers = new Map<string, string[]>();
 
   constructor(
     private readonly people: People,
@@ -28,28 +35,29 @@ export class ApprovalCards implements CardRenderer {
    * the request version and the kind (and, for a witness card, on the holder): the same card is
    * rendered once for every holder and for the click's answer alike.
    */
-  render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
+  render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
     // An approver whose step is over (or not yet) holds the same card without the decision form.
     const spectator = kind === 'approval' && holder !== undefined && !canDecide(request, holder);
-    const key = `${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
+    // Request ids repeat across tenants: the tenant is part of the key.
+    const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
-    const drawn = this.draw(kind, request, names, holder);
+    const drawn = this.draw(tenantKey, kind, request, names, holder);
     const card = spectator ? withoutForm(drawn, 'decision') : drawn;
     if (this.recent.size >= 500) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, card);
     return card;
   }
 
-  private draw(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
-    const opts = { tb, names, now: this.now(), timeZone: this.timeZone, dept: (id: string) => this.depts.get(id) ?? { zh: id, en: id } };
+  private draw(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
+    const opts = { tb, names, now: this.now(), timeZone: this.timeZone, dept: (id: string) => this.depts.get(`${tenantKey}:${id}`) ?? { zh: id, en: id } };
     switch (kind) {
       case 'approval':
         return approvalCard(request, opts);
       case 'status':
         return statusCard(request, opts);
       case 'execution':
-        return executionCard(request, opts);
+        return executionCard(request, { ...opts, witnessCandidates: this.pickers.get(tenantKey) ?? [] });
       case 'witness':
         return witnessCard(request, holder ?? '', opts);
     }
@@ -57,30 +65,36 @@ export class ApprovalCards implements CardRenderer {
 
   /** Resolves what a request's cards show besides the request: people's and the department's names. */
   async prepare(tenantKey: string, request: Request): Promise<(openId: string) => Bi> {
-    if (request.deptId && !this.depts.has(request.deptId)) {
+    const deptKey = `${tenantKey}:${request.deptId}`;
+    if (request.deptId && !this.depts.has(deptKey)) {
       if (this.depts.size > 2000) this.depts.clear();
-      this.depts.set(request.deptId, await this.people.deptName(tenantKey, request.deptId));
+      this.depts.set(deptKey, await this.people.deptName(tenantKey, request.deptId));
     }
+    // The destruction execution card picks witnesses from the directory's active users.
+    if (request.kind === 'DESTROY' && request.state === 'APPROVED') this.pickers.set(tenantKey, await this.people.candidates(tenantKey));
     return this.people.names(tenantKey, peopleOf(request));
   }
 
   /** For handlers: resolves the names, then renders. */
   async renderFresh(tenantKey: string, kind: CardKind, request: Request, holder?: string): Promise<CardJson> {
-    return this.render(kind, request, await this.prepare(tenantKey, request), holder);
+    return this.render(tenantKey, kind, request, await this.prepare(tenantKey, request), holder);
   }
 
-  form(kind: Kind, carriers: CarrierRecord[]): CardJson {
-    return requestFormCard(kind, { tb, carriers: carriers.map((c) => ({ number: c.number, level: c.level, alias: c.alias })) });
+  /** A request form for `owner` (only they may submit it), with person-picker candidates `people`. */
+  form(kind: Kind, carriers: CarrierRecord[], who: { owner?: string; people?: readonly string[] } = {}): CardJson {
+    return requestFormCard(kind, { tb, carriers: carriers.map((c) => ({ number: c.number, level: c.level, alias: c.alias })), ...who });
   }
 
-  async carrier(tenantKey: string, c: CarrierRecord): Promise<CardJson> {
+  /** One carrier; a copy shows the supervision record of the request that made it. */
+  async carrier(tenantKey: string, c: CarrierRecord, supervision?: CopySupervision): Promise<CardJson> {
     const names = await this.people.names(tenantKey, c.custodianId ? [c.custodianId] : []);
-    return carrierCard(toView(c), { tb, names });
+    return carrierCard(toView(c), { tb, names, ...(supervision ? { supervision } : {}) });
   }
 
-  async carrierList(tenantKey: string, items: CarrierRecord[], next?: string): Promise<CardJson> {
+  /** `mineOnly`: the list is the reader's own carriers (held or asked for), not the register. */
+  async carrierList(tenantKey: string, items: CarrierRecord[], next?: string, opts: { mineOnly?: boolean } = {}): Promise<CardJson> {
     const names = await this.people.names(tenantKey, items.flatMap((c) => (c.custodianId ? [c.custodianId] : [])));
-    return carrierListCard(items.map(toView), { tb, names, ...(next ? { nextCursor: next } : {}) });
+    return carrierListCard(items.map(toView), { tb, names, ...(next ? { nextCursor: next } : {}), ...(opts.mineOnly ? { mineOnly: true } : {}) });
   }
 
   async myRequests(tenantKey: string, requests: Request[]): Promise<CardJson> {

@@ -16,16 +16,21 @@ import {
   type Role,
   type WorkflowError,
 } from '../workflow/index.js';
+import type { Metrics } from '../../bot/core/metrics.js';
+import { CardRefresher } from './card-refresher.js';
+import { Custody, takesOf } from './custody.js';
+import { EffectExecutor, type Channel } from './effect-handlers.js';
+import { EffectRunner, type RunnerOptions } from './effects.js';
 import type { People } from './people.js';
 import type { ApprovalRepos, CardKind, CarrierRecord, PendingEffect, StoredRequest } from './ports.js';
 
-export type Channel = 'card' | 'command' | 'system';
+export type { Channel };
 
 /** Renders a request's cards (pure card builders behind it). */
 export interface CardRenderer {
   /** Resolves the names a request's cards show (people, department); call before render. */
   prepare(tenantKey: string, request: Request): Promise<(openId: string) => Bi>;
-  render(kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson;
+  render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson;
 }
 
 export interface ApprovalOptions {
@@ -39,6 +44,9 @@ export interface ApprovalOptions {
   timezone: string;
   defaultLocale: 'zh-CN' | 'en-US';
   now?: () => Date;
+  metrics?: Pick<Metrics, 'effectsRetried' | 'effectsDeadLettered' | 'deadLetters'>;
+  /** The effect runner's tuning (lease, attempts, back-off; see effects.ts). */
+  effects?: Pick<RunnerOptions, 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'concurrency'>;
   /** Fault injection for tests: called before each effect runs; throwing simulates a crash there. */
   beforeEffect?: (effect: PendingEffect, index: number) => void;
   /** Fault injection: called after an effect ran but before it is marked done. */
@@ -59,30 +67,15 @@ export interface CreateInput {
   carrierNumbers: string[];
   details: Record<string, unknown>;
   channel: Channel;
+  /**
+   * The delivery that asks for it (its dedupe key): the same delivery handled again — a
+   * redelivery after a crash — gets the request it created, not a second one.
+   */
+  sourceKey?: string;
 }
 
 /** Carriers a request may name, per kind (a destroyed or checked-out carrier cannot be copied…). */
 const AVAILABLE = new Set(['IN_STOCK']);
-const PATCH_GAP_MS = 220;
-const EFFECT_CONCURRENCY = 4;
-
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free -= 1;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free += 1;
-  }
-}
-const OPEN_ID = /^ou_[0-9A-Za-z_]+$/;
 
 /**
  * The approval flow around the pure workflow: load → transition → one guarded write that also
@@ -92,12 +85,38 @@ const OPEN_ID = /^ou_[0-9A-Za-z_]+$/;
  */
 export class ApprovalService {
   private readonly now: () => Date;
-  private readonly refreshing = new Map<string, { again: boolean; done: Promise<void> }>();
-  private readonly nextPatch = new Map<string, number>();
-  private readonly slots = new Semaphore(EFFECT_CONCURRENCY);
+  private readonly runner: EffectRunner;
+  private readonly refresher: CardRefresher;
+  private readonly custody: Custody;
 
   constructor(private readonly o: ApprovalOptions) {
     this.now = o.now ?? (() => new Date());
+    const names = (tenantKey: string, r: Request) => this.namesFor(tenantKey, r);
+    const render = o.cards.render.bind(o.cards);
+    this.custody = new Custody(o.repos.carriers);
+    this.refresher = new CardRefresher({ requests: o.repos.requests, cardState: o.repos.cardState, sender: o.sender, logger: o.logger, names, render });
+    const executor = new EffectExecutor({
+      repos: o.repos,
+      people: o.people,
+      sender: o.sender,
+      prefs: o.prefs,
+      refresher: this.refresher,
+      logger: o.logger,
+      defaultLocale: o.defaultLocale,
+      names,
+      render,
+      now: this.now,
+    });
+    this.runner = new EffectRunner({
+      outbox: o.repos.outbox,
+      execute: (stored, e) => executor.execute(stored, e),
+      logger: o.logger,
+      now: this.now,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      ...(o.effects ?? {}),
+      ...(o.beforeEffect ? { beforeEffect: o.beforeEffect } : {}),
+      ...(o.afterEffect ? { afterEffect: o.afterEffect } : {}),
+    });
   }
 
   private ctx() {
@@ -106,6 +125,9 @@ export class ApprovalService {
 
   async create(tenantKey: string, input: CreateInput): Promise<StoredRequest> {
     const { repos, people } = this.o;
+    // Before any check: the first handling may already have taken the carriers or the approvers.
+    const existing = input.sourceKey ? await repos.requests.getBySourceKey(tenantKey, input.sourceKey) : null;
+    if (existing) return existing;
     const numbers = [...new Set(input.carrierNumbers)];
     const found = await repos.carriers.getMany(tenantKey, numbers);
     const byNumber = new Map(found.map((c) => [c.number.toLowerCase(), c]));
@@ -137,85 +159,55 @@ export class ApprovalService {
     if (!submitted.ok) throw workflowError(submitted.error);
     const at = this.now().toISOString();
     const effects = [...draft.effects, ...submitted.effects].map((e) => ({ ...e, actorId: input.requesterId, at, channel: input.channel }));
-    await repos.requests.insert(tenantKey, submitted.request, effects);
-    await this.runSafely(tenantKey, id);
+    try {
+      await repos.requests.insert(tenantKey, submitted.request, effects, input.sourceKey ? { sourceKey: input.sourceKey } : {});
+    } catch (err) {
+      // A concurrent twin of this delivery inserted first: its request is the answer.
+      const twin = input.sourceKey ? await repos.requests.getBySourceKey(tenantKey, input.sourceKey) : null;
+      if (twin) return twin;
+      throw err;
+    }
+    await this.runner.runInBackground(tenantKey, id);
     return (await repos.requests.get(tenantKey, id))!;
   }
 
   /**
    * One command on one request. Concurrent callers race on the version guard; a loser reloads and
-   * re-decides, which gives it the workflow's "already decided by …" answer.
+   * re-decides, which gives it the workflow's "already decided by …" answer. Carriers the step
+   * takes are claimed before the commit (custody.ts): of two requests wanting one carrier, one
+   * wins and the other is told which request holds it.
    */
   async act(tenantKey: string, id: string, command: Command, actorId: string, channel: Channel): Promise<ActResult> {
     const { repos, people } = this.o;
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await repos.requests.get(tenantKey, id);
       if (!stored) throw new BotError('request:not_found', { id });
-      const actor = actorId === 'system' ? { id: 'system', roles: [] as Role[], system: true } : await people.actor(tenantKey, actorId, stored.request.deptId);
-      const result = transition(stored.request, await this.enrich(tenantKey, stored.request, command), actor, this.ctx());
+      const actor = actorId === 'system' ? { id: 'system', roles: [] as Role[], system: true } : await people.actorFor(tenantKey, actorId, stored.request);
+      let result = transition(stored.request, command, actor, this.ctx());
       if (!result.ok) return { ok: false, error: result.error, stored, done: Promise.resolve() };
+      if (command.type === 'complete_copy') {
+        // Valid: now reserve the copy numbers (once per request) and decide with them.
+        const firstCopyIndex = await this.custody.copyNumbers(tenantKey, stored.request, command.copiesMade);
+        result = transition(stored.request, { ...command, firstCopyIndex }, actor, this.ctx());
+        if (!result.ok) return { ok: false, error: result.error, stored, done: Promise.resolve() };
+      }
+      const takes = takesOf(result.effects);
+      const claimed = await this.custody.take(tenantKey, id, takes);
+      if (!claimed.ok) throw new BotError(claimed.heldBy ? 'request:carrier_held' : 'request:carrier_unavailable', { number: claimed.number, status: claimed.status ?? 'MISSING', holder: claimed.heldBy ?? '' });
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
-        const done = this.runSafely(tenantKey, id);
+        const done = this.runner.runInBackground(tenantKey, id);
         return { ok: true, request: result.request, stored: { ...stored, request: result.request }, done };
       }
+      if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken);
     }
     throw new BotError('errors:busy');
   }
 
-  /**
-   * Fills in what only storage knows (the next free copy numbers), and refuses to hand out a
-   * carrier that another request holds (two approved carry-outs of one carrier: the first
-   * check-out wins).
-   */
-  private async enrich(tenantKey: string, request: Request, command: Command): Promise<Command> {
-    if (command.type === 'check_out' || command.type === 'record_destruction') {
-      // Checked out: in stock, or already out for this request. Destroyed: set aside for this request.
-      const held = command.type === 'check_out' ? 'CHECKED_OUT' : 'PENDING_DESTRUCTION';
-      const carriers = await this.o.repos.carriers.getMany(tenantKey, request.carriers.map((c) => c.number));
-      for (const c of carriers) {
-        const heldByThis = c.status === held && (c as { statusRequestId?: string }).statusRequestId === request.id;
-        const free = command.type === 'check_out' && c.status === 'IN_STOCK';
-        if (!free && !heldByThis) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
-      }
-      return command;
-    }
-    if (command.type !== 'complete_copy' || command.firstCopyIndex) return command;
-    const firstCopyIndex: Record<string, number> = {};
-    for (const c of request.carriers) firstCopyIndex[c.number] = await this.o.repos.carriers.nextCopyIndex(tenantKey, c.number);
-    return { ...command, firstCopyIndex };
-  }
-
-  /** Runs the pending effects of a request, in order, each exactly once in effect. */
+  /** Runs the request's due effects now (tests and the sweep use it; see effects.ts). */
   async run(tenantKey: string, id: string): Promise<void> {
-    const stored = await this.o.repos.requests.get(tenantKey, id);
-    if (!stored || stored.pending.length === 0) return;
-    let index = 0;
-    for (const effect of stored.pending) {
-      this.o.beforeEffect?.(effect, index);
-      await this.execute(stored, effect);
-      this.o.afterEffect?.(effect, index++);
-      await this.o.repos.requests.completeEffects(tenantKey, id, [effect.key]);
-    }
-  }
-
-  /**
-   * The decision is stored once the commit succeeded; an effect that fails now (Lark down, a
-   * crash-like error) stays pending and is finished by the recovery sweep, so the user who acted
-   * is not told that their decision failed.
-   */
-  private async runSafely(tenantKey: string, id: string): Promise<void> {
-    // Effects are background work: a bounded number run at once, so a burst of decisions is
-    // answered first and its notifications, ledger entries and card patches follow.
-    await this.slots.acquire();
-    try {
-      await this.run(tenantKey, id);
-    } catch (err) {
-      this.o.logger.error('effects failed after commit; the recovery sweep will finish them', { id, err: (err as Error).message });
-    } finally {
-      this.slots.release();
-    }
+    await this.runner.run(tenantKey, id);
   }
 
   /**
@@ -240,191 +232,36 @@ export class ApprovalService {
     return done;
   }
 
-  /** After a crash or restart: finish every request whose effects were committed but not run. */
-  async recover(limit = 100): Promise<number> {
-    const stuck = await this.o.repos.requests.withPending(limit);
-    for (const s of stuck) {
-      try {
-        await this.run(s.tenantKey, s.request.id);
-      } catch (err) {
-        this.o.logger.error('recovery of pending effects failed', { id: s.request.id, err: (err as Error).message });
-      }
-    }
-    return stuck.length;
+  /**
+   * After a crash or restart, and every few seconds: runs every request's due effects (committed
+   * but not run, or waiting out a back-off), earliest due first. Returns how many requests ran.
+   */
+  async recover(opts?: { batch?: number; budgetMs?: number }): Promise<number> {
+    return this.runner.sweep(opts);
   }
 
-  private async execute(stored: StoredRequest, e: PendingEffect): Promise<void> {
-    const { repos } = this.o;
-    const tenantKey = stored.tenantKey;
-    const at = e.at ? new Date(e.at) : this.now();
-    switch (e.type) {
-      case 'ledger':
-        await repos.ledger.append(tenantKey, e.ledger, {
-          effectKey: e.key,
-          event: e.event,
-          carrierNumber: e.carrierNumber,
-          requestId: e.requestId,
-          actorId: e.actorId ?? 'system',
-          occurredAt: at,
-          data: e.data,
-        });
-        return;
-      case 'audit':
-        await repos.audit.record(tenantKey, {
-          at,
-          actorId: e.actorId,
-          action: `request.${e.action}`,
-          objectType: 'request',
-          objectId: e.requestId,
-          channel: (e.channel as Channel | undefined) ?? 'system',
-          outcome: 'ok',
-          effectKey: e.key,
-          details: { fromState: e.fromState, toState: e.toState, version: e.version, ...(e.stepIndex !== undefined ? { step: e.stepIndex } : {}), ...(e.comment ? { comment: e.comment } : {}) },
-        });
-        return;
-      case 'notify': {
-        const recipients = 'to' in e ? [e.to] : await repos.roles.holders(tenantKey, e.toRole);
-        for (const to of recipients) await this.notify(stored, e, to);
-        return;
-      }
-      case 'card.refresh':
-        await this.refreshCards(tenantKey, e.requestId);
-        return;
-      case 'reminder.create':
-        await repos.reminders.create(tenantKey, { key: e.key, requestId: e.requestId, version: e.version, kind: e.kind, dueAt: new Date(e.dueAt), target: e.target, params: e.params });
-        return;
-      case 'reminder.cancel':
-        await repos.reminders.cancel(tenantKey, e.requestId, { kinds: e.kinds, target: e.target, beforeVersion: e.beforeVersion });
-        return;
-      case 'carrier.status': {
-        // Taking a carrier (out, pending destruction) needs it in stock; giving it back (in stock,
-        // destroyed) applies only while this request is the one holding it, so a replay after a
-        // crash never undoes a later request's check-out.
-        const release = e.status === 'IN_STOCK' || e.status === 'DESTROYED';
-        const r = await repos.carriers.setStatus(tenantKey, e.number, e.status, release ? { requestId: e.requestId, expectRequestId: e.requestId } : { requestId: e.requestId, expect: ['IN_STOCK'] });
-        if (r === 'conflict' || r === 'missing') this.o.logger.warn('carrier status not applied', { number: e.number, status: e.status, result: r, request: e.requestId });
-        return;
-      }
-      case 'carrier.create':
-        await repos.carriers.createIfAbsent(tenantKey, {
-          number: e.number,
-          regime: stored.request.regime,
-          level: e.level,
-          carrierType: e.carrierType ?? '其他',
-          alias: e.alias ?? e.number,
-          period: e.period,
-          copyRestricted: e.copyRestricted,
-          mustReturnToIssuer: e.mustReturnToIssuer,
-          count: 1,
-          custodianId: e.custodianId,
-          origin: 'copied',
-          parentNumber: e.sourceNumber,
-          sourceRequestId: e.requestId,
-          createdBy: e.actorId ?? 'system',
-        });
-        return;
-      case 'incident.open':
-        await repos.audit.record(tenantKey, {
-          at,
-          actorId: e.actorId ?? 'system',
-          action: 'incident.open',
-          objectType: 'request',
-          objectId: e.requestId,
-          channel: 'system',
-          outcome: 'ok',
-          effectKey: e.key,
-          details: { reason: e.reason, carriers: e.carrierNumbers, ...(e.note ? { note: e.note } : {}) },
-        });
-        return;
-    }
-  }
-
-  /** A notification: some are cards (the approver's, the officer's, a witness's), the rest text. */
-  private async notify(stored: StoredRequest, e: Extract<PendingEffect, { type: 'notify' }>, to: string): Promise<void> {
-    const tenantKey = stored.tenantKey;
-    const cardKind: CardKind | undefined =
-      e.template === 'notify.approval_needed'
-        ? 'approval'
-        : e.template === 'notify.ready_to_execute' || e.template === 'notify.inspection_needed'
-          ? 'execution'
-          : e.template === 'notify.witness_needed'
-            ? 'witness'
-            : e.template === 'notify.submitted'
-              ? 'status'
-              : undefined;
-    const key = `${e.key}:${to}`;
-    // Request ids repeat across tenants: the tenant is part of the Lark-side de-duplication key.
-    const uuid = sendUuid(`${tenantKey}:${key}`);
-    if (cardKind) {
-      // Render from the newest state, so a late notification never shows an outdated card.
-      const current = (await this.o.repos.requests.get(tenantKey, e.requestId)) ?? stored;
-      if (cardKind === 'execution' && current.cards.some((c) => c.kind === 'execution' && c.holder === to)) return;
-      const names = await this.namesFor(tenantKey, current.request);
-      const card = this.o.cards.render(cardKind, current.request, names, to);
-      const { messageId, sent } = await this.o.repos.notifications.sendOnce(tenantKey, key, () => this.o.sender.send({ openId: to }, { type: 'card', card }, { uuid }));
-      if (sent || !current.cards.some((c) => c.messageId === messageId)) {
-        await this.o.repos.requests.addCard(tenantKey, e.requestId, { messageId, kind: cardKind, holder: to, sentForVersion: current.request.version });
-      }
-      return;
-    }
-    const locale = (await this.o.prefs.getLocale(tenantKey, to).catch(() => undefined)) ?? this.o.defaultLocale;
-    const names = await this.o.people.names(tenantKey, Object.values(e.params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v)));
-    const params: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(e.params)) params[k] = typeof v === 'string' && OPEN_ID.test(v) ? (locale === 'en-US' ? names(v).en : names(v).zh) : v;
-    const text = translator(locale)(`workflow:${e.template}`, params);
-    await this.o.repos.notifications.sendOnce(tenantKey, key, () => this.o.sender.send({ openId: to }, { type: 'text', text }, { uuid }));
+  /** Dead letters of a tenant (effects given up on), for `/deadletters`. */
+  async deadLetters(tenantKey: string, limit = 50) {
+    return this.o.repos.outbox.listDead(tenantKey, limit);
   }
 
   /**
-   * Every holder's card of a request shows its newest state (Lark shows a patch to everyone).
-   * Refreshes of one request are coalesced: while one runs, later ones collapse into a single
-   * rerun that renders whatever is newest then (Lark allows 5 patches per second per message).
+   * Puts a request's dead letters (one by key, or all) back into its outbox, due now, and starts
+   * running them; `done` settles when that run is over.
    */
+  async retryDead(tenantKey: string, id: string, key?: string): Promise<{ revived: number; done: Promise<void> }> {
+    const revived = await this.o.repos.outbox.revive(tenantKey, id, key);
+    return { revived, done: revived > 0 ? this.runner.runInBackground(tenantKey, id) : Promise.resolve() };
+  }
+
+  /** Patches every holder's card of the request with its newest state. */
   async refreshCards(tenantKey: string, id: string): Promise<void> {
-    const key = `${tenantKey}:${id}`;
-    const running = this.refreshing.get(key);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const entry = { again: false, done: Promise.resolve() };
-    entry.done = (async () => {
-      try {
-        do {
-          entry.again = false;
-          await this.patchAll(tenantKey, id);
-        } while (entry.again);
-      } finally {
-        this.refreshing.delete(key);
-      }
-    })();
-    this.refreshing.set(key, entry);
-    return entry.done;
+    await this.refresher.refresh(tenantKey, id);
   }
 
-  /** Lark allows 5 patches per second per message: keep 220 ms between two patches of one card. */
-  private async pace(messageId: string): Promise<void> {
-    const now = Date.now();
-    const next = Math.max(now, this.nextPatch.get(messageId) ?? 0);
-    this.nextPatch.set(messageId, next + PATCH_GAP_MS);
-    if (this.nextPatch.size > 5000) for (const [k, t] of this.nextPatch) if (t < now) this.nextPatch.delete(k);
-    if (next > now) await new Promise((r) => setTimeout(r, next - now));
-  }
-
-  private async patchAll(tenantKey: string, id: string): Promise<void> {
-    const stored = await this.o.repos.requests.get(tenantKey, id);
-    if (!stored) return;
-    const names = await this.namesFor(tenantKey, stored.request);
-    await Promise.all(
-      stored.cards.map(async (c) => {
-        try {
-          await this.pace(c.messageId);
-          await this.o.sender.patchCard(c.messageId, this.o.cards.render(c.kind, stored.request, names, c.holder));
-        } catch (err) {
-          this.o.logger.warn('card refresh failed', { id, messageId: c.messageId, err: (err as Error).message });
-        }
-      }),
-    );
+  /** Records that a clicked card was redrawn at `version` through the callback answer. */
+  async cardShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
+    await this.refresher.shown(tenantKey, id, messageId, version);
   }
 
   async namesFor(tenantKey: string, r: Request): Promise<(openId: string) => Bi> {

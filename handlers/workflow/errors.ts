@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'workflow.invalid_command',
   'workflow.invalid_details',
   'workflow.bad_date',
+  'workflow.destruction_before_approval',
   'workflow.bad_timezone',
   'workflow.no_carriers',
   'workflow.duplicate_carrier',
@@ -42,6 +43,7 @@ export const ERROR_CODES = [
   'workflow.system_only',
   'workflow.not_witness',
   'workflow.already_confirmed',
+  'workflow.return_already_announced',
   // legal floor (code, not configuration)
   'floor.copy_needs_ref',
   'floor.carry_top_secret_companions',

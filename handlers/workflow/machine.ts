@@ -50,6 +50,7 @@ export const COMMAND_RULES: Record<CommandType, { kinds: readonly Kind[]; from: 
   expire: { kinds: KINDS, from: ['APPROVED'] },
   complete_copy: { kinds: ['COPY'], from: ['APPROVED'] },
   check_out: { kinds: ['CARRY_OUT'], from: ['APPROVED'] },
+  announce_return: { kinds: ['CARRY_OUT'], from: ['OUT', 'OVERDUE'] },
   return_carrier: { kinds: ['CARRY_OUT'], from: ['OUT', 'OVERDUE'] },
   inspect: { kinds: ['CARRY_OUT'], from: ['RETURNED'] },
   mark_overdue: { kinds: ['CARRY_OUT'], from: ['OUT'] },
@@ -412,9 +413,10 @@ function completeCopy(req: CopyRequest, cmd: Extract<Command, { type: 'complete_
   if (typeof cmd.copiesMade !== 'number' || !Number.isInteger(cmd.copiesMade) || cmd.copiesMade < 1 || cmd.copiesMade > max) {
     return fail('workflow.bad_copies_made', { max });
   }
+  // The copy register's supervision columns: each one stated, none assumed.
   if (typeof cmd.originalsReturned !== 'boolean') return fail('workflow.invalid_command', { field: 'originalsReturned' });
   if (typeof cmd.wasteRecovered !== 'boolean') return fail('workflow.invalid_command', { field: 'wasteRecovered' });
-  if (cmd.deviceWiped !== undefined && typeof cmd.deviceWiped !== 'boolean') return fail('workflow.invalid_command', { field: 'deviceWiped' });
+  if (typeof cmd.deviceWiped !== 'boolean') return fail('workflow.invalid_command', { field: 'deviceWiped' });
   const first = cmd.firstCopyIndex ?? {};
   if (!isObj(first) || !Object.values(first).every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n < 1e6)) {
     return fail('workflow.invalid_command', { field: 'firstCopyIndex' });
@@ -449,7 +451,7 @@ function completeCopy(req: CopyRequest, cmd: Extract<Command, { type: 'complete_
         newNumbers: made,
         originalsReturned: cmd.originalsReturned,
         wasteRecovered: cmd.wasteRecovered,
-        ...(cmd.deviceWiped !== undefined ? { deviceWiped: cmd.deviceWiped } : {}),
+        deviceWiped: cmd.deviceWiped,
         supervisorId: env.actor.id,
       },
     });
@@ -479,18 +481,25 @@ function completeCopy(req: CopyRequest, cmd: Extract<Command, { type: 'complete_
     copiesMade: cmd.copiesMade,
     originalsReturned: cmd.originalsReturned,
     wasteRecovered: cmd.wasteRecovered,
-    ...(cmd.deviceWiped !== undefined ? { deviceWiped: cmd.deviceWiped } : {}),
+    deviceWiped: cmd.deviceWiped,
     newNumbers,
     by: env.actor.id,
     at: env.nowIso,
   };
   setTerminal(next, 'CLOSED', env);
   effects.push({ type: 'notify', to: req.requesterId, template: 'notify.copy_completed', params: { ...baseParams(req), count: newNumbers.length } });
-  if (!cmd.originalsReturned || !cmd.wasteRecovered || cmd.deviceWiped === false) {
-    const note = [!cmd.originalsReturned && 'originals', !cmd.wasteRecovered && 'waste', cmd.deviceWiped === false && 'device'].filter(Boolean).join(',');
+  const failed = [!cmd.originalsReturned && 'originals', !cmd.wasteRecovered && 'waste', !cmd.deviceWiped && 'device'].filter((x): x is string => !!x);
+  if (failed.length) {
+    const note = failed.join(',');
     next.incident = { at: env.nowIso, reason: 'COPY_SUPERVISION_FAILED', note, by: env.actor.id };
     effects.push({ type: 'incident.open', reason: 'COPY_SUPERVISION_FAILED', carrierNumbers: req.carriers.map((c) => c.number), note });
-    effects.push({ type: 'notify', toRole: 'security_head', template: 'notify.incident', params: { ...baseParams(req), reason: 'COPY_SUPERVISION_FAILED' } });
+    // `failed` names the checks that failed (`originals_device`…), translated for each reader.
+    effects.push({
+      type: 'notify',
+      toRole: 'security_head',
+      template: 'notify.copy_supervision_failed',
+      params: { ...baseParams(req), reason: 'COPY_SUPERVISION_FAILED', failed: failed.join('_') },
+    });
   }
   return { next, effects };
 }
@@ -501,12 +510,18 @@ function overdueDays(due: string, today: string): number {
   return Math.max(0, Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${due}T00:00:00Z`)) / DAY_MS));
 }
 
-function carrierPersonGuard(req: CarryRequest, actor: Actor): Outcome | null {
-  return actor.id === req.requesterId || isSecurityOfficer(actor) ? null : fail('workflow.not_carrier_person');
+/**
+ * Handing carriers out and taking them back are the security officer's acts, and never for a
+ * carry-out the officer takes part in (as carrier person or companion).
+ */
+function custodianGuard(req: CarryRequest, actor: Actor): Outcome | null {
+  if (!isSecurityOfficer(actor)) return fail('workflow.not_security_officer');
+  if (actor.id === req.requesterId || req.details.companions.includes(actor.id)) return fail('workflow.self_custody');
+  return null;
 }
 
 function checkOut(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
-  const denied = carrierPersonGuard(req, env.actor);
+  const denied = custodianGuard(req, env.actor);
   if (denied) return denied;
   const due = req.details.due;
   if (!isIsoDate(due)) return fail('workflow.invalid_request');
@@ -580,13 +595,30 @@ function markOverdue(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
   return { next, effects };
 }
 
+/** The carrier person announces the return; the carriers stay theirs until an officer receives them. */
+function announceReturn(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
+  if (env.actor.id !== req.requesterId) return fail('workflow.not_carrier_person');
+  if (req.details.returnAnnouncedAt) return fail('workflow.return_already_announced');
+  next.details.returnAnnouncedAt = env.nowIso;
+  return {
+    next,
+    effects: [
+      { type: 'notify', toRole: 'security_officer', template: 'notify.return_announced', params: baseParams(req) },
+      { type: 'notify', to: req.requesterId, template: 'notify.return_announced_requester', params: baseParams(req) },
+    ],
+  };
+}
+
+/**
+ * The security officer receives the carriers. They go back in stock only after the inspection
+ * (`inspect`): until then the register keeps them with this request.
+ */
 function returnCarrier(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
-  const denied = carrierPersonGuard(req, env.actor);
+  const denied = custodianGuard(req, env.actor);
   if (denied) return denied;
   const days = overdueDays(req.details.due, env.today);
   const effects: EffectBody[] = [cancel(env, ['carry.due_soon', 'carry.overdue', 'carry.overdue_escalate'])];
   for (const c of req.carriers) {
-    effects.push({ type: 'carrier.status', number: c.number, status: 'IN_STOCK' });
     effects.push({
       type: 'ledger',
       ledger: 'CARRY',
@@ -611,6 +643,8 @@ function inspect(req: CarryRequest, cmd: Extract<Command, { type: 'inspect' }>, 
   if (typeof note === 'object') return { error: note };
   const effects: EffectBody[] = [cancel(env)];
   for (const c of req.carriers) {
+    // Inspected: back in stock (a failed inspection opens an incident; the carrier is still ours).
+    effects.push({ type: 'carrier.status', number: c.number, status: 'IN_STOCK' });
     effects.push({
       type: 'ledger',
       ledger: 'CARRY',
@@ -641,6 +675,10 @@ function recordDestruction(req: DestroyRequest, cmd: Extract<Command, { type: 'r
   const date = cmd.date ?? env.today;
   if (!isIsoDate(date)) return fail('workflow.bad_date', { field: 'date' });
   if (date > env.today) return fail('workflow.bad_date', { field: 'date' });
+  // Destroyed between the approval and today: not before the approval day (the unit's calendar).
+  const approvedMs = Date.parse(req.approvedAt ?? '');
+  const approvedDay = Number.isFinite(approvedMs) ? localDate(new Date(approvedMs), env.tz) : undefined;
+  if (approvedDay && date < approvedDay) return fail('workflow.destruction_before_approval', { date, approved: approvedDay, today: env.today });
   const floor = checkLegalFloor('DESTROY', req.carriers, req.details, req.requesterId)[0] ?? checkDestructionWitnesses(env.actor.id, cmd.witnesses);
   if (floor) return { error: floor };
   const witnesses = distinctIds(cmd.witnesses);
@@ -733,6 +771,8 @@ function dispatch(req: Request, cmd: Command, env: Env, next: Request): Outcome 
       return completeCopy(req as CopyRequest, cmd, env, next as CopyRequest);
     case 'check_out':
       return checkOut(req as CarryRequest, env, next as CarryRequest);
+    case 'announce_return':
+      return announceReturn(req as CarryRequest, env, next as CarryRequest);
     case 'return_carrier':
       return returnCarrier(req as CarryRequest, env, next as CarryRequest);
     case 'inspect':

@@ -67,10 +67,12 @@ export interface CarrierRef {
   pagesOrCapacity?: string;
 }
 
+/** The copy register's supervision record (复制登记: 原稿收回、废页清点回收、设备数据清除). */
 export interface CopyExecution {
   copiesMade: number;
   originalsReturned: boolean;
   wasteRecovered: boolean;
+  /** Required since the three attestations are all asked; absent only on older records. */
   deviceWiped?: boolean;
   newNumbers: string[];
   by: string;
@@ -105,6 +107,8 @@ export interface CarryDetails {
   checkedOutAt?: string;
   checkedOutBy?: string;
   overdueAt?: string;
+  /** When the carrier person announced the return (the officer has not confirmed receipt yet). */
+  returnAnnouncedAt?: string;
   returnedAt?: string;
   returnedTo?: string;
   inspection?: Inspection;
@@ -215,13 +219,16 @@ export type Command =
   | {
       type: 'complete_copy';
       copiesMade: number;
+      /** The three supervision attestations: each stated, none assumed. */
       originalsReturned: boolean;
       wasteRecovered: boolean;
-      deviceWiped?: boolean;
+      deviceWiped: boolean;
       /** First copy suffix per original number (default 1), when earlier copies exist. */
       firstCopyIndex?: Record<string, number>;
     }
   | { type: 'check_out' }
+  /** The carrier person says the carriers are back; the security officer then confirms receipt. */
+  | { type: 'announce_return' }
   | { type: 'return_carrier' }
   | { type: 'inspect'; ok: boolean; note?: string }
   | { type: 'mark_overdue' }
@@ -239,6 +246,7 @@ export const COMMAND_TYPES = [
   'expire',
   'complete_copy',
   'check_out',
+  'announce_return',
   'return_carrier',
   'inspect',
   'mark_overdue',

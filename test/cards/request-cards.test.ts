@@ -133,7 +133,9 @@ function lifecycle(kind: Kind, level: Level, big = false): Case[] {
     out.push({ name: 'OUT', req: out1 });
     const overdue = step(out1, { type: 'mark_overdue' }, P.system, days(3));
     out.push({ name: 'OVERDUE', req: overdue });
-    const back = step(overdue, { type: 'return_carrier' }, P.req, days(4));
+    const announced = step(overdue, { type: 'announce_return' }, P.req, days(4));
+    out.push({ name: 'OVERDUE (return announced)', req: announced });
+    const back = step(announced, { type: 'return_carrier' }, P.so1, days(4));
     out.push({ name: 'RETURNED', req: back });
     out.push({ name: 'CLOSED (ok)', req: step(back, { type: 'inspect', ok: true }, P.so3, days(4)) });
     out.push({ name: 'CLOSED (failed)', req: step(back, { type: 'inspect', ok: false, note: big ? C500 : '封条破损' }, P.so3, days(4)) });
@@ -199,7 +201,7 @@ function decodedActions(c: Card) {
 function fields(c: Card): Node[] {
   const out: Node[] = [];
   walk(c.body, (n) => {
-    if (['input', 'select_static', 'multi_select_static', 'date_picker'].includes(String(n.tag))) out.push(n);
+    if (['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker'].includes(String(n.tag))) out.push(n);
   });
   return out;
 }
@@ -253,6 +255,7 @@ const ACTION_COMMAND: Record<string, CommandType> = {
   [REQUEST_ACTIONS.resubmit]: 'resubmit',
   [REQUEST_ACTIONS.completeCopy]: 'complete_copy',
   [REQUEST_ACTIONS.checkOut]: 'check_out',
+  [REQUEST_ACTIONS.receive]: 'return_carrier',
   [REQUEST_ACTIONS.inspectOk]: 'inspect',
   [REQUEST_ACTIONS.inspectFail]: 'inspect',
   [REQUEST_ACTIONS.recordDestruction]: 'record_destruction',
@@ -273,6 +276,7 @@ function expectedActions(fn: CardFn, r: Request, witnessId = P.w2.id): string[] 
       if (r.state === 'APPROVED') {
         return { COPY: [A.completeCopy], CARRY_OUT: [A.checkOut], DESTROY: [A.recordDestruction] }[r.kind];
       }
+      if (r.kind === 'CARRY_OUT' && (r.state === 'OUT' || r.state === 'OVERDUE')) return [A.receive];
       return r.kind === 'CARRY_OUT' && r.state === 'RETURNED' ? [A.inspectOk, A.inspectFail] : [];
     case 'witness':
       return r.kind === 'DESTROY' && r.state === 'EXECUTED_PENDING_WITNESS' && !r.details.confirmedWitnesses.includes(witnessId)
@@ -339,7 +343,8 @@ describe('size: 20 carriers and every text at its legal maximum', () => {
       for (const { name, req } of cases) {
         it(`${kind} ${level} ${name}: every card < 30 KB, valid, all 20 carrier numbers shown`, () => {
           for (const fn of ['approval', 'status', 'execution', 'witness'] as CardFn[]) {
-            const c = render(fn, req, { witnessOptions: OPEN_IDS.map((id) => ({ openId: id, name: { zh: long(20, '名'), en: 'N'.repeat(40) } })) });
+            // The worst case of the witness picker: 50 candidates (People.candidates' maximum).
+            const c = render(fn, req, { witnessCandidates: Array.from({ length: 50 }, (_, i) => `ou_${'0123456789abcdef'.repeat(2)}${String(i).padStart(2, '0')}`) });
             expectValid(c, `${fn}/${name}`);
             expect(bytes(c)).toBeLessThanOrEqual(28 * 1024);
             const text = json(c);
@@ -491,7 +496,7 @@ describe('status card', () => {
   });
 
   it('out and overdue: due date, days late and the /return command', () => {
-    const out = step(approved('CARRY_OUT'), { type: 'check_out' }, P.req, T0);
+    const out = step(approved('CARRY_OUT'), { type: 'check_out' }, P.so3, T0);
     const c = statusCard(out, { ...opts, now: days(1) });
     expect(json(c)).toContain('2026-03-04');
     expect(json(c)).toContain(`/return ${out.id}`);
@@ -518,21 +523,25 @@ describe('execution card', () => {
   });
 
   it('COPY closed: the registered result, no buttons', () => {
-    const req = step(approved('COPY'), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: false }, P.so3, T0);
+    const req = step(approved('COPY'), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: false, deviceWiped: true }, P.so3, T0);
     const c = executionCard(req, opts);
     expect(buttons(c)).toEqual([]);
     expect(json(c)).toContain('JM-001-C1');
     expect(json(c)).toContain('复制监督检查未通过');
   });
 
-  it('CARRY: check out when approved; "out since, due" when out; an inspection form when returned', () => {
+  it('CARRY: check out when approved; "out since, due" and Confirm receipt when out; an inspection form when returned', () => {
     const app = approved('CARRY_OUT');
     expect(decodedActions(executionCard(app, opts)).map((a) => a.action)).toEqual(['req.check_out']);
     const out = step(app, { type: 'check_out' }, P.so3, T0);
     const outCard = executionCard(out, opts);
-    expect(buttons(outCard)).toEqual([]);
+    expect(decodedActions(outCard).map((a) => a.action)).toEqual(['req.receive']);
+    expect(buttons(outCard)[0]?.confirm).toBeDefined();
     expect(markdowns(outCard).join('\n')).toContain('已于 2026-03-02 10:00 外携，应于 2026-03-04 前归还');
-    const back = step(out, { type: 'return_carrier' }, P.req, hours(5));
+    // The carrier person's announcement shows on the officers' card.
+    const announced = step(out, { type: 'announce_return' }, P.req, hours(4));
+    expect(markdowns(executionCard(announced, opts)).join('\n')).toContain('携带人已于 2026-03-02 14:00 报告归还');
+    const back = step(announced, { type: 'return_carrier' }, P.so1, hours(5));
     const c = executionCard(back, opts);
     expect(fields(c).map((x) => x.name)).toEqual(['note']);
     const fail = buttons(c).find((b) => (callbackValue(b) as { a: string }).a === 'req.inspect_fail');
@@ -540,26 +549,26 @@ describe('execution card', () => {
     expect(fail?.type).toBe('danger');
   });
 
-  it('DESTROY approved: a witness multi-select when options are given, else an input; a date picker', () => {
+  it('DESTROY approved: a witness person picker over the candidates (never the requester), a date picker', () => {
     const req = approved('DESTROY');
-    const withOptions = executionCard(req, {
-      ...opts,
-      witnessOptions: [
-        { openId: 'ou_w1', name: { zh: '甲', en: 'A' } },
-        { openId: 'ou_w2', name: { zh: '乙', en: 'B' } },
-        { openId: req.requesterId, name: { zh: '申请人', en: 'Requester' } },
-      ],
-    });
-    const w = fields(withOptions).find((x) => x.name === 'witnesses')!;
-    expect(w.tag).toBe('multi_select_static');
+    const withCandidates = executionCard(req, { ...opts, witnessCandidates: ['ou_w1', 'ou_w2', req.requesterId] });
+    const w = fields(withCandidates).find((x) => x.name === 'witnesses')!;
+    expect(w.tag).toBe('multi_select_person');
+    expect(w.required).toBe(true);
     expect((w.options as { value: string }[]).map((o) => o.value)).toEqual(['ou_w1', 'ou_w2']);
-    const date = fields(withOptions).find((x) => x.name === 'date')!;
+    const date = fields(withCandidates).find((x) => x.name === 'date')!;
     expect(date.tag).toBe('date_picker');
     expect(date.initial_date).toBe('2026-03-03');
-    const plainInput = fields(executionCard(req, opts)).find((x) => x.name === 'witnesses')!;
-    expect(plainInput.tag).toBe('input');
-    expect(JSON.stringify(plainInput.placeholder)).toContain('请勿填写涉密内容');
-    expect(decodedActions(withOptions).map((a) => a.action)).toEqual(['req.record_destruction']);
+    expect(decodedActions(withCandidates).map((a) => a.action)).toEqual(['req.record_destruction']);
+    expect(markdowns(withCandidates).join('\n')).not.toContain('本会话成员');
+    // No candidates (the directory could not be listed): still a picker (Lark then offers the
+    // chat's members), never a text box for open_ids, and a hint names the typed command.
+    const without = executionCard(req, opts);
+    const picker = fields(without).find((x) => x.name === 'witnesses')!;
+    expect(picker.tag).toBe('multi_select_person');
+    expect(picker.options).toEqual([]);
+    expect(markdowns(without).join('\n')).toContain('本会话成员');
+    expectValid(without, 'no candidates');
   });
 
   it('DESTROY executed: which witnesses confirmed', () => {

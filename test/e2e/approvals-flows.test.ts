@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, findButton, replyTo, waitCard } from './approval-helpers.js';
+import { localDate } from '../../handlers/workflow/time.js';
 
 let h: Harness;
 const T = () => h.standIn.directory.tenantKey;
@@ -57,10 +58,21 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     const dueSoon = reminders.find((r) => r.kind === 'carry.due_soon' && new Date(r.dueAt).toISOString().startsWith('2099-12-30'));
     expect(dueSoon, JSON.stringify(reminders.map((r) => [r.kind, r.dueAt]))).toBeTruthy();
 
+    // The carrier person announces the return; the officers are told; custody has not changed yet.
     expect(await say(USERS.staffRd, `/归还 ${id}`)).toContain(id);
+    expect((await req(id)).state).toBe('OUT');
+    await settle();
+    const officerTold = h.standIn.messages((m) => m.chat_id === h.standIn.p2pChatId(USERS.securityOfficer) && m.msg_type === 'text' && m.body.content.includes(id) && m.body.content.includes('/return'));
+    expect(officerTold).toHaveLength(1);
+    // An officer confirms receipt on the execution card; the carrier stays out of stock until inspected.
+    const receive = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.receive');
+    expect((await clickAction(h.standIn, USERS.securityOfficer, receive.message_id, 'req.receive')).toast?.type).toBe('success');
+    await settle(); // a click is answered before its effects run
     const after = await h.db.connection.collection('reminders').find({ tenantKey: T(), requestId: id, kind: { $in: ['carry.due_soon', 'carry.overdue'] } }).toArray();
     expect(after.every((r) => r.state === 'cancelled')).toBe(true);
     expect((await req(id)).state).toBe('RETURNED');
+    await settle();
+    expect((await carrier('JM-2026-002')).status).toBe('CHECKED_OUT');
     const inspect = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.inspect_ok');
     expect((await clickAction(h.standIn, USERS.securityOfficer, inspect.message_id, 'req.inspect_ok', { note: '完好' })).toast?.type).toBe('success');
     expect((await req(id)).state).toBe('CLOSED');
@@ -84,6 +96,8 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
       const told = h.standIn.messages((m) => m.chat_id === h.standIn.p2pChatId(USERS.staffRd2) && m.msg_type === 'text' && m.body.content.includes(id) && /超过应还日期|overdue/i.test(m.body.content));
       expect(told).toHaveLength(1);
       expect(await say(USERS.staffRd2, `/return ${id}`)).toContain(id);
+      expect((await req(id)).state).toBe('OVERDUE');
+      expect(await say(USERS.securityOfficer, `/return ${id}`)).toContain(id);
       expect((await req(id)).state).toBe('RETURNED');
     } finally {
       clockOffsetMs = 0;
@@ -136,7 +150,9 @@ describe('destruction: witnesses confirm on their own cards', () => {
     expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.securityOfficer}`)).toBeTruthy();
     expect((await req(id)).state).toBe('APPROVED');
 
-    expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.staffRd2} date=2026-11-27`)).toContain(id);
+    // An explicit date: it lies between the approval day (today) and today.
+    const today = localDate(new Date(), 'Asia/Shanghai');
+    expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.staffRd2} date=${today}`)).toContain(id);
     expect((await req(id)).state).toBe('EXECUTED_PENDING_WITNESS');
 
     const witnessCard = await waitCard(h.standIn, USERS.staffGeneral, id, 'req.confirm_witness');

@@ -53,11 +53,12 @@ describe.each(KINDS)('%s', (kind) => {
     expect((await req(id!)).state).toBe('APPROVED');
 
     if (kind === 'COPY') {
-      expect(await say(USERS.securityOfficer, `/complete ${id} copies_made=1`)).toContain(id!);
+      expect(await say(USERS.securityOfficer, `/complete ${id} copies_made=1 originals_returned=yes waste_recovered=yes device_wiped=yes`)).toContain(id!);
       expect((await h.bot.approvals.repos.carriers.get(T(), `${number}-C1`))?.level).toBe(level);
     } else if (kind === 'CARRY_OUT') {
       expect(await say(USERS.securityOfficer, `/checkout ${id}`)).toContain(id!);
       expect(await say(requester, `/return ${id}`)).toContain(id!);
+      expect(await say(USERS.securityOfficer2, `/return ${id}`)).toContain(id!);
       expect(await say(USERS.securityOfficer2, `/inspect ${id} ok=yes`)).toContain(id!);
     } else {
       expect(await say(USERS.securityOfficer, `/complete ${id} witnesses=${USERS.staffGeneral},${USERS.staffFinance}`)).toContain(id!);

@@ -57,7 +57,7 @@ describe('copy: from chat to the ledgers', () => {
 
     // Execution: a security officer registers the copies on the execution card.
     const exec = await waitCard(h.standIn, USERS.securityOfficer, id!, 'req.complete_copy');
-    const done = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', { copies_made: '2', originals_returned: '是', waste_recovered: '是' });
+    const done = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', { copies_made: '2', originals_returned: '是', waste_recovered: '是', device_wiped: '是' });
     expect(done.toast?.type, JSON.stringify(done)).toBe('success');
     const closed = await requestState(id!);
     expect(closed?.state).toBe('CLOSED');

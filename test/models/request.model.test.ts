@@ -24,6 +24,8 @@ let db: TestDb;
 let store: RequestStore;
 let clock = new Date('2026-03-02T02:00:00Z').getTime();
 const tick = () => new Date((clock += 1000));
+/** The queued effects as committed, without the outbox's due time. */
+const queued = (pending: { nextAt?: Date }[] | undefined) => pending?.map(({ nextAt: _due, ...e }) => e);
 
 beforeAll(async () => {
   db = await useTestDb();
@@ -57,7 +59,10 @@ describe('insert / get', () => {
       currentAssignees: [],
     });
     expect(got?.request).toEqual(request);
-    expect(got?.pending).toEqual(effects);
+    expect(queued(got?.pending)).toEqual(effects);
+    // Every queued effect is due at once, and the request is found by the effects sweep.
+    expect(got?.pending.every((e) => e.nextAt instanceof Date && e.nextAt.getTime() === got.updatedAt.getTime())).toBe(true);
+    expect(got?.nextEffectAt).toEqual(got?.updatedAt);
     expect(got?.updatedAt).toBeInstanceOf(Date);
     expect(got && Object.getPrototypeOf(got)).toBe(Object.prototype);
   });
@@ -98,7 +103,7 @@ describe('commit', () => {
       const got = await store.get('tc', 'CP-2026-0050');
       expect(got?.request).toEqual(winner.request);
       expect(got?.request.version).toBe(before.version + 1);
-      expect(got?.pending).toEqual(winner.effects);
+      expect(queued(got?.pending)).toEqual(winner.effects);
       expect(new Set(got?.pending.map((e) => e.key)).size).toBe(winner.effects.length);
     } finally {
       await Promise.all(conns.map((c) => c.close()));
@@ -118,7 +123,7 @@ describe('commit', () => {
     expect(await store.commit('tc', forged, w.request, w.effects)).toBe(false);
     const got = await store.get('tc', 'CO-2026-0001');
     expect(got?.request).toEqual(sub.request);
-    expect(got?.pending).toEqual([...d.effects, ...sub.effects]);
+    expect(queued(got?.pending)).toEqual([...d.effects, ...sub.effects]);
     // Not a stale write but a caller bug: refused loudly.
     await expect(store.commit('tc', sub.request, { ...w.request, version: 9 } as Request, [])).rejects.toThrow(/version/);
     await expect(store.commit('tc', sub.request, w.request, d.effects)).rejects.toThrow(/belongs to/);

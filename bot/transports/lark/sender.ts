@@ -6,8 +6,14 @@ import type { LarkClientBundle } from './client.js';
 const TOKEN_INVALID = new Set([99991663, 99991661, 99991668, 99991664]);
 const RATE_LIMITED = new Set([99991400, 230020]);
 
-/** A Lark Open API failure with its code; `retryable` says whether trying later can help. */
+/**
+ * A Lark Open API failure with its code. `permanent`: Lark refused the call itself (e.g. 230013 the
+ * user is outside the app's availability, 230002 the bot is not in the chat, 230053 the user
+ * blocked the bot), so trying again later cannot help; otherwise it was a rate limit, a server or
+ * network failure that outlasted the call's own retries.
+ */
 export class LarkApiError extends Error {
+  permanent = false;
   constructor(
     readonly op: string,
     readonly code: number,
@@ -109,7 +115,10 @@ export class LarkSender implements Sender {
         return outcome.value;
       }
       last = outcome.error;
-      if (outcome.kind === 'fail') break;
+      if (outcome.kind === 'fail') {
+        last.permanent = true;
+        break;
+      }
       if (outcome.kind === 'token') {
         if (tokenRefreshed) break;
         tokenRefreshed = true;

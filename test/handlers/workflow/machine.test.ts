@@ -277,7 +277,7 @@ describe('withdraw and expire', () => {
 
 describe('COPY after approval', () => {
   const done = (cmd: Partial<Extract<Command, { type: 'complete_copy' }>> = {}) =>
-    transition(approved('COPY'), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, ...cmd }, P.so1, ctx(days(1)));
+    transition(approved('COPY'), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true, ...cmd }, P.so1, ctx(days(1)));
 
   it('registers the copies made as new carriers and closes', () => {
     const r = ok(done());
@@ -299,7 +299,7 @@ describe('COPY after approval', () => {
 
   it('keeps the original level and period on copies, and continues numbering after earlier copies', () => {
     const a = approved('COPY', 'TOP_SECRET', { carriers: [carrier('JM-9', 'TOP_SECRET', { period: '30年', copyRestricted: true })] });
-    const r = ok(transition(a, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, firstCopyIndex: { 'JM-9': 3 } }, P.so2, ctx()));
+    const r = ok(transition(a, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true, firstCopyIndex: { 'JM-9': 3 } }, P.so2, ctx()));
     expect(ofType(r.effects, 'carrier.create')).toEqual([
       expect.objectContaining({ number: 'JM-9-C3', level: 'TOP_SECRET', period: '30年', copyRestricted: true }),
     ]);
@@ -352,18 +352,20 @@ describe('CARRY_OUT after approval', () => {
       ['carry.overdue_escalate', hours(72, END).toISOString(), { role: 'leader' }],
     ]);
 
-    const back = ok(transition(od.request, { type: 'return_carrier' }, P.req, ctx(days(2, END))));
-    expect(back.request).toMatchObject({ state: 'RETURNED', details: { returnedTo: P.req.id } });
-    expect(ofType(back.effects, 'ledger')[0]!.data).toMatchObject({ overdueDays: 3 });
-    expect(ofType(back.effects, 'carrier.status')[0]).toMatchObject({ status: 'IN_STOCK' });
+    // a security officer receives the carriers back; they stay out of stock until inspected
+    const back = ok(transition(od.request, { type: 'return_carrier' }, P.so2, ctx(days(2, END))));
+    expect(back.request).toMatchObject({ state: 'RETURNED', details: { returnedTo: P.so2.id } });
+    expect(ofType(back.effects, 'ledger')[0]!.data).toMatchObject({ overdueDays: 3, carrierPersonId: P.req.id, receivedBy: P.so2.id });
+    expect(ofType(back.effects, 'carrier.status')).toEqual([]);
 
     const closed = ok(transition(back.request, { type: 'inspect', ok: true, note: '封签完好' }, P.so1, ctx(days(2, END))));
     expect(closed.request).toMatchObject({ state: 'CLOSED', details: { inspection: { ok: true, note: '封签完好', by: P.so1.id } } });
+    expect(ofType(closed.effects, 'carrier.status')).toEqual([expect.objectContaining({ number: 'JX-001', status: 'IN_STOCK' })]);
     expect(closed.request.incident).toBeUndefined();
   });
 
   it('a failed inspection closes with an incident', () => {
-    const back = step(step(approved('CARRY_OUT'), { type: 'check_out' }, P.req), { type: 'return_carrier' }, P.so1);
+    const back = step(step(approved('CARRY_OUT'), { type: 'check_out' }, P.so3), { type: 'return_carrier' }, P.so1);
     const r = ok(transition(back, { type: 'inspect', ok: false, note: '封签破损' }, P.so2, ctx()));
     expect(r.request).toMatchObject({ state: 'CLOSED', incident: { reason: 'CARRY_INSPECTION_FAILED', note: '封签破损' } });
     expect(ofType(r.effects, 'incident.open')[0]).toMatchObject({ carrierNumbers: ['JX-001'] });
@@ -372,18 +374,127 @@ describe('CARRY_OUT after approval', () => {
 
   it('cannot check out after the due date has passed; the floor is rechecked at check-out', () => {
     const a = approved('CARRY_OUT');
-    expectError(transition(a, { type: 'check_out' }, P.req, ctx(days(3))), 'workflow.due_in_past', { due: '2026-03-04', today: '2026-03-05' });
+    expectError(transition(a, { type: 'check_out' }, P.so3, ctx(days(3))), 'workflow.due_in_past', { due: '2026-03-04', today: '2026-03-05' });
     const forged: Request = { ...approved('CARRY_OUT', 'TOP_SECRET'), details: { ...(a.details as object), companions: [] } } as unknown as Request;
-    expectError(transition(forged, { type: 'check_out' }, P.req, ctx()), 'floor.carry_top_secret_companions');
+    expectError(transition(forged, { type: 'check_out' }, P.so3, ctx()), 'floor.carry_top_secret_companions');
   });
 
   it('due dates use the unit timezone', () => {
-    const out = step(approved('CARRY_OUT'), { type: 'check_out' }, P.req);
+    const out = step(approved('CARRY_OUT'), { type: 'check_out' }, P.so3);
     // 2026-03-04T17:00Z is already 03-05 01:00 in Shanghai but still 03-04 in New York
     const t = new Date('2026-03-04T17:00:00Z');
     expect(transition(out, { type: 'mark_overdue' }, P.system, ctx(t)).ok).toBe(true);
     expectError(transition(out, { type: 'mark_overdue' }, P.system, { ...ctx(t), timezone: 'America/New_York' }), 'workflow.not_yet_due');
     expectError(transition(out, { type: 'mark_overdue' }, P.system, { ...ctx(t), timezone: 'Mars/Olympus' }), 'workflow.bad_timezone');
+  });
+});
+
+describe('CARRY_OUT custody: officers hand out and receive, the carrier person announces the return', () => {
+  /** Handed out by an officer who takes no part in the carry-out (due 2026-03-04). */
+  const outOf = (a: Request) => step(a, { type: 'check_out' }, P.so3);
+  const overdueOf = (o: Request) => step(o, { type: 'mark_overdue' }, P.system, days(3));
+  const ownRequest = () => approved('CARRY_OUT', 'SECRET', { requesterId: P.so1.id });
+  const officerCompanion = () => approved('CARRY_OUT', 'SECRET', { details: { companions: [P.comp.id, P.so2.id] } });
+
+  it('only a security officer checks out: never the carrier person, a companion or anyone else', () => {
+    const a = approved('CARRY_OUT');
+    expect(a.kind === 'CARRY_OUT' && a.details.companions).toEqual([P.comp.id]);
+    for (const who of [P.req, P.comp, P.dh, P.leader, P.staff, P.admin, P.system]) {
+      expectError(transition(a, { type: 'check_out' }, who, ctx()), 'workflow.not_security_officer');
+    }
+    // an officer who is the carrier person or a companion may not hand the carriers out to themselves
+    expectError(transition(ownRequest(), { type: 'check_out' }, P.so1, ctx()), 'workflow.self_custody');
+    expectError(transition(officerCompanion(), { type: 'check_out' }, P.so2, ctx()), 'workflow.self_custody');
+    // another officer may
+    expect(ok(transition(ownRequest(), { type: 'check_out' }, P.so3, ctx())).request).toMatchObject({ state: 'OUT', details: { checkedOutBy: P.so3.id } });
+    expect(ok(transition(officerCompanion(), { type: 'check_out' }, P.so3, ctx())).request.state).toBe('OUT');
+  });
+
+  it('only a security officer confirms receipt, from OUT and OVERDUE: never the carrier person or a companion', () => {
+    for (const start of [outOf(approved('CARRY_OUT')), overdueOf(outOf(approved('CARRY_OUT')))]) {
+      for (const who of [P.req, P.comp, P.dh, P.staff, P.admin, P.system]) {
+        expectError(transition(start, { type: 'return_carrier' }, who, ctx(days(4))), 'workflow.not_security_officer');
+      }
+      expect(ok(transition(start, { type: 'return_carrier' }, P.so1, ctx(days(4)))).request).toMatchObject({ state: 'RETURNED', details: { returnedTo: P.so1.id } });
+    }
+    const own = outOf(ownRequest());
+    expectError(transition(own, { type: 'return_carrier' }, P.so1, ctx()), 'workflow.self_custody');
+    expectError(transition(outOf(officerCompanion()), { type: 'return_carrier' }, P.so2, ctx()), 'workflow.self_custody');
+    // announcing the return does not let the carrier person receive it themselves
+    const announced = step(own, { type: 'announce_return' }, P.so1);
+    expectError(transition(announced, { type: 'return_carrier' }, P.so1, ctx()), 'workflow.self_custody');
+    expect(transition(announced, { type: 'return_carrier' }, P.so2, ctx()).ok).toBe(true);
+  });
+
+  it('the carrier person announces the return: same state, one more version and history entry, officers told', () => {
+    const out = outOf(approved('CARRY_OUT'));
+    const r = ok(transition(out, { type: 'announce_return' }, P.req, ctx(hours(5))));
+    expect(r.request).toMatchObject({ state: 'OUT', version: out.version + 1, updatedAt: hours(5).toISOString(), details: { returnAnnouncedAt: hours(5).toISOString() } });
+    expect(r.request.kind === 'CARRY_OUT' && r.request.details.returnedAt).toBeUndefined();
+    expect(r.request.history).toHaveLength(out.history.length + 1);
+    expect(r.request.history.at(-1)).toEqual({ at: hours(5).toISOString(), actorId: P.req.id, action: 'announce_return', fromState: 'OUT', toState: 'OUT' });
+    expect(r.effects[0]).toMatchObject({ type: 'audit', action: 'announce_return', actorId: P.req.id, fromState: 'OUT', toState: 'OUT' });
+    expect(ofType(r.effects, 'notify')).toEqual([
+      expect.objectContaining({ toRole: 'security_officer', template: 'notify.return_announced', params: expect.objectContaining({ id: out.id, requester: P.req.id }) }),
+      expect.objectContaining({ to: P.req.id, template: 'notify.return_announced_requester', params: expect.objectContaining({ id: out.id }) }),
+    ]);
+    // nothing has changed hands yet: no register entry, no carrier status
+    expect(ofType(r.effects, 'carrier.status')).toEqual([]);
+    expect(ofType(r.effects, 'ledger')).toEqual([]);
+    // the officer's receipt keeps the announcement on the record
+    const back = ok(transition(r.request, { type: 'return_carrier' }, P.so1, ctx(hours(6))));
+    expect(back.request).toMatchObject({
+      state: 'RETURNED',
+      details: { returnAnnouncedAt: hours(5).toISOString(), returnedAt: hours(6).toISOString(), returnedTo: P.so1.id },
+    });
+  });
+
+  it('only the carrier person announces the return (not a companion, an officer, an admin or the system)', () => {
+    const out = outOf(approved('CARRY_OUT'));
+    for (const who of [P.comp, P.so1, P.so3, P.dh, P.staff, P.admin, P.system]) {
+      expectError(transition(out, { type: 'announce_return' }, who, ctx()), 'workflow.not_carrier_person');
+    }
+  });
+
+  it('a return is announced once', () => {
+    const out = outOf(approved('CARRY_OUT'));
+    const once = step(out, { type: 'announce_return' }, P.req, hours(1));
+    expectError(transition(once, { type: 'announce_return' }, P.req, ctx(hours(2))), 'workflow.return_already_announced');
+    const late = step(overdueOf(out), { type: 'announce_return' }, P.req, days(4));
+    expectError(transition(late, { type: 'announce_return' }, P.req, ctx(days(4))), 'workflow.return_already_announced');
+  });
+
+  it.each([true, false])('receipt leaves the carriers out of stock; inspection (ok=%s) puts every carrier back in stock', (passed) => {
+    const a = approved('CARRY_OUT', 'SECRET', { carriers: [carrier('JX-001', 'SECRET'), carrier('JX-002', 'CONFIDENTIAL')] });
+    const out = ok(transition(a, { type: 'check_out' }, P.so3, ctx()));
+    const statuses = (effects: Effect[]) => ofType(effects, 'carrier.status').map((e) => `${e.number}:${e.status}`);
+    expect(statuses(out.effects)).toEqual(['JX-001:CHECKED_OUT', 'JX-002:CHECKED_OUT']);
+    const announced = step(out.request, { type: 'announce_return' }, P.req, hours(2));
+    const back = ok(transition(announced, { type: 'return_carrier' }, P.so1, ctx(hours(3))));
+    expect(back.request.state).toBe('RETURNED');
+    expect(statuses(back.effects)).toEqual([]);
+    expect(ofType(back.effects, 'ledger').map((l) => `${l.event}/${l.carrierNumber}`)).toEqual(['RETURNED/JX-001', 'RETURNED/JX-002']);
+    const done = ok(transition(back.request, { type: 'inspect', ok: passed }, P.so2, ctx(hours(4))));
+    expect(done.request.state).toBe('CLOSED');
+    expect(statuses(done.effects)).toEqual(['JX-001:IN_STOCK', 'JX-002:IN_STOCK']);
+    expect(ofType(done.effects, 'incident.open')).toHaveLength(passed ? 0 : 1);
+  });
+
+  it('OVERDUE → announce → receive → inspect', () => {
+    const od = overdueOf(outOf(approved('CARRY_OUT')));
+    expect(od.state).toBe('OVERDUE');
+    const ann = ok(transition(od, { type: 'announce_return' }, P.req, ctx(days(4))));
+    expect(ann.request).toMatchObject({ state: 'OVERDUE', version: od.version + 1, details: { returnAnnouncedAt: days(4).toISOString() } });
+    expect(ann.request.history.at(-1)).toMatchObject({ action: 'announce_return', fromState: 'OVERDUE', toState: 'OVERDUE' });
+    const back = ok(transition(ann.request, { type: 'return_carrier' }, P.so1, ctx(days(4))));
+    expect(back.request).toMatchObject({ state: 'RETURNED', details: { returnedTo: P.so1.id } });
+    expect(ofType(back.effects, 'reminder.cancel')[0]).toMatchObject({ kinds: ['carry.due_soon', 'carry.overdue', 'carry.overdue_escalate'] });
+    expect(ofType(back.effects, 'ledger')[0]!.data).toMatchObject({ overdueDays: 2, carrierPersonId: P.req.id, receivedBy: P.so1.id });
+    expect(ofType(back.effects, 'carrier.status')).toEqual([]);
+    const closed = ok(transition(back.request, { type: 'inspect', ok: true }, P.so2, ctx(days(4))));
+    expect(closed.request.state).toBe('CLOSED');
+    expect(ofType(closed.effects, 'carrier.status')).toEqual([expect.objectContaining({ number: 'JX-001', status: 'IN_STOCK' })]);
+    expect(closed.request.history.slice(-5).map((h) => h.action)).toEqual(['check_out', 'mark_overdue', 'announce_return', 'return_carrier', 'inspect']);
   });
 });
 
@@ -446,15 +557,16 @@ describe('invariants', () => {
       r.steps.map((s) => [{ type: 'approve' }, { id: s.role === 'security_officer' ? P.so1.id : ({ dept_head: P.dh.id, leader: P.leader.id, principal: P.principal.id } as Record<string, string>)[s.role]!, roles: ['staff', s.role] }]);
     const sub = (r: Request): [Command, Actor] => [{ type: 'submit', assignees: assigneesFor(r.kind, r.maxLevel) }, P.req];
     return [
-      { start: copy, results: runAll(copy, [sub(copy), ...approvals(copy), [{ type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true }, P.so2]]).results },
+      { start: copy, results: runAll(copy, [sub(copy), ...approvals(copy), [{ type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so2]]).results },
       {
         start: carry,
         results: runAll(carry, [
           sub(carry),
           ...approvals(step(carry, sub(carry)[0], P.req)),
-          [{ type: 'check_out' }, P.req],
+          [{ type: 'check_out' }, P.so3],
           [{ type: 'mark_overdue' }, P.system, days(29)],
-          [{ type: 'return_carrier' }, P.req, days(30)],
+          [{ type: 'announce_return' }, P.req, days(30)],
+          [{ type: 'return_carrier' }, P.so3, days(30)],
           [{ type: 'inspect', ok: true }, P.so2, days(30)],
         ]).results,
       },
@@ -502,8 +614,10 @@ describe('invariants', () => {
       [submitted('COPY'), { type: 'approve', comment: 'ok' }, P.dh],
       [submitted('COPY'), { type: 'return', reason: 'x' }, P.dh],
       [step(submitted('COPY'), { type: 'return', reason: 'x' }, P.dh), { type: 'resubmit', patch: { details: { copies: 1 } } }, P.req],
-      [approved('COPY'), { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true }, P.so1],
-      [approved('CARRY_OUT'), { type: 'check_out' }, P.req],
+      [approved('COPY'), { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so1],
+      [approved('CARRY_OUT'), { type: 'check_out' }, P.so3],
+      [step(approved('CARRY_OUT'), { type: 'check_out' }, P.so3), { type: 'announce_return' }, P.req],
+      [step(approved('CARRY_OUT'), { type: 'check_out' }, P.so3), { type: 'return_carrier' }, P.so1],
       [approved('DESTROY'), { type: 'record_destruction', witnesses: [P.w1.id, P.w2.id] }, P.so1],
     ];
     const c = deepFreeze(ctx());

@@ -16,7 +16,8 @@ interface Setup {
 
 const inApproval = () => submitted('CARRY_OUT'); // dept_head → security_officer(ANY_OF) → leader
 const destroyPendingWitness = () => step(approved('DESTROY'), { type: 'record_destruction', witnesses: [P.w1.id, P.w2.id] }, P.so1);
-const out = () => step(approved('CARRY_OUT'), { type: 'check_out' }, P.req);
+/** Handed out by a security officer who is neither carrier person nor companion. */
+const out = () => step(approved('CARRY_OUT'), { type: 'check_out' }, P.so1);
 
 const SETUPS: Record<CommandType, Setup> = {
   submit: { request: () => draft('CARRY_OUT'), command: { type: 'submit', assignees: assigneesFor('CARRY_OUT', 'SECRET') } },
@@ -26,10 +27,11 @@ const SETUPS: Record<CommandType, Setup> = {
   resubmit: { request: () => step(inApproval(), { type: 'return', reason: '补充' }, P.dh), command: { type: 'resubmit' } },
   withdraw: { request: inApproval, command: { type: 'withdraw' } },
   expire: { request: () => approved('CARRY_OUT'), command: { type: 'expire' }, now: days(7) },
-  complete_copy: { request: () => approved('COPY'), command: { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true } },
+  complete_copy: { request: () => approved('COPY'), command: { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true } },
   check_out: { request: () => approved('CARRY_OUT'), command: { type: 'check_out' } },
+  announce_return: { request: out, command: { type: 'announce_return' } },
   return_carrier: { request: out, command: { type: 'return_carrier' } },
-  inspect: { request: () => step(out(), { type: 'return_carrier' }, P.req), command: { type: 'inspect', ok: true } },
+  inspect: { request: () => step(out(), { type: 'return_carrier' }, P.so1), command: { type: 'inspect', ok: true } },
   mark_overdue: { request: out, command: { type: 'mark_overdue' }, now: days(3) },
   record_destruction: { request: () => approved('DESTROY'), command: { type: 'record_destruction', witnesses: [P.w1.id, P.w2.id] } },
   confirm_witness: { request: destroyPendingWitness, command: { type: 'confirm_witness' } },
@@ -77,8 +79,10 @@ const MATRIX: Record<CommandType, Record<Who, string>> = {
   withdraw:         { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
   expire:           { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
   complete_copy:    { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
-  check_out:        { requester: OK, assignee: NCP, otherApprover: NCP, soNotAssigned: OK, witness: NCP, staff: NCP, admin: NCP, system: NCP },
-  return_carrier:   { requester: OK, assignee: NCP, otherApprover: NCP, soNotAssigned: OK, witness: NCP, staff: NCP, admin: NCP, system: NCP },
+  // custody (hand out, receive back) is the security officer's; the carrier person only announces the return
+  check_out:        { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
+  announce_return:  { requester: OK, assignee: NCP, otherApprover: NCP, soNotAssigned: NCP, witness: NCP, staff: NCP, admin: NCP, system: NCP },
+  return_carrier:   { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
   inspect:          { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
   mark_overdue:     { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
   record_destruction: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
@@ -133,15 +137,26 @@ describe('role × action matrix', () => {
   it('custody steps refuse a security officer acting on their own request or as companion', () => {
     // COPY requested by a security officer: another officer must register the copies
     const copy = approved('COPY', 'SECRET', { requesterId: P.so1.id });
-    const r1 = transition(copy, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true }, P.so1, ctx());
+    const r1 = transition(copy, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so1, ctx());
     expect(!r1.ok && r1.error.code).toBe('workflow.self_custody');
-    expect(transition(copy, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true }, P.so2, ctx()).ok).toBe(true);
+    expect(transition(copy, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so2, ctx()).ok).toBe(true);
 
-    // CARRY_OUT with a security officer as companion: they cannot inspect the return
+    // CARRY_OUT with a security officer as companion: they cannot hand out, receive or inspect
     const carry = approved('CARRY_OUT', 'SECRET', { details: { companions: [P.so3.id] } });
-    const back = step(step(carry, { type: 'check_out' }, P.req), { type: 'return_carrier' }, P.req);
+    const code = (r: ReturnType<typeof transition>) => (r.ok ? 'ok' : r.error.code);
+    expect(code(transition(carry, { type: 'check_out' }, P.so3, ctx()))).toBe('workflow.self_custody');
+    const carryOut = step(carry, { type: 'check_out' }, P.so1);
+    expect(code(transition(carryOut, { type: 'return_carrier' }, P.so3, ctx()))).toBe('workflow.self_custody');
+    const back = step(carryOut, { type: 'return_carrier' }, P.so1);
     const r2 = transition(back, { type: 'inspect', ok: true }, P.so3, ctx());
     expect(!r2.ok && r2.error.code).toBe('workflow.self_custody');
+
+    // CARRY_OUT requested by a security officer: another officer hands out and receives
+    const own = approved('CARRY_OUT', 'SECRET', { requesterId: P.so2.id });
+    expect(code(transition(own, { type: 'check_out' }, P.so2, ctx()))).toBe('workflow.self_custody');
+    const ownOut = step(own, { type: 'check_out' }, P.so1);
+    expect(code(transition(ownOut, { type: 'return_carrier' }, P.so2, ctx()))).toBe('workflow.self_custody');
+    expect(code(transition(ownOut, { type: 'return_carrier' }, P.so1, ctx()))).toBe('ok');
 
     // DESTROY requested by a security officer: another officer executes
     const destroy = approved('DESTROY', 'SECRET', { requesterId: P.so2.id });

@@ -100,17 +100,17 @@ function build(kind: Kind, s: Situation): Request {
     case 'EXPIRED':
       return step(approved(kind, 'SECRET', later), { type: 'expire' }, P.system, days(8));
     case 'OUT':
-      return step(approved(kind), { type: 'check_out' }, P.req);
+      return step(approved(kind), { type: 'check_out' }, P.so3);
     case 'OVERDUE':
       return step(build(kind, 'OUT'), { type: 'mark_overdue' }, P.system, days(3));
     case 'RETURNED':
-      return step(build(kind, 'OUT'), { type: 'return_carrier' }, P.req, days(1));
+      return step(build(kind, 'OUT'), { type: 'return_carrier' }, P.so1, days(1));
     case 'EXECUTED_PENDING_WITNESS':
       return step(approved(kind), { type: 'record_destruction', witnesses: [P.w1.id, P.w2.id] }, P.so1, days(1));
     case 'EXECUTED_PENDING_WITNESS_LAST':
       return step(build(kind, 'EXECUTED_PENDING_WITNESS'), { type: 'confirm_witness' }, P.w1, days(1));
     case 'CLOSED':
-      if (kind === 'COPY') return step(approved(kind), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true }, P.so1, days(1));
+      if (kind === 'COPY') return step(approved(kind), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so1, days(1));
       if (kind === 'CARRY_OUT') return step(build(kind, 'RETURNED'), { type: 'inspect', ok: true }, P.so2, days(1));
       return step(build(kind, 'EXECUTED_PENDING_WITNESS_LAST'), { type: 'confirm_witness' }, P.w2, days(1));
   }
@@ -137,12 +137,13 @@ function commandFor(type: CommandType, kind: Kind): Command {
     case 'withdraw':
     case 'expire':
     case 'check_out':
+    case 'announce_return':
     case 'return_carrier':
     case 'mark_overdue':
     case 'confirm_witness':
       return { type };
     case 'complete_copy':
-      return { type, copiesMade: 1, originalsReturned: true, wasteRecovered: true };
+      return { type, copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true };
     case 'inspect':
       return { type, ok: true };
     case 'record_destruction':
@@ -156,8 +157,7 @@ function actorFor(type: CommandType, r: Request): Actor {
     case 'submit':
     case 'resubmit':
     case 'withdraw':
-    case 'check_out':
-    case 'return_carrier':
+    case 'announce_return':
       return P.req;
     case 'approve':
     case 'reject':
@@ -168,6 +168,8 @@ function actorFor(type: CommandType, r: Request): Actor {
       return P.system;
     case 'complete_copy':
     case 'record_destruction':
+    case 'check_out':
+    case 'return_carrier':
     case 'inspect':
       return P.so3;
     case 'confirm_witness':
@@ -197,6 +199,9 @@ const ALLOWED: Partial<Record<Row, State>> = {
   ...ALL_KINDS('APPROVED', 'expire', 'EXPIRED'),
   'COPY.APPROVED.complete_copy': 'CLOSED',
   'CARRY_OUT.APPROVED.check_out': 'OUT',
+  // announcing the return leaves the state alone: the carriers are out until an officer receives them
+  'CARRY_OUT.OUT.announce_return': 'OUT',
+  'CARRY_OUT.OVERDUE.announce_return': 'OVERDUE',
   'CARRY_OUT.OUT.return_carrier': 'RETURNED',
   'CARRY_OUT.OUT.mark_overdue': 'OVERDUE',
   'CARRY_OUT.OVERDUE.return_carrier': 'RETURNED',
@@ -210,6 +215,7 @@ const ALLOWED: Partial<Record<Row, State>> = {
 const KIND_OF: Partial<Record<CommandType, Kind>> = {
   complete_copy: 'COPY',
   check_out: 'CARRY_OUT',
+  announce_return: 'CARRY_OUT',
   return_carrier: 'CARRY_OUT',
   inspect: 'CARRY_OUT',
   mark_overdue: 'CARRY_OUT',

@@ -1,0 +1,58 @@
+// `/deadletters`: effects the bot gave up on (a message Lark refused for good, a write that kept
+// failing), so the security office sees what did not happen and can try again. Metadata only:
+// request ids, what kind of effect, whom it was for, when and why it failed.
+import { encodeAction } from './action-value.js';
+import { button, card, header, md, type Bi } from './builder.js';
+import type { Card, CardElement } from './card.types.js';
+import { clip, esc, fmtTime, tr, type Tb } from './request.card.js';
+
+/** At most this many letters are listed on the card (the rest are counted). */
+export const DEAD_LETTERS_SHOWN = 20;
+
+export interface DeadLetterView {
+  requestId: string;
+  /** What the effect was, in both languages (e.g. "message to 孙浩", "CARRY ledger entry"). */
+  what: Bi;
+  attempts: number;
+  diedAt: Date;
+  /** The last error, with people's names in place of open_ids; never carrier content. */
+  error: string;
+}
+
+export interface DeadLettersCardOptions {
+  tb: Tb;
+  timeZone: string;
+  nonce?: () => string;
+}
+
+
+export function deadLettersCard(letters: readonly DeadLetterView[], opts: DeadLettersCardOptions): Card {
+  const { tb } = opts;
+  const elements: CardElement[] = [];
+  if (letters.length === 0) {
+    elements.push(md(tb('cards:dead.empty')));
+  } else {
+    elements.push(md(tb('cards:dead.intro')));
+    const shown = letters.slice(0, DEAD_LETTERS_SHOWN);
+    for (const l of shown) {
+      const at = fmtTime(l.diedAt.toISOString(), opts.timeZone);
+      elements.push(md(tr(tb, 'cards:dead.row', { id: l.requestId, what: l.what, attempts: l.attempts, at, error: esc(clip(l.error, 160)) })));
+    }
+    if (letters.length > shown.length) elements.push(md(tb('cards:hint.more_rows', { count: letters.length - shown.length })));
+    elements.push(md(tb('cards:dead.hint')));
+    elements.push(
+      button({
+        name: 'dead_retry_all',
+        text: tb('cards:dead.retry_all'),
+        type: 'primary',
+        value: encodeAction({ action: 'dead.retry_all' }, opts.nonce?.()),
+        confirm: { title: tb('cards:dead.retry_all'), text: tb('cards:dead.retry_confirm', { count: letters.length }) },
+      }),
+    );
+  }
+  return card({
+    header: header({ title: tb('cards:dead.title', { count: letters.length }), template: letters.length ? 'red' : 'green' }),
+    summary: tb('cards:dead.title', { count: letters.length }),
+    elements,
+  });
+}
