@@ -23,10 +23,24 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
   await repos.roles.grant(tenant, leader, 'leader', 'bench');
   for (let i = 0; i < N; i++) {
     await repos.carriers.createIfAbsent(tenant, {
-      number: `B-${i + 1}`, regime: 'STATE_SECRET', level: 'CONFIDENTIAL', carrierType: '纸质', alias: 'bench', copyRestricted: false,
-      mustReturnToIssuer: false, count: 1, origin: 'registered', createdBy: officer,
+      number: `B-${i + 1}`,
+      regime: 'STATE_SECRET',
+      level: 'CONFIDENTIAL',
+      carrierType: '纸质',
+      alias: 'bench',
+      copyRestricted: false,
+      mustReturnToIssuer: false,
+      count: 1,
+      origin: 'registered',
+      createdBy: officer,
     });
-    await bot.approvals.service.create(tenant, { kind: 'COPY', requesterId: staff[i]!, carrierNumbers: [`B-${i + 1}`], details: { copies: 1, purpose: 'bench' }, channel: 'command' });
+    await bot.approvals.service.create(tenant, {
+      kind: 'COPY',
+      requesterId: staff[i]!,
+      carrierNumbers: [`B-${i + 1}`],
+      details: { copies: 1, purpose: 'bench' },
+      channel: 'command',
+    });
   }
   const { cards } = await ask<{ cards: ({ user: string; messageId: string; value: unknown } | null)[] }>('cards', 'cards', { users: heads, action: 'req.approve' });
   const clicks = cards.filter((c): c is NonNullable<typeof c> => c !== null);
@@ -37,7 +51,14 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
     const token = `c-${randomBytes(16).toString('hex')}`;
     const envelope = {
       schema: '2.0',
-      header: { event_id: randomBytes(16).toString('hex'), token: TOKEN, create_time: `${Date.now()}000`, event_type: 'card.action.trigger', tenant_key: tenant, app_id: APP.appId },
+      header: {
+        event_id: randomBytes(16).toString('hex'),
+        token: TOKEN,
+        create_time: `${Date.now()}000`,
+        event_type: 'card.action.trigger',
+        tenant_key: tenant,
+        app_id: APP.appId,
+      },
       event: {
         operator: { tenant_key: tenant, open_id: c.user },
         token,

@@ -39,7 +39,11 @@ process.on('message', (m: { op: string; url?: string; bodies?: Sealed[]; concurr
       process.send!({
         op: 'fired',
         seconds: (performance.now() - t0) / 1000,
-        results: results.map((r) => ({ ms: r.ms, status: r.status, toast: r.body.startsWith('{') ? ((JSON.parse(r.body) as { toast?: { type?: string } }).toast?.type ?? 'none') : 'none' })),
+        results: results.map((r) => ({
+          ms: r.ms,
+          status: r.status,
+          toast: r.body.startsWith('{') ? ((JSON.parse(r.body) as { toast?: { type?: string } }).toast?.type ?? 'none') : 'none',
+        })),
       }),
     );
   } else if (m.op === 'stop') process.exit(0);

@@ -60,11 +60,20 @@ process.on('message', (m: Msg) => {
     });
     process.send!({ op: 'prepared', bodies });
   } else if (m.op === 'replies') {
-    process.send!({ op: 'replies', cpuMs: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000, count: standIn.messages((x) => x.sender.sender_type === 'app' && x.parent_id !== undefined).length });
+    process.send!({
+      op: 'replies',
+      cpuMs: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+      count: standIn.messages((x) => x.sender.sender_type === 'app' && x.parent_id !== undefined).length,
+    });
   } else if (m.op === 'cards') {
     const cards = m.users.map((user) => {
       const chat = standIn.p2pChatId(user);
-      const msg = chat ? standIn.chatMessages(chat).filter((x) => x.msg_type === 'interactive').find((x) => buttonValue(JSON.parse(x.body.content), m.action)) : undefined;
+      const msg = chat
+        ? standIn
+            .chatMessages(chat)
+            .filter((x) => x.msg_type === 'interactive')
+            .find((x) => buttonValue(JSON.parse(x.body.content), m.action))
+        : undefined;
       return msg ? { user, messageId: msg.message_id, value: buttonValue(JSON.parse(msg.body.content), m.action) } : null;
     });
     process.send!({ op: 'cards', cards });

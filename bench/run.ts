@@ -3,7 +3,9 @@ import os from 'node:os';
 import { runClickBench } from './click.bench.js';
 import { runWebhookBench } from './webhook.bench.js';
 
-console.log(`baomi-bot benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
+console.log(
+  `baomi-bot benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+);
 console.log(`concurrency ${process.env.BENCH_CONCURRENCY ?? 32}, events ${process.env.BENCH_EVENTS ?? 2000}\n`);
 console.log('# webhook throughput');
 await runWebhookBench();

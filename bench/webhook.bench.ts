@@ -54,8 +54,6 @@ async function fire(url: string, bodies: Sealed[]): Promise<{ seconds: number; l
   return { seconds: r.seconds, latencies: r.results.map((x) => x.ms) };
 }
 
-
-
 async function benchPipeline(): Promise<Result> {
   const { bot, lark: peer, stop } = await startBenchBot('bench');
   const url = `${bot.url}/lark/events`;
@@ -95,8 +93,18 @@ async function benchBare(): Promise<Result> {
     Array.from({ length: count }, () =>
       seal({
         schema: '2.0',
-        header: { event_id: randomBytes(16).toString('hex'), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token: TOKEN, app_id: APP.appId, tenant_key: 't' },
-        event: { sender: { sender_id: { open_id: 'ou_x' }, sender_type: 'user' }, message: { message_id: `om_${randomBytes(16).toString('hex')}`, chat_id: 'oc_x', chat_type: 'p2p', message_type: 'text', content: '{"text":"/help"}' } },
+        header: {
+          event_id: randomBytes(16).toString('hex'),
+          event_type: 'im.message.receive_v1',
+          create_time: String(Date.now()),
+          token: TOKEN,
+          app_id: APP.appId,
+          tenant_key: 't',
+        },
+        event: {
+          sender: { sender_id: { open_id: 'ou_x' }, sender_type: 'user' },
+          message: { message_id: `om_${randomBytes(16).toString('hex')}`, chat_id: 'oc_x', chat_type: 'p2p', message_type: 'text', content: '{"text":"/help"}' },
+        },
       }),
     );
   await fire(url, make(200));
@@ -110,7 +118,9 @@ export async function runWebhookBench(): Promise<{ pipeline: Result; bare: Resul
   const pipeline = await benchPipeline();
   const ratio = pipeline.perSecond / bare.perSecond;
   for (const r of [bare, pipeline]) {
-    console.log(`${r.name.padEnd(38)} ${r.perSecond.toFixed(0).padStart(6)} events/s  (${r.events} in ${r.seconds.toFixed(2)} s; ack p50 ${r.ackP50.toFixed(1)} ms, p99 ${r.ackP99.toFixed(1)} ms)`);
+    console.log(
+      `${r.name.padEnd(38)} ${r.perSecond.toFixed(0).padStart(6)} events/s  (${r.events} in ${r.seconds.toFixed(2)} s; ack p50 ${r.ackP50.toFixed(1)} ms, p99 ${r.ackP99.toFixed(1)} ms)`,
+    );
   }
   console.log(`ratio full/bare: ${ratio.toFixed(2)} (target ≥ 0.50) — ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
   (await gateway)?.stop();

@@ -280,7 +280,14 @@ function withTestFaults(opts: StartOptions, faults: NonNullable<ReturnType<typeo
   const theirs = opts.beforeEffect;
   return {
     ...opts,
-    ...(mine ? { beforeEffect: (e, i) => (theirs?.(e, i), mine(e, i)) } : {}),
+    ...(mine
+      ? {
+          beforeEffect: (e, i) => {
+            theirs?.(e, i);
+            mine(e, i);
+          },
+        }
+      : {}),
     ...(faults.leaseMs ? { effects: { ...opts.effects, leaseMs: faults.leaseMs } } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { startSandbox } from './sandbox.js';
 
 /** `npm start`: production when Lark credentials are set, otherwise the all-in-one sandbox. */
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {

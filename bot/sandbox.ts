@@ -36,7 +36,7 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Sand
         ...SANDBOX_APP,
         encryptKey,
         verificationToken,
-            domain: 'http://127.0.0.1:0',
+        domain: 'http://127.0.0.1:0',
         transport: 'webhook',
       },
     },

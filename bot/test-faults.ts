@@ -47,7 +47,8 @@ export function readTestFaults(env: NodeJS.ProcessEnv, logger: Logger): TestFaul
   const faults: TestFaults = { wrap: () => undefined };
   if (lease) {
     const ms = Number(lease);
-    if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) throw new ConfigError(`BAOMI_TEST_LEASE_MS must be an integer from 100 to 60000 (got ${JSON.stringify(lease)})`, 'BAOMI_TEST_LEASE_MS');
+    if (!Number.isInteger(ms) || ms < 100 || ms > 60_000)
+      throw new ConfigError(`BAOMI_TEST_LEASE_MS must be an integer from 100 to 60000 (got ${JSON.stringify(lease)})`, 'BAOMI_TEST_LEASE_MS');
     faults.leaseMs = ms;
   }
   if (!spec) return faults;

@@ -48,15 +48,10 @@ export interface ActionInput {
   owner?: string;
 }
 
-export type DecodedAction =
-  | { ok: true; action: string; requestId?: string; version?: number; nonce: string; extra: ActionExtra; owner?: string }
-  | { ok: false; reason: string };
+export type DecodedAction = { ok: true; action: string; requestId?: string; version?: number; nonce: string; extra: ActionExtra; owner?: string } | { ok: false; reason: string };
 
 const extraSchema = z
-  .record(
-    z.string().max(ACTION_LIMITS.maxExtraKeyLength).regex(EXTRA_KEY_PATTERN),
-    z.union([z.string().max(ACTION_LIMITS.maxExtraStringLength), z.number().finite()]),
-  )
+  .record(z.string().max(ACTION_LIMITS.maxExtraKeyLength).regex(EXTRA_KEY_PATTERN), z.union([z.string().max(ACTION_LIMITS.maxExtraStringLength), z.number().finite()]))
   .refine((x) => Object.keys(x).length <= ACTION_LIMITS.maxExtraKeys, {
     error: `at most ${ACTION_LIMITS.maxExtraKeys} extra fields`,
   });

@@ -306,10 +306,7 @@ export function table(opts: TableOptions, fallback: Fallback = 'zh'): TableEleme
   };
 }
 
-export function panel(
-  opts: { title: Bi; elements: CardElement[]; expanded?: boolean },
-  fallback: Fallback = 'zh',
-): CollapsiblePanelElement {
+export function panel(opts: { title: Bi; elements: CardElement[]; expanded?: boolean }, fallback: Fallback = 'zh'): CollapsiblePanelElement {
   return {
     tag: 'collapsible_panel',
     expanded: opts.expanded ?? false,

@@ -10,15 +10,7 @@
 // - Names: forms and every form field (input, selects, date_picker, button inside a form) need a
 //   `name`; such a name may occur only once in the card. Buttons outside forms may share names.
 import { z } from 'zod';
-import {
-  BUTTON_TYPES,
-  HEADER_TEMPLATES,
-  LOCALES,
-  TABLE_DATA_TYPES,
-  TAG_COLORS,
-  type Card,
-  type CardElement,
-} from './card.types.js';
+import { BUTTON_TYPES, HEADER_TEMPLATES, LOCALES, TABLE_DATA_TYPES, TAG_COLORS, type Card, type CardElement } from './card.types.js';
 
 export const CARD_LIMITS = {
   maxBytes: 30 * 1024,
@@ -73,9 +65,7 @@ export const headerSchema = z.strictObject({
   title: textSchema,
   subtitle: textSchema.optional(),
   text_tag_list: z.array(textTagSchema).optional(),
-  template: z
-    .enum(HEADER_TEMPLATES, { error: `header template must be one of: ${HEADER_TEMPLATES.join(' ')}` })
-    .optional(),
+  template: z.enum(HEADER_TEMPLATES, { error: `header template must be one of: ${HEADER_TEMPLATES.join(' ')}` }).optional(),
   icon: iconSchema.optional(),
   padding: spacing.optional(),
 });
@@ -87,9 +77,7 @@ const textSizeSetting = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  update_multi: z
-    .literal(true, { error: 'config.update_multi must be true: JSON 2.0 cards are always shared' })
-    .optional(),
+  update_multi: z.literal(true, { error: 'config.update_multi must be true: JSON 2.0 cards are always shared' }).optional(),
   locales: z.array(z.enum(LOCALES)).optional(),
   width_mode: z.enum(['default', 'compact', 'fill']).optional(),
   summary: z.strictObject({ content: z.string(), i18n_content: i18nMapSchema.optional() }).optional(),
@@ -100,9 +88,7 @@ export const configSchema = z.strictObject({
   style: z
     .strictObject({
       text_size: z.record(z.string(), textSizeSetting).optional(),
-      color: z
-        .record(z.string(), z.strictObject({ light_mode: z.string(), dark_mode: z.string() }))
-        .optional(),
+      color: z.record(z.string(), z.strictObject({ light_mode: z.string(), dark_mode: z.string() })).optional(),
     })
     .optional(),
 });
@@ -115,10 +101,9 @@ const urls = {
 
 export const cardLinkSchema = z.strictObject({ url: z.string().min(1), ...urls });
 
-const callbackValue = z.custom<Record<string, unknown>>(
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  { error: 'a callback value must be an object (not a string, array or null)' },
-);
+const callbackValue = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: 'a callback value must be an object (not a string, array or null)',
+});
 
 export const behaviorSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('callback'), value: callbackValue }),
@@ -251,14 +236,14 @@ export const OPEN_ID_PATTERN = /^ou_[A-Za-z0-9]{1,64}$/;
 
 const openId = z.string().regex(OPEN_ID_PATTERN, { error: 'a person picker option must be a user open_id ("ou_…")' });
 const personOption = z.strictObject({ value: openId });
-const personPlaceholder = textSchema.refine((t) => t.tag === 'plain_text', { error: 'a person picker placeholder must be plain_text' }).refine(
-  (t) => [t.content, ...Object.values(t.i18n_content ?? {})].every((c) => [...(c ?? '')].length <= PERSON_PICKER_LIMITS.placeholderMaxChars),
-  { error: `a person picker placeholder has at most ${PERSON_PICKER_LIMITS.placeholderMaxChars} characters (in every language)` },
-);
-const personWidth = z.string().refine(
-  (w) => w === 'default' || w === 'fill' || (/^\d{1,5}px$/.test(w) && Number.parseInt(w, 10) >= PERSON_PICKER_LIMITS.minWidthPx),
-  { error: `a person picker width is default, fill or at least ${PERSON_PICKER_LIMITS.minWidthPx}px` },
-);
+const personPlaceholder = textSchema
+  .refine((t) => t.tag === 'plain_text', { error: 'a person picker placeholder must be plain_text' })
+  .refine((t) => [t.content, ...Object.values(t.i18n_content ?? {})].every((c) => [...(c ?? '')].length <= PERSON_PICKER_LIMITS.placeholderMaxChars), {
+    error: `a person picker placeholder has at most ${PERSON_PICKER_LIMITS.placeholderMaxChars} characters (in every language)`,
+  });
+const personWidth = z.string().refine((w) => w === 'default' || w === 'fill' || (/^\d{1,5}px$/.test(w) && Number.parseInt(w, 10) >= PERSON_PICKER_LIMITS.minWidthPx), {
+  error: `a person picker width is default, fill or at least ${PERSON_PICKER_LIMITS.minWidthPx}px`,
+});
 const personPicker = {
   ...base,
   name: fieldName,
@@ -286,7 +271,10 @@ export const datePickerSchema = z.strictObject({
   ...base,
   name: fieldName,
   ...interactive,
-  initial_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'initial_date must be YYYY-MM-DD' }).optional(),
+  initial_date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'initial_date must be YYYY-MM-DD' })
+    .optional(),
 });
 
 export const tableSchema = z.strictObject({
@@ -434,9 +422,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const CONTAINER_TAGS = new Set(['column_set', 'form', 'collapsible_panel']);
-const FORM_FIELD_TAGS = new Set([
-  'input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker', 'button',
-]);
+const FORM_FIELD_TAGS = new Set(['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker', 'button']);
 const REQUIRED_CAPABLE = new Set(['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker']);
 
 /** The person pickers' rules a schema cannot express (see the doc pages above selectPersonSchema). */

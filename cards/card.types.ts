@@ -4,29 +4,17 @@
 // and every property here is an official one.
 
 /** The 16 locales Feishu accepts in i18n maps; we render zh_cn and en_us. */
-export const LOCALES = [
-  'zh_cn', 'en_us', 'ja_jp', 'zh_hk', 'zh_tw', 'id_id', 'vi_vn', 'th_th',
-  'pt_br', 'es_es', 'ko_kr', 'de_de', 'fr_fr', 'it_it', 'ru_ru', 'ms_my',
-] as const;
+export const LOCALES = ['zh_cn', 'en_us', 'ja_jp', 'zh_hk', 'zh_tw', 'id_id', 'vi_vn', 'th_th', 'pt_br', 'es_es', 'ko_kr', 'de_de', 'fr_fr', 'it_it', 'ru_ru', 'ms_my'] as const;
 export type Locale = (typeof LOCALES)[number];
 export type I18nMap = Partial<Record<Locale, string>>;
 
-export const HEADER_TEMPLATES = [
-  'blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red',
-  'carmine', 'violet', 'purple', 'indigo', 'grey', 'default',
-] as const;
+export const HEADER_TEMPLATES = ['blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo', 'grey', 'default'] as const;
 export type HeaderTemplate = (typeof HEADER_TEMPLATES)[number];
 
-export const TAG_COLORS = [
-  'neutral', 'blue', 'turquoise', 'lime', 'orange', 'violet', 'indigo',
-  'wathet', 'green', 'yellow', 'red', 'purple', 'carmine',
-] as const;
+export const TAG_COLORS = ['neutral', 'blue', 'turquoise', 'lime', 'orange', 'violet', 'indigo', 'wathet', 'green', 'yellow', 'red', 'purple', 'carmine'] as const;
 export type TagColor = (typeof TAG_COLORS)[number];
 
-export const BUTTON_TYPES = [
-  'default', 'primary', 'danger', 'text', 'primary_filled', 'danger_filled',
-  'laser', 'primary_text', 'danger_text',
-] as const;
+export const BUTTON_TYPES = ['default', 'primary', 'danger', 'text', 'primary_filled', 'danger_filled', 'laser', 'primary_text', 'danger_text'] as const;
 export type ButtonType = (typeof BUTTON_TYPES)[number];
 
 export const TABLE_DATA_TYPES = ['text', 'lark_md', 'markdown', 'number', 'date', 'options', 'persons'] as const;
@@ -53,9 +41,7 @@ export interface CardText {
   lines?: number;
 }
 
-export type CardIcon =
-  | { tag: 'standard_icon'; token: string; color?: string }
-  | { tag: 'custom_icon'; img_key: string };
+export type CardIcon = { tag: 'standard_icon'; token: string; color?: string } | { tag: 'custom_icon'; img_key: string };
 
 export interface TextTag {
   tag: 'text_tag';

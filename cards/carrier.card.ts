@@ -68,8 +68,7 @@ export const CARRIER_STATUS_COLORS: Record<CarrierViewStatus, TagColor> = {
 };
 
 const statusName = (tb: Tb, s: string): Bi => (s in CARRIER_STATUS_COLORS ? tb(`cards:carrier_status.${s}`) : { zh: s, en: s });
-const originName = (tb: Tb, s: string): Bi =>
-  ['registered', 'copied', 'received', 'produced'].includes(s) ? tb(`cards:carrier_origin.${s}`) : { zh: s, en: s };
+const originName = (tb: Tb, s: string): Bi => (['registered', 'copied', 'received', 'produced'].includes(s) ? tb(`cards:carrier_origin.${s}`) : { zh: s, en: s });
 
 function kv(label: Bi, value: string | Bi): Bi {
   return cat({ zh: `**${label.zh}**：`, en: `**${label.en}**: ` }, value);
@@ -83,12 +82,7 @@ export function carrierCard(c: CarrierView, opts: CarrierCardOptions): Card {
   const flags: Bi[] = [];
   if (c.copyRestricted) flags.push(tb('cards:flag.copy_restricted'));
   if (c.mustReturnToIssuer) flags.push(tb('cards:flag.must_return'));
-  const lines: Bi[] = [
-    kv(f('number'), esc(c.number)),
-    kv(f('level'), levelName(tb, c.level)),
-    kv(f('type'), text(c.carrierType)),
-    kv(f('alias'), text(c.alias)),
-  ];
+  const lines: Bi[] = [kv(f('number'), esc(c.number)), kv(f('level'), levelName(tb, c.level)), kv(f('type'), text(c.carrierType)), kv(f('alias'), text(c.alias))];
   if (c.period) lines.push(kv(f('period'), text(c.period)));
   if (c.issuer) lines.push(kv(f('issuer'), text(c.issuer)));
   lines.push(kv(f('flags'), flags.length ? joinBi(flags, ' · ') : tb('cards:none')));
@@ -105,11 +99,7 @@ export function carrierCard(c: CarrierView, opts: CarrierCardOptions): Card {
       kv(
         tb('cards:supervision.title', { id: s.requestId }),
         joinBi(
-          [
-            cat(f('originals_returned'), ' ', yn(s.originalsReturned)),
-            cat(f('waste_recovered'), ' ', yn(s.wasteRecovered)),
-            cat(f('device_wiped'), ' ', yn(s.deviceWiped)),
-          ],
+          [cat(f('originals_returned'), ' ', yn(s.originalsReturned)), cat(f('waste_recovered'), ' ', yn(s.wasteRecovered)), cat(f('device_wiped'), ' ', yn(s.deviceWiped))],
           ' · ',
         ),
       ),
@@ -119,10 +109,7 @@ export function carrierCard(c: CarrierView, opts: CarrierCardOptions): Card {
     header: header({
       title: tb('cards:title.carrier', { number: c.number }),
       template: 'blue',
-      tags: [
-        levelTag(tb, c.level),
-        { text: statusName(tb, c.status), color: CARRIER_STATUS_COLORS[c.status as CarrierViewStatus] ?? 'neutral' },
-      ],
+      tags: [levelTag(tb, c.level), { text: statusName(tb, c.status), color: CARRIER_STATUS_COLORS[c.status as CarrierViewStatus] ?? 'neutral' }],
     }),
     summary: tb('cards:summary.carrier', { number: c.number }),
     elements: [md(joinBi(lines, '\n'))],

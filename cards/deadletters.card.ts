@@ -25,7 +25,6 @@ export interface DeadLettersCardOptions {
   nonce?: () => string;
 }
 
-
 export function deadLettersCard(letters: readonly DeadLetterView[], opts: DeadLettersCardOptions): Card {
   const { tb } = opts;
   const elements: CardElement[] = [];

@@ -171,11 +171,7 @@ function drawForm(kind: Kind, opts: RequestFormOptions, carrier: CardElement[], 
     elements: [
       md(tb('cards:form.warning')),
       md(cat('📌 ', tb(`cards:form.floor.${kind}`))),
-      form(spec.form, [
-        ...carrier,
-        ...fields,
-        button({ name: 'submit', text: tb('cards:button.submit'), type: 'primary', submit: true, value }),
-      ]),
+      form(spec.form, [...carrier, ...fields, button({ name: 'submit', text: tb('cards:button.submit'), type: 'primary', submit: true, value })]),
       md(tb('cards:form.typed', { example: TYPED_EXAMPLE[kind] })),
     ],
   });

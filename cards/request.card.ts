@@ -9,24 +9,7 @@
 // element without i18n), and fitCard() re-renders with shorter excerpts when a card would exceed
 // the budget (e.g. 50 carriers with long aliases), so every card stays under 30 KB.
 import { encodeAction, type ActionExtra } from './action-value.js';
-import {
-  both,
-  button,
-  card,
-  columns,
-  datePicker,
-  form,
-  header,
-  hr,
-  input,
-  md,
-  multiPersonPicker,
-  multiSelect,
-  panel,
-  select,
-  table,
-  type Bi,
-} from './builder.js';
+import { both, button, card, columns, datePicker, form, header, hr, input, md, multiPersonPicker, panel, select, table, type Bi } from './builder.js';
 import type { Card, CardElement, HeaderTemplate, MarkdownElement, TagColor } from './card.types.js';
 import type { Tb } from './help.card.js';
 import {
@@ -342,7 +325,12 @@ interface Ctx {
 
 const who = (c: Ctx, id: string | undefined): Bi => (id ? escBi(c.o.names(id)) : B('—'));
 const whoList = (c: Ctx, ids: readonly string[]): Bi =>
-  ids.length ? joinBi(ids.map((id) => who(c, id)), c.o.tb('cards:list_sep')) : c.o.tb('cards:none');
+  ids.length
+    ? joinBi(
+        ids.map((id) => who(c, id)),
+        c.o.tb('cards:list_sep'),
+      )
+    : c.o.tb('cards:none');
 const at = (c: Ctx, iso: string | undefined): string => fmtTime(iso, c.tz) || '—';
 
 /** `**label**：value` (zh) / `**label**: value` (en). */
@@ -422,10 +410,7 @@ function carriersBlock(c: Ctx, carriers: readonly CarrierRef[]): CardElement[] {
     row.flags = flagsText(tb, cr);
     return row;
   });
-  const out: CardElement[] = [
-    md(cat('**', tb('cards:field.carriers', { count: carriers.length }), '**')),
-    table({ pageSize: 10, columns: cols, rows }),
-  ];
+  const out: CardElement[] = [md(cat('**', tb('cards:field.carriers', { count: carriers.length }), '**')), table({ pageSize: 10, columns: cols, rows })];
   if (carriers.length > shown.length) out.push(md(tb('cards:hint.more_carriers', { count: carriers.length - shown.length })));
   return out;
 }
@@ -467,9 +452,7 @@ function detailsBlock(c: Ctx, req: Request): MarkdownElement {
         // Once the destruction is recorded, each witness shows whether they confirmed.
         const list = d.executorId
           ? joinBi(
-              d.witnesses.map((w) =>
-                tr(tb, d.confirmedWitnesses.includes(w) ? 'cards:hint.witness_status_done' : 'cards:hint.witness_status_wait', { name: who(c, w) }),
-              ),
+              d.witnesses.map((w) => tr(tb, d.confirmedWitnesses.includes(w) ? 'cards:hint.witness_status_done' : 'cards:hint.witness_status_wait', { name: who(c, w) })),
               '  ',
             )
           : whoList(c, d.witnesses);
@@ -694,9 +677,7 @@ export function approvalCard(req: Request, opts: RequestCardOptions): Card {
     const pending = req.state === 'IN_APPROVAL';
     return card({
       header: requestHeader(c, req, tr(tb, 'cards:subtitle.approval', { name: opts.names(req.requesterId) })),
-      summary: pending
-        ? tr(tb, 'cards:summary.approval_pending', { kind: kindName(tb, req.kind), id: req.id })
-        : requestSummary(c, req),
+      summary: pending ? tr(tb, 'cards:summary.approval_pending', { kind: kindName(tb, req.kind), id: req.id }) : requestSummary(c, req),
       elements,
     });
   });
@@ -732,13 +713,10 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
         if (returnEntry(req) || req.round > 0) {
           elements.push(md(tb('cards:hint.resubmit', { id: req.id })));
           elements.push(
-            columns(
-              [
-                [button({ name: 'resubmit', text: tb('cards:button.resubmit'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.resubmit) })],
-                [withdrawBtn()],
-              ],
-              { flexMode: 'flow', spacing: 'small' },
-            ),
+            columns([[button({ name: 'resubmit', text: tb('cards:button.resubmit'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.resubmit) })], [withdrawBtn()]], {
+              flexMode: 'flow',
+              spacing: 'small',
+            }),
           );
         }
         break;
@@ -822,10 +800,7 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
       const e = req.details.execution;
       const nums = e.newNumbers;
       const range = nums.length > 2 ? `${nums[0]} … ${nums[nums.length - 1]}` : nums.join(', ');
-      const list: Bi[] = [
-        tr(tb, 'cards:exec.copy_done', { count: nums.length, made: e.copiesMade, by: who(c, e.by), at: at(c, e.at) }),
-        ...attestationLines(tb, e),
-      ];
+      const list: Bi[] = [tr(tb, 'cards:exec.copy_done', { count: nums.length, made: e.copiesMade, by: who(c, e.by), at: at(c, e.at) }), ...attestationLines(tb, e)];
       if (range) list.push(kv(tb('cards:field.new_numbers'), esc(range)));
       out.push(md(lines(list)));
     }

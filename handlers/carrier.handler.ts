@@ -88,7 +88,15 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
       status: c.status,
     },
   });
-  await deps.audit.record(ctx.tenantKey, { actorId: actor, action: 'carrier.register', objectType: 'carrier', objectId: c.number, channel: 'command', outcome: 'ok', effectKey: `carrier:${c.number}:registered:audit` });
+  await deps.audit.record(ctx.tenantKey, {
+    actorId: actor,
+    action: 'carrier.register',
+    objectType: 'carrier',
+    objectId: c.number,
+    channel: 'command',
+    outcome: 'ok',
+    effectKey: `carrier:${c.number}:registered:audit`,
+  });
   await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c) });
 }
 
@@ -120,8 +128,6 @@ async function list(ctx: Context, deps: CarrierDeps, args: string): Promise<void
   const pageOpts = { limit: 20, ...(parsed.value.after ? { after: parsed.value.after } : {}) };
   // Staff get the register filtered to their own carriers (held or asked for), not a refusal.
   const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
-  const page = whole
-    ? await deps.carriers.list(ctx.tenantKey, parsed.value.filter, pageOpts)
-    : await ownCarriers(deps, ctx.tenantKey, ctx.actorId!, parsed.value.filter, pageOpts);
+  const page = whole ? await deps.carriers.list(ctx.tenantKey, parsed.value.filter, pageOpts) : await ownCarriers(deps, ctx.tenantKey, ctx.actorId!, parsed.value.filter, pageOpts);
   await ctx.reply({ type: 'card', card: await deps.cards.carrierList(ctx.tenantKey, page.items, page.next, { mineOnly: !whole }) });
 }

@@ -49,7 +49,13 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
         if (!parsed.ok) throw inputRefusal(parsed.error);
         await requireRealPeople(ctx, deps, parsed.value.details);
         // sourceKey: this delivery, so a redelivery after a crash answers with the same request.
-        const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'command', sourceKey: dedupeKey(ctx.event) });
+        const stored = await deps.service.create(ctx.tenantKey, {
+          kind: KIND_OF[name],
+          requesterId: ctx.actorId!,
+          ...parsed.value,
+          channel: 'command',
+          sourceKey: dedupeKey(ctx.event),
+        });
         await ctx.reply({ type: 'text', text: ctx.t('request:created', { id: stored.request.id }) });
       },
     });
@@ -66,7 +72,13 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       const parsed = parseForm(name, e.action.formValue ?? {});
       if (!parsed.ok) throw inputRefusal(parsed.error);
       await requireRealPeople(ctx, deps, parsed.value.details);
-      const stored = await deps.service.create(ctx.tenantKey, { kind: KIND_OF[name], requesterId: ctx.actorId!, ...parsed.value, channel: 'card', sourceKey: dedupeKey(ctx.event) });
+      const stored = await deps.service.create(ctx.tenantKey, {
+        kind: KIND_OF[name],
+        requesterId: ctx.actorId!,
+        ...parsed.value,
+        channel: 'card',
+        sourceKey: dedupeKey(ctx.event),
+      });
       ctx.ack({ toast: toast('success', ctx.tb('request:created', { id: stored.request.id })) });
     });
   }
@@ -165,7 +177,13 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     aliases: ['我的'],
     handler: async (ctx) => {
       const mine = await deps.requests.listByRequester(ctx.tenantKey, ctx.actorId!, { limit: 20 });
-      await ctx.reply({ type: 'card', card: await deps.cards.myRequests(ctx.tenantKey, mine.map((s) => s.request)) });
+      await ctx.reply({
+        type: 'card',
+        card: await deps.cards.myRequests(
+          ctx.tenantKey,
+          mine.map((s) => s.request),
+        ),
+      });
     },
   });
   router.command({
@@ -180,7 +198,13 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       }
       const seen = new Set<string>();
       const all = [...awaiting, ...extra].filter((s) => !seen.has(s.request.id) && seen.add(s.request.id));
-      await ctx.reply({ type: 'card', card: await deps.cards.pending(ctx.tenantKey, all.map((s) => s.request)) });
+      await ctx.reply({
+        type: 'card',
+        card: await deps.cards.pending(
+          ctx.tenantKey,
+          all.map((s) => s.request),
+        ),
+      });
     },
   });
 
@@ -287,12 +311,6 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
       : { toast: toast('warning', await explain(ctx, deps, result.error)) };
     if (card) response.card = { type: 'raw', data: card };
     ctx.ack(response);
-    // The clicked message now shows this version: a slower patch of an older one must not follow.
-    if (card && messageId) {
-      await deps.service.cardShown(ctx.tenantKey, canonical, messageId, result.stored.request.version).catch((err: unknown) => {
-        ctx.log.warn('could not record the card version shown', { err: (err as Error).message });
-      });
-    }
     await result.done;
     return;
   }
@@ -342,6 +360,5 @@ function normaliseId(id: string): string {
 function toast(type: 'success' | 'warning' | 'error' | 'info', text: Bi) {
   return { type, content: text.zh, i18n: { zh_cn: text.zh, en_us: text.en } };
 }
-
 
 export type { InputName };

@@ -90,7 +90,10 @@ async function list(ctx: Context, deps: RoleDeps): Promise<void> {
     await ctx.reply({ type: 'text', text: ctx.t('request:role.none') });
     return;
   }
-  const names = await deps.people.names(ctx.tenantKey, all.map((a) => a.openId));
+  const names = await deps.people.names(
+    ctx.tenantKey,
+    all.map((a) => a.openId),
+  );
   const lines = all.map((a) => {
     const n = names(a.openId);
     return `• ${ctx.locale === 'en-US' ? n.en : n.zh} (${a.openId}): ${a.roles.map((r) => ctx.t(`workflow:role.${r}`)).join(', ')}`;

@@ -15,7 +15,9 @@ export function loadResources(dir = here): Resources {
   const out: Resources = {};
   for (const lng of LOCALES) {
     out[lng] = {};
-    for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(join(dir, lng))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       out[lng]![file.slice(0, -5)] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8')) as Record<string, unknown>;
     }
   }

@@ -5,18 +5,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { toPlainJson, type JsonObject } from './canonical.js';
-import {
-  EffectKeyConflictError,
-  guardAppendOnly,
-  HashChain,
-  MAX_PAGE,
-  nonEmpty,
-  optionalString,
-  validDate,
-  type ChainLink,
-  type Page,
-  type VerifyResult,
-} from './chain.js';
+import { EffectKeyConflictError, guardAppendOnly, HashChain, MAX_PAGE, nonEmpty, optionalString, validDate, type ChainLink, type Page, type VerifyResult } from './chain.js';
 
 export const AUDIT_CHANNELS = ['card', 'command', 'system', 'admin'] as const;
 export type AuditChannel = (typeof AUDIT_CHANNELS)[number];
@@ -137,8 +126,7 @@ export class AuditLogStore {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model =
-      (conn.models.AuditRecord as Model<AuditRecord> | undefined) ?? conn.model<AuditRecord>('AuditRecord', auditSchema);
+    this.model = (conn.models.AuditRecord as Model<AuditRecord> | undefined) ?? conn.model<AuditRecord>('AuditRecord', auditSchema);
     this.chain = new HashChain(this.model, { label: 'audit log', hashed: HASHED });
   }
 
@@ -184,11 +172,7 @@ export class AuditLogStore {
   }
 
   /** One page of records in seq order; `nextAfterSeq` is set when more may follow. */
-  async list(
-    tenantKey: string,
-    filter: AuditFilter = {},
-    page: Page = { limit: MAX_PAGE },
-  ): Promise<{ records: AuditRecord[]; nextAfterSeq?: number }> {
+  async list(tenantKey: string, filter: AuditFilter = {}, page: Page = { limit: MAX_PAGE }): Promise<{ records: AuditRecord[]; nextAfterSeq?: number }> {
     const q: Record<string, unknown> = { tenantKey: nonEmpty('tenantKey', tenantKey) };
     if (filter.objectId !== undefined) q.objectId = nonEmpty('objectId', filter.objectId);
     if (filter.actorId !== undefined) q.actorId = nonEmpty('actorId', filter.actorId);

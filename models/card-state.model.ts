@@ -56,15 +56,21 @@ export class CardStateStore {
 
   async markShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
     const _id = idOf(nonEmpty('tenantKey', tenantKey), nonEmpty('id', id));
-    await this.model.collection.updateOne({ _id, cards: { $elemMatch: { messageId, ...olderThan(version) } } } as never, {
-      $set: { 'cards.$.shownVersion': version },
-    } as never);
+    await this.model.collection.updateOne(
+      { _id, cards: { $elemMatch: { messageId, ...olderThan(version) } } } as never,
+      {
+        $set: { 'cards.$.shownVersion': version },
+      } as never,
+    );
     await this.releasePatch(tenantKey, id, messageId);
   }
 
   async releasePatch(tenantKey: string, id: string, messageId: string): Promise<void> {
-    await this.model.collection.updateOne({ _id: idOf(tenantKey, id), 'cards.messageId': messageId } as never, {
-      $unset: { 'cards.$.patchLockUntil': 1 },
-    } as never);
+    await this.model.collection.updateOne(
+      { _id: idOf(tenantKey, id), 'cards.messageId': messageId } as never,
+      {
+        $unset: { 'cards.$.patchLockUntil': 1 },
+      } as never,
+    );
   }
 }

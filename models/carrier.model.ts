@@ -14,15 +14,12 @@ import { isLevel, regimeOf, type CarrierStatus, type Level, type Regime } from '
 import { nonEmpty } from './chain.js';
 
 export const CARRIER_TYPES = ['纸质', 'U盘', '移动硬盘', '光盘', '硬盘', '笔记本', '其他'] as const;
-export const CARRIER_STATUSES = [
-  'IN_STOCK',
-  'CHECKED_OUT',
-  'PENDING_DESTRUCTION',
-  'DESTROYED',
-  'RETURNED_TO_ISSUER',
-  'MISSING',
-  'DECLASSIFIED',
-] as const satisfies readonly (CarrierStatus | 'RETURNED_TO_ISSUER' | 'MISSING' | 'DECLASSIFIED')[];
+export const CARRIER_STATUSES = ['IN_STOCK', 'CHECKED_OUT', 'PENDING_DESTRUCTION', 'DESTROYED', 'RETURNED_TO_ISSUER', 'MISSING', 'DECLASSIFIED'] as const satisfies readonly (
+  | CarrierStatus
+  | 'RETURNED_TO_ISSUER'
+  | 'MISSING'
+  | 'DECLASSIFIED'
+)[];
 export type RegisterStatus = (typeof CARRIER_STATUSES)[number];
 export type CarrierOrigin = 'registered' | 'copied';
 
@@ -319,10 +316,7 @@ export class CarrierStore {
     const text = filter.text?.trim();
     if (text) {
       // Regex on user text: escaped, and the number side compared in its key form.
-      q.$or = [
-        { numberKey: { $regex: escapeRegex(carrierNumberKey(text)) } },
-        { alias: { $regex: escapeRegex(text), $options: 'i' } },
-      ];
+      q.$or = [{ numberKey: { $regex: escapeRegex(carrierNumberKey(text)) } }, { alias: { $regex: escapeRegex(text), $options: 'i' } }];
     }
     const docs = await this.model
       .find(q)
@@ -431,19 +425,16 @@ export class CarrierStore {
     positiveInt('count', count);
     const numberKey = carrierNumberKey(checkedNumber('parentNumber', parentNumber));
     for (let attempt = 0; attempt < 50; attempt++) {
-      const doc = await this.model.collection.findOne<{ copySeq?: number; copyBlocks?: CopyBlock[] }>(
-        { tenantKey, numberKey },
-        { projection: { copySeq: 1, copyBlocks: 1 } },
-      );
+      const doc = await this.model.collection.findOne<{ copySeq?: number; copyBlocks?: CopyBlock[] }>({ tenantKey, numberKey }, { projection: { copySeq: 1, copyBlocks: 1 } });
       if (!doc) throw new TypeError(`carrier ${parentNumber} is not registered`);
       const mine = doc.copyBlocks?.find((b) => b.requestId === requestId && b.count >= count);
       if (mine) return mine.first;
       const floor = (await this.nextCopyIndex(tenantKey, parentNumber)) - 1;
       const base = Math.max(doc.copySeq ?? 0, floor);
-      const res = await this.model.collection.updateOne(
-        { tenantKey, numberKey, copySeq: doc.copySeq === undefined ? { $exists: false } : doc.copySeq },
-        { $set: { copySeq: base + count }, $push: { copyBlocks: { requestId, first: base + 1, count } } } as never,
-      );
+      const res = await this.model.collection.updateOne({ tenantKey, numberKey, copySeq: doc.copySeq === undefined ? { $exists: false } : doc.copySeq }, {
+        $set: { copySeq: base + count },
+        $push: { copyBlocks: { requestId, first: base + 1, count } },
+      } as never);
       if (res.modifiedCount === 1) return base + 1;
     }
     throw new Error(`carrier ${parentNumber}: could not reserve copy numbers (too much contention)`);
@@ -453,9 +444,7 @@ export class CarrierStore {
   async nextCopyIndex(tenantKey: string, parentNumber: string): Promise<number> {
     nonEmpty('tenantKey', tenantKey);
     const prefix = `${carrierNumberKey(checkedNumber('parentNumber', parentNumber))}-C`;
-    const docs = await this.model
-      .find({ tenantKey, numberKey: { $regex: `^${escapeRegex(prefix)}\\d+$` } }, { numberKey: 1, _id: 0 })
-      .lean();
+    const docs = await this.model.find({ tenantKey, numberKey: { $regex: `^${escapeRegex(prefix)}\\d+$` } }, { numberKey: 1, _id: 0 }).lean();
     let max = 0;
     for (const d of docs) {
       const n = Number(d.numberKey.slice(prefix.length));

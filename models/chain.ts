@@ -108,7 +108,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Refuses every mutation through the model; a chain is only ever inserted into. */
 export function guardAppendOnly(schema: Schema, message: string): void {
-  const refuse = function (): void {
+  const refuse = (): void => {
     throw new Error(message);
   };
   schema.pre(['updateOne', 'deleteOne'], { document: true, query: true }, refuse);
@@ -170,10 +170,7 @@ export class HashChain<T extends ChainLink> {
 
   /** The highest link of the chain, or null for an empty chain. */
   async head(scope: Record<string, string>): Promise<ChainLink | null> {
-    return (await this.model
-      .findOne(scope, { _id: 0, seq: 1, hash: 1 })
-      .sort({ seq: -1 })
-      .lean()) as ChainLink | null;
+    return (await this.model.findOne(scope, { _id: 0, seq: 1, hash: 1 }).sort({ seq: -1 }).lean()) as ChainLink | null;
   }
 
   /** The link recorded under `effectKey` in this tenant, without `_id`. */
@@ -185,11 +182,7 @@ export class HashChain<T extends ChainLink> {
    * Appends `fields` as the next link of the chain `scope`. With `effect`, an existing link with
    * that key is returned instead (`created: false`).
    */
-  append(
-    scope: Record<string, string>,
-    effect: { tenantKey: string; effectKey: string } | undefined,
-    fields: Omit<T, keyof ChainLink>,
-  ): Promise<{ doc: T; created: boolean }> {
+  append(scope: Record<string, string>, effect: { tenantKey: string; effectKey: string } | undefined, fields: Omit<T, keyof ChainLink>): Promise<{ doc: T; created: boolean }> {
     return serialised(this.model, canonical(scope), () => this.appendRacing(scope, effect, fields));
   }
 
@@ -232,12 +225,7 @@ export class HashChain<T extends ChainLink> {
    * order, optionally restricted to `dateField` in [from, to). `nextAfterSeq` is set when more
    * links may follow.
    */
-  async page(
-    filter: Record<string, unknown>,
-    dateField: string,
-    range: { from?: Date; to?: Date },
-    page: Page,
-  ): Promise<{ entries: T[]; nextAfterSeq?: number }> {
+  async page(filter: Record<string, unknown>, dateField: string, range: { from?: Date; to?: Date }, page: Page): Promise<{ entries: T[]; nextAfterSeq?: number }> {
     const { limit, afterSeq = 0 } = page;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new RangeError(`limit must be an integer in 1…${MAX_PAGE}`);
     if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new RangeError('afterSeq must be a non-negative integer');
@@ -265,11 +253,7 @@ export class HashChain<T extends ChainLink> {
    * or stored fields that do not hash to the stored `hash` (`hash_mismatch`).
    */
   async verify(scope: Record<string, string>): Promise<VerifyResult> {
-    const cursor = this.model
-      .find(scope, { _id: 0 })
-      .sort({ seq: 1 })
-      .lean()
-      .cursor({ batchSize: this.batchSize });
+    const cursor = this.model.find(scope, { _id: 0 }).sort({ seq: 1 }).lean().cursor({ batchSize: this.batchSize });
     let count = 0;
     let prevHash = GENESIS_HASH;
     try {

@@ -43,11 +43,7 @@ export class CounterStore {
 
   private async increment(tenantKey: string, name: string): Promise<number> {
     const doc = await this.model
-      .findOneAndUpdate(
-        { _id: `${tenantKey}:${name}` },
-        { $inc: { seq: 1 }, $setOnInsert: { tenantKey, name } },
-        { upsert: true, returnDocument: 'after', projection: { seq: 1 } },
-      )
+      .findOneAndUpdate({ _id: `${tenantKey}:${name}` }, { $inc: { seq: 1 }, $setOnInsert: { tenantKey, name } }, { upsert: true, returnDocument: 'after', projection: { seq: 1 } })
       .lean();
     if (!doc) throw new Error(`counter ${tenantKey}:${name}: upsert returned no document`);
     return doc.seq;

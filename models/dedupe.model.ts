@@ -115,10 +115,7 @@ export class MongoDedupeStore implements DedupeStore {
     // redeliveries of one key in this batch cannot both take it over.
     for (const c of taken) {
       try {
-        const r = await this.model.collection.updateOne(
-          { _id: c.key, state: 'processing', leaseUntil: { $lt: at } } as never,
-          { $set: { leaseUntil, owner: c.owner, at } },
-        );
+        const r = await this.model.collection.updateOne({ _id: c.key, state: 'processing', leaseUntil: { $lt: at } } as never, { $set: { leaseUntil, owner: c.owner, at } });
         if (r.matchedCount === 1) won(c);
         else c.resolve(false);
       } catch (err) {

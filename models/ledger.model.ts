@@ -8,18 +8,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { toPlainJson, type JsonObject } from './canonical.js';
-import {
-  EffectKeyConflictError,
-  guardAppendOnly,
-  HashChain,
-  MAX_PAGE,
-  nonEmpty,
-  optionalString,
-  validDate,
-  type ChainLink,
-  type Page,
-  type VerifyResult,
-} from './chain.js';
+import { EffectKeyConflictError, guardAppendOnly, HashChain, MAX_PAGE, nonEmpty, optionalString, validDate, type ChainLink, type Page, type VerifyResult } from './chain.js';
 
 export { EffectKeyConflictError, MAX_PAGE, type Page, type VerifyResult } from './chain.js';
 
@@ -167,8 +156,7 @@ export class LedgerStore {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model =
-      (conn.models.LedgerEntry as Model<LedgerEntry> | undefined) ?? conn.model<LedgerEntry>('LedgerEntry', ledgerSchema);
+    this.model = (conn.models.LedgerEntry as Model<LedgerEntry> | undefined) ?? conn.model<LedgerEntry>('LedgerEntry', ledgerSchema);
     this.chain = new HashChain(this.model, { label: 'ledger', hashed: HASHED });
   }
 
@@ -184,11 +172,7 @@ export class LedgerStore {
     nonEmpty('tenantKey', tenantKey);
     ledgerName(ledger);
     const fields = entryFields(input);
-    const { doc, created } = await this.chain.append(
-      { tenantKey, ledger },
-      { tenantKey, effectKey: fields.effectKey },
-      { ...fields, tenantKey, ledger, recordedAt: this.now() },
-    );
+    const { doc, created } = await this.chain.append({ tenantKey, ledger }, { tenantKey, effectKey: fields.effectKey }, { ...fields, tenantKey, ledger, recordedAt: this.now() });
     if (!created) {
       for (const field of ['ledger', 'event', 'carrierNumber', 'requestId'] as const) {
         const wanted = field === 'ledger' ? ledger : fields[field];
@@ -217,12 +201,7 @@ export class LedgerStore {
   }
 
   /** One page of entries in seq order; `nextAfterSeq` is set when more may follow. */
-  async list(
-    tenantKey: string,
-    ledger: Ledger,
-    filter: LedgerFilter = {},
-    page: Page = { limit: MAX_PAGE },
-  ): Promise<{ entries: LedgerEntry[]; nextAfterSeq?: number }> {
+  async list(tenantKey: string, ledger: Ledger, filter: LedgerFilter = {}, page: Page = { limit: MAX_PAGE }): Promise<{ entries: LedgerEntry[]; nextAfterSeq?: number }> {
     const q: Record<string, unknown> = { tenantKey: nonEmpty('tenantKey', tenantKey), ledger: ledgerName(ledger) };
     if (filter.carrierNumber !== undefined) q.carrierNumber = nonEmpty('carrierNumber', filter.carrierNumber);
     if (filter.requestId !== undefined) q.requestId = nonEmpty('requestId', filter.requestId);

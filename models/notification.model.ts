@@ -45,9 +45,7 @@ export class NotificationLog {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model =
-      (conn.models.NotificationRecord as Model<NotificationRecord> | undefined) ??
-      conn.model<NotificationRecord>('NotificationRecord', notificationSchema);
+    this.model = (conn.models.NotificationRecord as Model<NotificationRecord> | undefined) ?? conn.model<NotificationRecord>('NotificationRecord', notificationSchema);
   }
 
   async init(): Promise<void> {

@@ -36,10 +36,7 @@ export class OutboxStore {
   /** Indexes (shared with RequestStore); requests written before the outbox kept due times are made due. */
   async init(): Promise<void> {
     await this.model.createIndexes();
-    await this.model.collection.updateMany(
-      { 'pending.key': { $exists: true }, nextEffectAt: { $exists: false } },
-      { $set: { nextEffectAt: this.now() } },
-    );
+    await this.model.collection.updateMany({ 'pending.key': { $exists: true }, nextEffectAt: { $exists: false } }, { $set: { nextEffectAt: this.now() } });
   }
 
   /**
@@ -75,11 +72,7 @@ export class OutboxStore {
 
   /** Records a failed attempt of one effect: its attempts, next attempt and last error. */
   async retryLater(tenantKey: string, id: string, effect: Pending): Promise<void> {
-    await this.model.collection.updateOne(
-      { _id: idOf(tenantKey, id) } as never,
-      { $set: { 'pending.$[e]': effect } } as never,
-      { arrayFilters: [{ 'e.key': effect.key }] },
-    );
+    await this.model.collection.updateOne({ _id: idOf(tenantKey, id) } as never, { $set: { 'pending.$[e]': effect } } as never, { arrayFilters: [{ 'e.key': effect.key }] });
   }
 
   /** Moves one effect from the outbox to the dead letters (once: a second call finds it gone). */

@@ -141,11 +141,7 @@ export class ReminderStore {
    * Cancels the request's pending reminders created for versions < `beforeVersion` (of `kinds`
    * if given, only for `target` if given); returns how many it cancelled (0 on a replay).
    */
-  async cancel(
-    tenantKey: string,
-    requestId: string,
-    opts: { kinds?: readonly ReminderKind[]; target?: Target; beforeVersion: number },
-  ): Promise<number> {
+  async cancel(tenantKey: string, requestId: string, opts: { kinds?: readonly ReminderKind[]; target?: Target; beforeVersion: number }): Promise<number> {
     nonEmpty('tenantKey', tenantKey);
     nonEmpty('requestId', requestId);
     if (!Number.isInteger(opts.beforeVersion)) throw new TypeError('beforeVersion must be an integer');
@@ -199,10 +195,7 @@ export class ReminderStore {
   async markSent(tenantKey: string, key: string): Promise<boolean> {
     nonEmpty('tenantKey', tenantKey);
     nonEmpty('key', key);
-    const r = await this.model.updateOne(
-      { _id: idOf(tenantKey, key), state: 'pending' },
-      { $set: { state: 'sent', sentAt: this.now() }, $unset: { lockedUntil: 1 } },
-    );
+    const r = await this.model.updateOne({ _id: idOf(tenantKey, key), state: 'pending' }, { $set: { state: 'sent', sentAt: this.now() }, $unset: { lockedUntil: 1 } });
     return r.modifiedCount === 1;
   }
 }

@@ -323,10 +323,7 @@ export class RequestStore {
     if (card.holder !== undefined) stored.holder = nonEmpty('card.holder', card.holder);
     // The guard makes the push a no-op when the messageId is there ($addToSet would compare
     // whole cards, so a retry with another sentForVersion would add a second entry).
-    await this.model.updateOne(
-      { _id: idOf(tenantKey, id), tenantKey, 'cards.messageId': { $ne: card.messageId } },
-      { $push: { cards: stored } },
-    );
+    await this.model.updateOne({ _id: idOf(tenantKey, id), tenantKey, 'cards.messageId': { $ne: card.messageId } }, { $push: { cards: stored } });
   }
 
   /** A requester's requests, newest first (optionally only in `states`). */
@@ -344,11 +341,7 @@ export class RequestStore {
   async listAwaiting(tenantKey: string, openId: string, opts: { limit: number }): Promise<StoredRequest[]> {
     nonEmpty('tenantKey', tenantKey);
     nonEmpty('openId', openId);
-    return this.model
-      .find({ tenantKey, currentAssignees: openId, state: 'IN_APPROVAL' })
-      .sort({ updatedAt: 1, _id: 1 })
-      .limit(limitOf(opts.limit))
-      .lean<StoredRequest[]>();
+    return this.model.find({ tenantKey, currentAssignees: openId, state: 'IN_APPROVAL' }).sort({ updatedAt: 1, _id: 1 }).limit(limitOf(opts.limit)).lean<StoredRequest[]>();
   }
 
   /** Requests in any of `states`, oldest first (e.g. APPROVED ones waiting for the security officer). */

@@ -120,10 +120,7 @@ export class RoleStore {
       if (deptId !== undefined) {
         // Moving a department head to another department is a new grant: it then outranks older
         // assignments of that department in deptHeadOverride.
-        const moved = await this.model.updateOne(
-          { tenantKey, openId, role, deptId: { $ne: deptId } },
-          { $set: { deptId, grantedBy: byOpenId, grantedAt: now } },
-        );
+        const moved = await this.model.updateOne({ tenantKey, openId, role, deptId: { $ne: deptId } }, { $set: { deptId, grantedBy: byOpenId, grantedAt: now } });
         if (moved.modifiedCount === 1) return true;
       }
       const r = await this.model.updateOne(
@@ -176,10 +173,7 @@ export class RoleStore {
   async deptHeadOverride(tenantKey: string, deptId: string): Promise<string | undefined> {
     nonEmpty('tenantKey', tenantKey);
     nonEmpty('deptId', deptId);
-    const doc = await this.model
-      .findOne({ tenantKey, deptId, role: 'dept_head' }, { openId: 1, _id: 0 })
-      .sort({ grantedAt: -1, openId: 1 })
-      .lean();
+    const doc = await this.model.findOne({ tenantKey, deptId, role: 'dept_head' }, { openId: 1, _id: 0 }).sort({ grantedAt: -1, openId: 1 }).lean();
     return doc?.openId;
   }
 }

@@ -45,11 +45,7 @@ export class MongoUserPrefsStore implements UserPrefsStore {
 
   async markWelcomed(tenantKey: string, openId: string): Promise<boolean> {
     try {
-      const r = await this.model.updateOne(
-        { tenantKey, openId, welcomedAt: null },
-        { $set: { welcomedAt: new Date(), updatedAt: new Date() } },
-        { upsert: true },
-      );
+      const r = await this.model.updateOne({ tenantKey, openId, welcomedAt: null }, { $set: { welcomedAt: new Date(), updatedAt: new Date() } }, { upsert: true });
       return r.modifiedCount + r.upsertedCount === 1;
     } catch (err) {
       // The upsert lost to an existing document that is already welcomed.

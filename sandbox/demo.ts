@@ -3,7 +3,17 @@ import { regimeOf, type Level, type Role } from '../handlers/workflow/index.js';
 import type { DemoOrg } from './lark/server.js';
 
 /** A few carriers of every level, so the sandbox can be tried at once (aliases only, no content). */
-export const DEMO_CARRIERS: { number: string; level: Level; carrierType: string; alias: string; period?: string; issuer?: string; copyRestricted?: boolean; mustReturnToIssuer?: boolean; pages?: number }[] = [
+export const DEMO_CARRIERS: {
+  number: string;
+  level: Level;
+  carrierType: string;
+  alias: string;
+  period?: string;
+  issuer?: string;
+  copyRestricted?: boolean;
+  mustReturnToIssuer?: boolean;
+  pages?: number;
+}[] = [
   { number: 'MM-2026-001', level: 'CONFIDENTIAL', carrierType: '纸质', alias: '季度工作材料（别名）', period: '10年', issuer: '综合处', pages: 12 },
   { number: 'JM-2026-001', level: 'SECRET', carrierType: '纸质', alias: '年度计划汇编（别名）', period: '20年', issuer: '上级机关', pages: 30 },
   { number: 'JM-2026-002', level: 'SECRET', carrierType: 'U盘', alias: '项目资料盘（别名）', period: '20年', issuer: '研发部' },

@@ -27,10 +27,9 @@ const schema = z.object({
   LARK_APP_SECRET: optionalString,
   LARK_ENCRYPT_KEY: optionalString,
   LARK_VERIFICATION_TOKEN: optionalString,
-  LARK_DOMAIN: optionalString.refine(
-    (v) => v === undefined || v === 'feishu' || v === 'lark' || /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(v),
-    { message: "must be 'feishu', 'lark' or a base URL such as http://127.0.0.1:4010" },
-  ),
+  LARK_DOMAIN: optionalString.refine((v) => v === undefined || v === 'feishu' || v === 'lark' || /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(v), {
+    message: "must be 'feishu', 'lark' or a base URL such as http://127.0.0.1:4010",
+  }),
   LARK_TRANSPORT: optionalString.refine((v) => v === undefined || v === 'ws' || v === 'webhook', {
     message: "must be 'ws' or 'webhook'",
   }),
@@ -40,20 +39,18 @@ const schema = z.object({
   MONGODB_URI: optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
     message: 'must start with mongodb:// or mongodb+srv://',
   }),
-  BAOMI_ADMINS: optionalString.refine(
-    (v) => v === undefined || v.split(',').every((s) => /^ou_[0-9a-zA-Z_]+$/.test(s.trim())),
-    { message: 'must be a comma-separated list of open_ids (ou_…)' },
-  ),
+  BAOMI_ADMINS: optionalString.refine((v) => v === undefined || v.split(',').every((s) => /^ou_[0-9a-zA-Z_]+$/.test(s.trim())), {
+    message: 'must be a comma-separated list of open_ids (ou_…)',
+  }),
   BAOMI_TIMEZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), {
     message: 'must be an IANA time zone such as Asia/Shanghai',
   }),
   BAOMI_LOCALE: optionalString.refine((v) => v === undefined || v === 'zh-CN' || v === 'en-US', {
     message: "must be 'zh-CN' or 'en-US'",
   }),
-  BAOMI_LOG_LEVEL: optionalString.refine(
-    (v) => v === undefined || ['debug', 'info', 'warn', 'error', 'silent'].includes(v),
-    { message: 'must be one of debug, info, warn, error, silent' },
-  ),
+  BAOMI_LOG_LEVEL: optionalString.refine((v) => v === undefined || ['debug', 'info', 'warn', 'error', 'silent'].includes(v), {
+    message: 'must be one of debug, info, warn, error, silent',
+  }),
   BAOMI_POLICY: optionalString,
   NODE_ENV: optionalString,
 });
@@ -106,10 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && !e.MONGODB_URI) {
-    throw new ConfigError(
-      'MONGODB_URI is required when NODE_ENV=production (the embedded store keeps nothing across restarts)',
-      'MONGODB_URI',
-    );
+    throw new ConfigError('MONGODB_URI is required when NODE_ENV=production (the embedded store keeps nothing across restarts)', 'MONGODB_URI');
   }
   if ((e.LARK_APP_ID === undefined) !== (e.LARK_APP_SECRET === undefined)) {
     const missing = e.LARK_APP_ID === undefined ? 'LARK_APP_ID' : 'LARK_APP_SECRET';
@@ -123,10 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let lark: LarkConfig | undefined;
   if (!sandbox) {
     if (transport === 'webhook' && !e.LARK_ENCRYPT_KEY) {
-      throw new ConfigError(
-        'LARK_ENCRYPT_KEY is required in webhook mode (it signs and encrypts every request)',
-        'LARK_ENCRYPT_KEY',
-      );
+      throw new ConfigError('LARK_ENCRYPT_KEY is required in webhook mode (it signs and encrypts every request)', 'LARK_ENCRYPT_KEY');
     }
     lark = {
       appId: e.LARK_APP_ID!,

@@ -24,7 +24,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 4);
-  const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const threshold = level === 'silent' ? Infinity : ORDER[level];
 
   const scrub = (text: string): string => {

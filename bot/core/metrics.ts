@@ -114,6 +114,6 @@ export class Metrics {
       this.effectsDeadLettered,
       this.deadLetters,
     ];
-    return all.flatMap((m) => m.render()).join('\n') + '\n';
+    return `${all.flatMap((m) => m.render()).join('\n')}\n`;
   }
 }

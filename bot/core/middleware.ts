@@ -111,15 +111,18 @@ export const dedupe: Middleware = async (ctx, next) => {
 function heartbeat(ctx: Context, key: string): () => void {
   const store = ctx.services.dedupe;
   let stopped = false;
-  const timer = setInterval(() => {
-    store.renew(key).then(
-      (held) => {
-        // A renewal that crossed `done` finds nothing to renew: not a lost lease.
-        if (!held && !stopped) ctx.log.warn('delivery lease lost while handling; another delivery may take over', { key });
-      },
-      (err: unknown) => ctx.log.warn('could not renew the delivery lease', { key, err }),
-    );
-  }, Math.max(1, Math.floor(store.leaseMs / 2)));
+  const timer = setInterval(
+    () => {
+      store.renew(key).then(
+        (held) => {
+          // A renewal that crossed `done` finds nothing to renew: not a lost lease.
+          if (!held && !stopped) ctx.log.warn('delivery lease lost while handling; another delivery may take over', { key });
+        },
+        (err: unknown) => ctx.log.warn('could not renew the delivery lease', { key, err }),
+      );
+    },
+    Math.max(1, Math.floor(store.leaseMs / 2)),
+  );
   timer.unref();
   return () => {
     stopped = true;

@@ -57,11 +57,6 @@ export class CardRefresher {
     return entry.done;
   }
 
-  /** Records that a message shows `version` (e.g. a clicked card redrawn through the callback answer). */
-  async shown(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
-    await this.o.cardState.markShown(tenantKey, id, messageId, version);
-  }
-
   private async patchAll(tenantKey: string, id: string): Promise<void> {
     const stored = await this.o.requests.get(tenantKey, id);
     if (!stored) return;

@@ -117,7 +117,15 @@ export class EffectExecutor {
         await this.o.refresher.refresh(tenantKey, e.requestId);
         return;
       case 'reminder.create':
-        await repos.reminders.create(tenantKey, { key: e.key, requestId: e.requestId, version: e.version, kind: e.kind, dueAt: new Date(e.dueAt), target: e.target, params: e.params });
+        await repos.reminders.create(tenantKey, {
+          key: e.key,
+          requestId: e.requestId,
+          version: e.version,
+          kind: e.kind,
+          dueAt: new Date(e.dueAt),
+          target: e.target,
+          params: e.params,
+        });
         return;
       case 'reminder.cancel':
         await repos.reminders.cancel(tenantKey, e.requestId, { kinds: e.kinds, target: e.target, beforeVersion: e.beforeVersion });
@@ -127,7 +135,12 @@ export class EffectExecutor {
         // effect confirms the claim. Giving it back (in stock, destroyed) applies only while this
         // request holds it, so a replay after a crash never undoes a later request's check-out.
         const release = e.status === 'IN_STOCK' || e.status === 'DESTROYED';
-        const r = await repos.carriers.setStatus(tenantKey, e.number, e.status, release ? { requestId: e.requestId, expectRequestId: e.requestId } : { requestId: e.requestId, expect: ['IN_STOCK'] });
+        const r = await repos.carriers.setStatus(
+          tenantKey,
+          e.number,
+          e.status,
+          release ? { requestId: e.requestId, expectRequestId: e.requestId } : { requestId: e.requestId, expect: ['IN_STOCK'] },
+        );
         if (r === 'conflict' || r === 'missing') this.o.logger.warn('carrier status not applied', { number: e.number, status: e.status, result: r, request: e.requestId });
         return;
       }
@@ -191,7 +204,10 @@ export class EffectExecutor {
       return;
     }
     const locale = (await this.o.prefs.getLocale(tenantKey, to).catch(() => undefined)) ?? this.o.defaultLocale;
-    const names = await this.o.people.names(tenantKey, Object.values(e.params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v)));
+    const names = await this.o.people.names(
+      tenantKey,
+      Object.values(e.params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v)),
+    );
     const params: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(e.params)) params[k] = typeof v === 'string' && OPEN_ID.test(v) ? (locale === 'en-US' ? names(v).en : names(v).zh) : v;
     const text = translator(locale)(`workflow:${e.template}`, params);

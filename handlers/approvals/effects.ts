@@ -70,8 +70,9 @@ class Semaphore {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class EffectRunner {
-  /** This process's name on leases. */
+  /** This runner's name on leases; each run adds its own number (two runs of one process exclude each other too). */
   readonly owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private runs = 0;
   private readonly now: () => Date;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
@@ -92,7 +93,8 @@ export class EffectRunner {
    */
   async run(tenantKey: string, id: string): Promise<'done' | 'busy'> {
     const { outbox } = this.o;
-    let stored = await outbox.lease(tenantKey, id, this.owner, this.leaseMs);
+    const holder = `${this.owner}:${++this.runs}`;
+    let stored = await outbox.lease(tenantKey, id, holder, this.leaseMs);
     if (!stored) return 'busy';
     try {
       for (let pass = 0; pass < 5 && stored; pass++) {
@@ -104,10 +106,10 @@ export class EffectRunner {
         for (const e of due.filter((x) => !isMessageEffect(x))) await this.one(current, e, position.get(e.key)!);
         await Promise.all(due.filter(isMessageEffect).map((e) => this.one(current, e, position.get(e.key)!)));
         // Renew the lease and pick up effects committed meanwhile.
-        stored = await outbox.lease(tenantKey, id, this.owner, this.leaseMs);
+        stored = await outbox.lease(tenantKey, id, holder, this.leaseMs);
       }
     } finally {
-      await outbox.release(tenantKey, id, this.owner).catch((err: unknown) => {
+      await outbox.release(tenantKey, id, holder).catch((err: unknown) => {
         this.o.logger.warn('could not release the outbox lease; it will expire', { id, err: (err as Error).message });
       });
     }

@@ -88,7 +88,7 @@ export class People {
         else candidates.push([...(await this.roles.holders(tenantKey, 'leader')), ...(await this.roles.holders(tenantKey, 'principal'))].filter((p) => p !== requesterId));
         if (candidates.at(-1)!.length === 0) throw new BotError('request:no_dept_head');
       } else {
-        let people = (await this.roles.holders(tenantKey, step.role)).filter((p) => p !== requesterId);
+        const people = (await this.roles.holders(tenantKey, step.role)).filter((p) => p !== requesterId);
         // The requester is the only holder (a leader's own request): their superior stands in.
         const subs = SUBSTITUTES[step.role];
         if (people.length === 0 && subs && (await this.hasRole(tenantKey, requesterId, step.role))) {
@@ -101,7 +101,10 @@ export class People {
     // Fill the single-person steps with the fewest choices first, so a choice never blocks another.
     const taken = new Set<string>();
     const out: string[][] = chain.map(() => []);
-    const order = chain.map((_, i) => i).filter((i) => chain[i]!.mode === 'ONE').sort((a, b) => candidates[a]!.length - candidates[b]!.length);
+    const order = chain
+      .map((_, i) => i)
+      .filter((i) => chain[i]!.mode === 'ONE')
+      .sort((a, b) => candidates[a]!.length - candidates[b]!.length);
     for (const i of order) {
       const pick = candidates[i]!.find((p) => !taken.has(p)) ?? candidates[i]![0]!;
       taken.add(pick);

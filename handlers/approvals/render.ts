@@ -93,7 +93,10 @@ export class ApprovalCards implements CardRenderer {
 
   /** `mineOnly`: the list is the reader's own carriers (held or asked for), not the register. */
   async carrierList(tenantKey: string, items: CarrierRecord[], next?: string, opts: { mineOnly?: boolean } = {}): Promise<CardJson> {
-    const names = await this.people.names(tenantKey, items.flatMap((c) => (c.custodianId ? [c.custodianId] : [])));
+    const names = await this.people.names(
+      tenantKey,
+      items.flatMap((c) => (c.custodianId ? [c.custodianId] : [])),
+    );
     return carrierListCard(items.map(toView), { tb, names, ...(next ? { nextCursor: next } : {}), ...(opts.mineOnly ? { mineOnly: true } : {}) });
   }
 
@@ -110,7 +113,7 @@ export class ApprovalCards implements CardRenderer {
 
 function canDecide(r: Request, openId: string): boolean {
   const step = r.state === 'IN_APPROVAL' && r.currentStep !== null ? r.steps[r.currentStep] : undefined;
-  return step !== undefined && step.assignees.includes(openId);
+  return step?.assignees.includes(openId) === true;
 }
 
 /** The card without the named form (and so without its buttons). */

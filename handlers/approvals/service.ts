@@ -1,8 +1,6 @@
-import { sendUuid } from '../../bot/core/app.js';
 import { BotError } from '../../bot/core/errors.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender, UserPrefsStore } from '../../bot/core/types.js';
-import { translator } from '../../locales/index.js';
 import {
   createDraft,
   formatRequestId,
@@ -144,7 +142,10 @@ export class ApprovalService {
 
     // Validate everything (content, legal floor, approvers) before an id is taken, so a refusal
     // leaves no gap in the numbering and nothing half-written.
-    const probe = createDraft({ id: formatRequestId(input.kind, year, 1), kind: input.kind, requesterId: input.requesterId, deptId, carriers: refs, details: input.details }, this.ctx());
+    const probe = createDraft(
+      { id: formatRequestId(input.kind, year, 1), kind: input.kind, requesterId: input.requesterId, deptId, carriers: refs, details: input.details },
+      this.ctx(),
+    );
     if (!probe.ok) throw workflowError(probe.error);
     const assignees = await people.assignees(tenantKey, this.o.policy, input.kind, probe.request.maxLevel, input.requesterId, deptId);
     const requester = await people.actor(tenantKey, input.requesterId, deptId);
@@ -193,7 +194,12 @@ export class ApprovalService {
       }
       const takes = takesOf(result.effects);
       const claimed = await this.custody.take(tenantKey, id, takes);
-      if (!claimed.ok) throw new BotError(claimed.heldBy ? 'request:carrier_held' : 'request:carrier_unavailable', { number: claimed.number, status: claimed.status ?? 'MISSING', holder: claimed.heldBy ?? '' });
+      if (!claimed.ok)
+        throw new BotError(claimed.heldBy ? 'request:carrier_held' : 'request:carrier_unavailable', {
+          number: claimed.number,
+          status: claimed.status ?? 'MISSING',
+          holder: claimed.heldBy ?? '',
+        });
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
@@ -257,11 +263,6 @@ export class ApprovalService {
   /** Patches every holder's card of the request with its newest state. */
   async refreshCards(tenantKey: string, id: string): Promise<void> {
     await this.refresher.refresh(tenantKey, id);
-  }
-
-  /** Records that a clicked card was redrawn at `version` through the callback answer. */
-  async cardShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
-    await this.refresher.shown(tenantKey, id, messageId, version);
   }
 
   async namesFor(tenantKey: string, r: Request): Promise<(openId: string) => Bi> {

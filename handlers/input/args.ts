@@ -40,9 +40,7 @@ export interface InputError {
   command?: string;
 }
 
-export type ArgsResult =
-  | { ok: true; pairs: Map<string, string>; positional: string[] }
-  | { ok: false; error: InputError };
+export type ArgsResult = { ok: true; pairs: Map<string, string>; positional: string[] } | { ok: false; error: InputError };
 
 /** Longest argument text accepted (a command line, not a document). */
 export const MAX_TEXT = 2000;
@@ -88,7 +86,10 @@ export function show(s: string): string {
 
 /** Key spelling → lookup form: NFKC, lower case, without `_`, `-` and spaces (copy-restricted = copyRestricted). */
 export function normKey(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[_\-\s]/g, '');
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[_\-\s]/g, '');
 }
 
 /** A value as code sees it: NFKC (full-width digits and letters → ASCII), cleaned. */

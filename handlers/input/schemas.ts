@@ -6,13 +6,7 @@
 import type { Locale } from '../../bot/core/config.js';
 import type { Bi } from '../../bot/core/types.js';
 import { translator } from '../../locales/index.js';
-import {
-  DESTROY_METHODS,
-  parseLevel,
-  type CarrierStatus,
-  type DestroyMethod,
-  type Level,
-} from '../workflow/index.js';
+import { DESTROY_METHODS, parseLevel, type CarrierStatus, type DestroyMethod, type Level } from '../workflow/index.js';
 import {
   buildKeyTable,
   cleanText,
@@ -290,12 +284,7 @@ export function copyAttestationsError(given: Partial<Record<CopyAttestation, boo
 
 export const carrierListSpec: CommandSpec<CarrierListInput> = {
   name: 'carrier.list',
-  keys: [
-    { ...levelKey, required: false },
-    { canonical: 'status', aliases: ['状态'], required: false, ...enumOf(STATUS_CHOICES) },
-    { ...typeKey, required: false },
-    custodianKey,
-  ],
+  keys: [{ ...levelKey, required: false }, { canonical: 'status', aliases: ['状态'], required: false, ...enumOf(STATUS_CHOICES) }, { ...typeKey, required: false }, custodianKey],
 };
 
 export const inspectSpec: CommandSpec<InspectInput> = {
@@ -319,7 +308,7 @@ export const COMMAND_SPECS = {
 export type CommandName = keyof typeof COMMAND_SPECS;
 
 export function specByName(name: string): CommandSpec | undefined {
-  return Object.prototype.hasOwnProperty.call(COMMAND_SPECS, name) ? COMMAND_SPECS[name as CommandName] : undefined;
+  return Object.hasOwn(COMMAND_SPECS, name) ? COMMAND_SPECS[name as CommandName] : undefined;
 }
 
 /** Every canonical field name of every spec (each has a label `field.<name>` in input.json). */

@@ -3,16 +3,7 @@ import { err } from './errors.js';
 import { checkLegalFloor, distinctIds } from './floor.js';
 import { maxLevel } from './levels.js';
 import { isIsoDate } from './time.js';
-import {
-  DESTROY_METHODS,
-  LEVELS,
-  type AnyDetails,
-  type CarrierRef,
-  type Kind,
-  type Level,
-  type Regime,
-  type WorkflowError,
-} from './types.js';
+import { DESTROY_METHODS, LEVELS, type AnyDetails, type CarrierRef, type Kind, type Level, type Regime, type WorkflowError } from './types.js';
 
 // Shape validation of what a requester may write (carriers and kind-specific details). Free text
 // is short on purpose: metadata only, never content (DESIGN.md §1.1).
@@ -73,9 +64,7 @@ function issueToError(iss: z.core.$ZodIssue | undefined, prefix: string): Workfl
   return err('workflow.invalid_details', { field, problem });
 }
 
-export type CarriersResult =
-  | { ok: true; carriers: CarrierRef[]; maxLevel: Level; regime: Regime }
-  | { ok: false; error: WorkflowError };
+export type CarriersResult = { ok: true; carriers: CarrierRef[]; maxLevel: Level; regime: Regime } | { ok: false; error: WorkflowError };
 
 export function validateCarriers(input: unknown): CarriersResult {
   if (!Array.isArray(input) || input.length === 0) return { ok: false, error: err('workflow.no_carriers') };
@@ -112,21 +101,13 @@ export function inputFields(kind: Kind, details: AnyDetails): Record<string, unk
   return Object.fromEntries(INPUT_KEYS[kind].filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
 }
 
-export type ContentResult =
-  | { ok: true; carriers: CarrierRef[]; details: AnyDetails; maxLevel: Level; regime: Regime }
-  | { ok: false; error: WorkflowError };
+export type ContentResult = { ok: true; carriers: CarrierRef[]; details: AnyDetails; maxLevel: Level; regime: Regime } | { ok: false; error: WorkflowError };
 
 /**
  * Everything a request's content must satisfy before it can be created or (re)submitted: shapes,
  * one regime, the legal floor, and for CARRY_OUT a due date not before `today` (local date).
  */
-export function validateContent(
-  kind: Kind,
-  carriersInput: unknown,
-  detailsInput: unknown,
-  requesterId: string,
-  today?: string,
-): ContentResult {
+export function validateContent(kind: Kind, carriersInput: unknown, detailsInput: unknown, requesterId: string, today?: string): ContentResult {
   const c = validateCarriers(carriersInput);
   if (!c.ok) return c;
   const d = validateDetails(kind, detailsInput);

@@ -22,12 +22,7 @@ export function distinctIds(ids: readonly unknown[] | undefined): string[] {
  * create path and again on submit/resubmit. `requesterId` lets the 绝密 companion rule ignore the
  * requester listed as their own companion.
  */
-export function checkLegalFloor(
-  kind: Kind,
-  carriers: readonly CarrierRef[],
-  details: AnyDetails,
-  requesterId?: string,
-): WorkflowError[] {
+export function checkLegalFloor(kind: Kind, carriers: readonly CarrierRef[], details: AnyDetails, requesterId?: string): WorkflowError[] {
   const out: WorkflowError[] = [];
   const top = carriers.find((c) => c.level === 'TOP_SECRET');
   switch (kind) {
@@ -78,9 +73,5 @@ export function checkDestructionWitnesses(executorId: string, witnesses: readonl
 /** Re-checks the witness rule on a recorded destruction before it may close. */
 export function destructionComplete(d: DestroyDetails): boolean {
   const w = distinctIds(d.witnesses);
-  return (
-    w.length >= MIN_DESTRUCTION_WITNESSES &&
-    !w.includes(d.executorId ?? '') &&
-    w.every((id) => d.confirmedWitnesses.includes(id))
-  );
+  return w.length >= MIN_DESTRUCTION_WITNESSES && !w.includes(d.executorId ?? '') && w.every((id) => d.confirmedWitnesses.includes(id));
 }

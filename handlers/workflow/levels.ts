@@ -20,7 +20,10 @@ const ALIASES: Record<string, Level> = {
 /** '绝密' | 'top_secret' | 'Top Secret' | 'TOP-SECRET' … → 'TOP_SECRET'; unknown → null. */
 export function parseLevel(input: string): Level | null {
   if (typeof input !== 'string') return null;
-  const s = input.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const s = input
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return ALIASES[s] ?? null;
 }
 
@@ -47,9 +50,7 @@ export function levelRank(level: Level): number {
 }
 
 /** The highest level of several carriers; refuses an empty list and a mix of regimes. */
-export function maxLevel(
-  levels: readonly Level[],
-): { ok: true; level: Level; regime: Regime } | { ok: false; error: WorkflowError } {
+export function maxLevel(levels: readonly Level[]): { ok: true; level: Level; regime: Regime } | { ok: false; error: WorkflowError } {
   const first = levels[0];
   if (first === undefined) return { ok: false, error: err('workflow.no_carriers') };
   const regime = regimeOf(first);

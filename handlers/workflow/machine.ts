@@ -80,8 +80,7 @@ interface Step {
 
 type Outcome = Step | { error: WorkflowError };
 const fail = (code: Parameters<typeof err>[0], params?: Params): Outcome => ({ error: err(code, params) });
-const isFail = (o: Outcome | WorkflowError | null | undefined): o is { error: WorkflowError } =>
-  !!o && typeof o === 'object' && 'error' in o;
+const isFail = (o: Outcome | WorkflowError | null | undefined): o is { error: WorkflowError } => !!o && typeof o === 'object' && 'error' in o;
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNonEmptyString = (x: unknown): x is string => typeof x === 'string' && x.trim().length > 0;
@@ -92,9 +91,7 @@ function plusHours(now: Date, h: number): string {
 }
 
 function approvers(r: Request): { role: string; by: string; at: string }[] {
-  return r.steps
-    .filter((s) => s.decision === 'APPROVED' && s.decidedBy && s.decidedAt)
-    .map((s) => ({ role: s.role, by: s.decidedBy!, at: s.decidedAt! }));
+  return r.steps.filter((s) => s.decision === 'APPROVED' && s.decidedBy && s.decidedAt).map((s) => ({ role: s.role, by: s.decidedBy!, at: s.decidedAt! }));
 }
 
 function cancel(env: Env, kinds?: ReminderKind[]): EffectBody {
@@ -348,10 +345,7 @@ function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: En
     next,
     stepIndex: k,
     comment: reason,
-    effects: [
-      cancel(env),
-      { type: 'notify', to: req.requesterId, template: 'notify.rejected', params: { ...baseParams(next), by: env.actor.id, role: step.role, reason } },
-    ],
+    effects: [cancel(env), { type: 'notify', to: req.requesterId, template: 'notify.rejected', params: { ...baseParams(next), by: env.actor.id, role: step.role, reason } }],
   };
 }
 
@@ -369,10 +363,7 @@ function returnForEdit(req: Request, cmd: Extract<Command, { type: 'return' }>, 
     next,
     stepIndex: k,
     comment: reason,
-    effects: [
-      cancel(env),
-      { type: 'notify', to: req.requesterId, template: 'notify.returned', params: { ...baseParams(next), by: env.actor.id, role, reason } },
-    ],
+    effects: [cancel(env), { type: 'notify', to: req.requesterId, template: 'notify.returned', params: { ...baseParams(next), by: env.actor.id, role, reason } }],
   };
 }
 
@@ -473,7 +464,16 @@ function completeCopy(req: CopyRequest, cmd: Extract<Command, { type: 'complete_
         ledger: 'MASTER',
         event: 'REGISTERED',
         carrierNumber: number,
-        data: { requestId: req.id, date: env.today, origin: 'copied', sourceNumber: c.number, level: c.level, ...(c.period ? { period: c.period } : {}), custodianId: req.requesterId, registeredBy: env.actor.id },
+        data: {
+          requestId: req.id,
+          date: env.today,
+          origin: 'copied',
+          sourceNumber: c.number,
+          level: c.level,
+          ...(c.period ? { period: c.period } : {}),
+          custodianId: req.requesterId,
+          registeredBy: env.actor.id,
+        },
       });
     }
   }
@@ -557,7 +557,13 @@ function checkOut(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
   for (const h of env.policy.carry.dueSoonHours) {
     const at = end.getTime() - h * HOUR_MS;
     if (at > env.now.getTime()) {
-      effects.push({ type: 'reminder.create', kind: 'carry.due_soon', dueAt: new Date(at).toISOString(), target: { openId: req.requesterId }, params: { ...baseParams(req), due, hours: h } });
+      effects.push({
+        type: 'reminder.create',
+        kind: 'carry.due_soon',
+        dueAt: new Date(at).toISOString(),
+        target: { openId: req.requesterId },
+        params: { ...baseParams(req), due, hours: h },
+      });
     }
   }
   effects.push({ type: 'reminder.create', kind: 'carry.overdue', dueAt: end.toISOString(), target: { system: true } });
@@ -577,7 +583,13 @@ function markOverdue(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
   const params: Params = { ...baseParams(req), due, days: overdueDays(due, env.today) };
   const effects: EffectBody[] = [cancel(env, ['carry.due_soon', 'carry.overdue'])];
   for (const c of req.carriers) {
-    effects.push({ type: 'ledger', ledger: 'CARRY', event: 'OVERDUE', carrierNumber: c.number, data: { requestId: req.id, due, carrierPersonId: req.requesterId, markedAt: env.nowIso } });
+    effects.push({
+      type: 'ledger',
+      ledger: 'CARRY',
+      event: 'OVERDUE',
+      carrierNumber: c.number,
+      data: { requestId: req.id, due, carrierPersonId: req.requesterId, markedAt: env.nowIso },
+    });
   }
   effects.push({ type: 'notify', to: req.requesterId, template: 'notify.carry_overdue', params });
   effects.push({ type: 'notify', toRole: 'security_officer', template: 'notify.carry_overdue_officer', params });
@@ -918,9 +930,7 @@ export function createDraft(input: DraftInput, ctx: TransitionContext): DraftRes
       policyVersion: ctx.policy.version,
       round: 0,
     } as Request;
-    const effects = keyEffects(request.id, 0, [
-      { type: 'audit', action: 'create', actorId: input.requesterId, fromState: null, toState: 'DRAFT' },
-    ]);
+    const effects = keyEffects(request.id, 0, [{ type: 'audit', action: 'create', actorId: input.requesterId, fromState: null, toState: 'DRAFT' }]);
     return { ok: true, request, effects };
   } catch (e) {
     return { ok: false, error: err('workflow.internal', { detail: e instanceof Error ? e.message.slice(0, 200) : 'unknown' }) };

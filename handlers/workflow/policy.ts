@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  KINDS,
-  LEVELS,
-  ROLES,
-  STEP_MODES,
-  STEP_PURPOSES,
-  type ApprovalStep,
-  type Kind,
-  type Level,
-  type Role,
-} from './types.js';
+import { KINDS, LEVELS, ROLES, STEP_MODES, STEP_PURPOSES, type ApprovalStep, type Kind, type Level, type Role } from './types.js';
 
 // The unit's configuration on top of the legal floor: approver chains, SLAs, deadlines.
 // Loading it applies structural checks so that a policy can add steps but never remove the
@@ -24,21 +14,18 @@ const APPROVER_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'staff' && r !
 const stepSchema = z.strictObject({
   role: roleSchema,
   mode: z.enum(STEP_MODES, { error: (iss) => `unknown mode ${quoted(iss.input)} (ONE or ANY_OF)` }).optional(),
-  purpose: z
-    .enum(STEP_PURPOSES, { error: (iss) => `unknown purpose ${quoted(iss.input)} (approve or register)` })
-    .optional(),
+  purpose: z.enum(STEP_PURPOSES, { error: (iss) => `unknown purpose ${quoted(iss.input)} (approve or register)` }).optional(),
 });
 const chainSchema = z.array(stepSchema).max(8, { error: 'a chain has at most 8 steps' });
-const levelChains = z.strictObject(
-  Object.fromEntries(LEVELS.map((l) => [l, chainSchema])) as Record<Level, typeof chainSchema>,
-);
-const positiveHours = z.number().positive().max(24 * 30);
+const levelChains = z.strictObject(Object.fromEntries(LEVELS.map((l) => [l, chainSchema])) as Record<Level, typeof chainSchema>);
+const positiveHours = z
+  .number()
+  .positive()
+  .max(24 * 30);
 
 export const policySchema = z.strictObject({
   version: z.string().min(1).max(64),
-  chains: z.strictObject(
-    Object.fromEntries(KINDS.map((k) => [k, levelChains])) as Record<Kind, typeof levelChains>,
-  ),
+  chains: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, levelChains])) as Record<Kind, typeof levelChains>),
   sla: z.strictObject({
     remindHours: positiveHours,
     escalateHours: positiveHours,
@@ -52,7 +39,15 @@ export const policySchema = z.strictObject({
     /** Reminders to the carrier person before the due date ends (e.g. [24, 2] = T-1 d, T-2 h). */
     dueSoonHours: z.array(positiveHours).max(4),
     overdueEscalations: z
-      .array(z.strictObject({ afterHours: z.number().min(0).max(24 * 90), role: roleSchema }))
+      .array(
+        z.strictObject({
+          afterHours: z
+            .number()
+            .min(0)
+            .max(24 * 90),
+          role: roleSchema,
+        }),
+      )
       .max(6),
   }),
   destroy: z.strictObject({

@@ -23,19 +23,7 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const STATES = [
-  'DRAFT',
-  'IN_APPROVAL',
-  'APPROVED',
-  'REJECTED',
-  'WITHDRAWN',
-  'EXPIRED',
-  'OUT',
-  'OVERDUE',
-  'RETURNED',
-  'EXECUTED_PENDING_WITNESS',
-  'CLOSED',
-] as const;
+export const STATES = ['DRAFT', 'IN_APPROVAL', 'APPROVED', 'REJECTED', 'WITHDRAWN', 'EXPIRED', 'OUT', 'OVERDUE', 'RETURNED', 'EXECUTED_PENDING_WITNESS', 'CLOSED'] as const;
 export type State = (typeof STATES)[number];
 
 /** States from which no command leads anywhere. */
@@ -264,14 +252,7 @@ export interface Actor {
 // ---- effects -----------------------------------------------------------------------------------
 
 export type LedgerName = 'MASTER' | 'COPY' | 'CARRY' | 'DESTROY';
-export type LedgerEvent =
-  | 'REGISTERED'
-  | 'COPIED'
-  | 'CHECKED_OUT'
-  | 'OVERDUE'
-  | 'RETURNED'
-  | 'INSPECTED'
-  | 'DESTROYED';
+export type LedgerEvent = 'REGISTERED' | 'COPIED' | 'CHECKED_OUT' | 'OVERDUE' | 'RETURNED' | 'INSPECTED' | 'DESTROYED';
 
 export type ReminderKind =
   | 'approval.remind'
@@ -346,6 +327,4 @@ export interface WorkflowError {
   params?: Params;
 }
 
-export type TransitionResult =
-  | { ok: true; request: Request; effects: Effect[] }
-  | { ok: false; error: WorkflowError };
+export type TransitionResult = { ok: true; request: Request; effects: Effect[] } | { ok: false; error: WorkflowError };

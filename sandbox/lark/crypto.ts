@@ -26,5 +26,7 @@ export function decryptPayload(key: string, b64: string): string {
 }
 
 export function signBody(timestamp: string, nonce: string, key: string, body: string): string {
-  return createHash('sha256').update(timestamp + nonce + key + body).digest('hex');
+  return createHash('sha256')
+    .update(timestamp + nonce + key + body)
+    .digest('hex');
 }

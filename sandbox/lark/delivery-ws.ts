@@ -102,9 +102,7 @@ export class WsGateway {
     const ticket = `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
     this.tickets.set(ticket, { deviceId, serviceId, at: Date.now() });
     const host = ctx.req.headers.host ?? '127.0.0.1';
-    const URL =
-      `ws://${host}/ws/v2?fpid=493&aid=552564&device_id=${deviceId}` +
-      `&access_key=${hex(32)}&service_id=${serviceId}&ticket=${ticket}`;
+    const URL = `ws://${host}/ws/v2?fpid=493&aid=552564&device_id=${deviceId}` + `&access_key=${hex(32)}&service_id=${serviceId}&ticket=${ticket}`;
     return { status: 200, body: { code: 0, msg: 'ok', data: { URL, ClientConfig: { ...this.clientConfig } } } };
   }
 

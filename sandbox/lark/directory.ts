@@ -17,10 +17,7 @@ const UserSchema = z.object({
   department_ids: z.array(z.string()),
   leader_user_id: z.string().optional(),
   demo_roles: z.array(z.string()).default([]),
-  status: z
-    .object({ is_frozen: z.boolean(), is_resigned: z.boolean(), is_activated: z.boolean() })
-    .partial()
-    .optional(),
+  status: z.object({ is_frozen: z.boolean(), is_resigned: z.boolean(), is_activated: z.boolean() }).partial().optional(),
 });
 
 const DepartmentSchema = z.object({
@@ -71,10 +68,7 @@ export class Directory {
   readonly org: Org;
 
   constructor(source: DemoOrg | string | undefined) {
-    const raw: unknown =
-      typeof source === 'object' && source !== null
-        ? source
-        : JSON.parse(readFileSync(source ?? DEFAULT_SEED_PATH, 'utf8'));
+    const raw: unknown = typeof source === 'object' && source !== null ? source : JSON.parse(readFileSync(source ?? DEFAULT_SEED_PATH, 'utf8'));
     this.org = DemoOrgSchema.parse(raw);
   }
 
@@ -172,7 +166,12 @@ export class Directory {
  * Lark's paging for contact lists: `page_size` 1–50 (default `def`), `page_token` opaque (here the
  * offset). A bad size or token is an error, as on Lark (40011 / 40012).
  */
-export function pageOf<T>(all: readonly T[], pageSize: string | undefined, pageToken: string | undefined, def = 10): { items: T[]; has_more: boolean; page_token?: string } | { error: 'page_size' | 'page_token' } {
+export function pageOf<T>(
+  all: readonly T[],
+  pageSize: string | undefined,
+  pageToken: string | undefined,
+  def = 10,
+): { items: T[]; has_more: boolean; page_token?: string } | { error: 'page_size' | 'page_token' } {
   const size = pageSize === undefined || pageSize === '' ? def : Number(pageSize);
   if (!Number.isInteger(size) || size < 1 || size > 50) return { error: 'page_size' };
   let offset = 0;

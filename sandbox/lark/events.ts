@@ -25,12 +25,7 @@ export interface EnvelopeContext {
   dir: Directory;
 }
 
-export function envelope(
-  ctx: EnvelopeContext,
-  eventType: string,
-  event: Record<string, unknown>,
-  opts: { eventId?: string; createTime?: string } = {},
-): EventEnvelope {
+export function envelope(ctx: EnvelopeContext, eventType: string, event: Record<string, unknown>, opts: { eventId?: string; createTime?: string } = {}): EventEnvelope {
   return {
     schema: '2.0',
     header: {
@@ -110,13 +105,7 @@ export interface ClickAction {
   input_value?: string;
 }
 
-export function cardActionEvent(
-  dir: Directory,
-  msg: StoredMessage,
-  operatorOpenId: string,
-  token: string,
-  action: ClickAction,
-): Record<string, unknown> {
+export function cardActionEvent(dir: Directory, msg: StoredMessage, operatorOpenId: string, token: string, action: ClickAction): Record<string, unknown> {
   const a: Record<string, unknown> = {
     value: action.value ?? {},
     tag: action.tag ?? 'button',
@@ -194,9 +183,7 @@ export function extractMentions(dir: Directory, text: string): { text: string; m
 
 /** Renders Lark text content for display: `@_user_N` keys and `<at>` tags become `@Name`. */
 export function renderText(text: string, mentions: MessageMention[] | undefined): string {
-  let out = text.replace(/<at\s+(?:user_id|id|open_id)="([^"]*)"\s*>(.*?)<\/at>/g, (_m, id: string, name: string) =>
-    id === 'all' ? '@所有人' : `@${name}`,
-  );
+  let out = text.replace(/<at\s+(?:user_id|id|open_id)="([^"]*)"\s*>(.*?)<\/at>/g, (_m, id: string, name: string) => (id === 'all' ? '@所有人' : `@${name}`));
   for (const m of mentions ?? []) out = out.split(m.key).join(`@${m.name}`);
   return out;
 }

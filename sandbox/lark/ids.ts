@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 /** Random lowercase hex string of `n` characters. */
 export function hex(n: number): string {
-  return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+  return randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 }
 
 export const newMessageId = (): string => `om_${hex(32)}`;

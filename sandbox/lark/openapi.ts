@@ -98,9 +98,7 @@ export const fail = (err: LarkErrorDef, detail?: string, status = 400): ApiResul
 });
 
 function cardFail(p: CardProblem): ApiResult {
-  return p.kind === 'too_long'
-    ? fail(LarkError.contentTooLong, `card is ${p.bytes} bytes, the limit is 30 KB`)
-    : fail(LarkError.invalidCard, p.reason);
+  return p.kind === 'too_long' ? fail(LarkError.contentTooLong, `card is ${p.bytes} bytes, the limit is 30 KB`) : fail(LarkError.invalidCard, p.reason);
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -118,6 +116,7 @@ export class OpenApi {
   readonly primaryCalendarId: string;
   private readonly callListeners = new Set<(c: RecordedCall) => void>();
   private dedupeUuid: boolean;
+  private readonly unavailable = new Set<string>();
 
   constructor(
     private readonly opts: OpenApiOptions,
@@ -155,6 +154,15 @@ export class OpenApi {
   /** Switches Lark's send de-duplication by `uuid` on (Lark's behaviour) or off (every send is a new message). */
   setUuidDedupe(on: boolean): void {
     this.dedupeUuid = on;
+  }
+
+  /**
+   * Takes a person out of (or back into) the app's availability scope: a message sent to them by
+   * open_id is refused with 230013, as Lark does for users the app is not available to.
+   */
+  setAvailable(openId: string, available: boolean): void {
+    if (available) this.unavailable.delete(openId);
+    else this.unavailable.add(openId);
   }
 
   invalidateTokens(): void {
@@ -371,12 +379,12 @@ export class OpenApi {
       case 'union_id':
       case 'email': {
         const user = this.dir.findUser(id, type);
-        if (!user) return fail(LarkError.noAvailability, `(${type} ${id})`);
+        if (!user || this.unavailable.has(user.open_id)) return fail(LarkError.noAvailability, `(${type} ${id})`);
         return { chat: this.store.ensureP2p(user.open_id).chat };
       }
       case 'chat_id': {
         const chat = this.store.chats.get(id);
-        if (!chat || !chat.bot_member) return fail(LarkError.botNotInChat, `(chat_id ${id})`);
+        if (!chat?.bot_member) return fail(LarkError.botNotInChat, `(chat_id ${id})`);
         return { chat };
       }
       default:
@@ -413,21 +421,22 @@ export class OpenApi {
   // ---------------------------------------------------------------- routes
 
   private registerRoutes(): void {
-    const r = (method: string, pattern: RegExp, handler: Route['handler'], auth = true): void =>
-      this.addRoute(method, pattern, auth, handler);
+    const r = (method: string, pattern: RegExp, handler: Route['handler'], auth = true): void => this.addRoute(method, pattern, auth, handler);
     const SEG = '([^/]+)';
 
     // ---- auth
-    const tokenEndpoint = (kind: 'tenant' | 'app') => (ctx: RouteContext): ApiResult => {
-      const b = isPlainObject(ctx.json) ? ctx.json : {};
-      const check = this.checkCredentials(b['app_id'], b['app_secret']);
-      if (check === 'bad_app') return fail(LarkError.invalidAppId);
-      if (check === 'bad_secret') return fail(LarkError.appSecretInvalid);
-      const t = this.issueToken('tenant');
-      if (kind === 'tenant') return { status: 200, body: { code: 0, msg: 'ok', tenant_access_token: t.token, expire: t.expire } };
-      const a = this.issueToken('app');
-      return { status: 200, body: { code: 0, msg: 'ok', app_access_token: a.token, tenant_access_token: t.token, expire: a.expire } };
-    };
+    const tokenEndpoint =
+      (kind: 'tenant' | 'app') =>
+      (ctx: RouteContext): ApiResult => {
+        const b = isPlainObject(ctx.json) ? ctx.json : {};
+        const check = this.checkCredentials(b['app_id'], b['app_secret']);
+        if (check === 'bad_app') return fail(LarkError.invalidAppId);
+        if (check === 'bad_secret') return fail(LarkError.appSecretInvalid);
+        const t = this.issueToken('tenant');
+        if (kind === 'tenant') return { status: 200, body: { code: 0, msg: 'ok', tenant_access_token: t.token, expire: t.expire } };
+        const a = this.issueToken('app');
+        return { status: 200, body: { code: 0, msg: 'ok', app_access_token: a.token, tenant_access_token: t.token, expire: a.expire } };
+      };
     r('POST', /^\/open-apis\/auth\/v3\/tenant_access_token\/internal\/?$/, tokenEndpoint('tenant'), false);
     r('POST', /^\/open-apis\/auth\/v3\/app_access_token\/internal\/?$/, tokenEndpoint('app'), false);
 
@@ -445,7 +454,7 @@ export class OpenApi {
       if (!parent || parent.deleted) return fail(LarkError.invalidParam, 'message not found');
       if (parent.batch) return fail(LarkError.invalidParam, 'messages sent with batch_send cannot be replied to');
       const chat = this.store.chats.get(parent.chat_id);
-      if (!chat || !chat.bot_member) return fail(LarkError.botNotInChat);
+      if (!chat?.bot_member) return fail(LarkError.botNotInChat);
       return this.sendFromBot(chat, b, parent);
     });
 
@@ -475,14 +484,14 @@ export class OpenApi {
       const msg = this.store.messages.get(ctx.params[0] ?? '');
       if (!msg) return fail(LarkError.invalidParam, 'message not found');
       const chat = this.store.chats.get(msg.chat_id);
-      if (!chat || !chat.bot_member) return fail(LarkError.botNotInChat);
+      if (!chat?.bot_member) return fail(LarkError.botNotInChat);
       return ok({ items: [this.messageView(msg, this.userIdType(ctx.query))] });
     });
 
     // ---- files
     r('POST', /^\/open-apis\/im\/v1\/files\/?$/, (ctx) => {
       if (!ctx.contentType.startsWith('multipart/form-data')) return fail(LarkError.fieldValidation, 'multipart/form-data expected');
-      let parts;
+      let parts: ReturnType<typeof parseMultipart>;
       try {
         parts = parseMultipart(ctx.raw, ctx.contentType);
       } catch (e) {
@@ -599,13 +608,13 @@ export class OpenApi {
 
     r('GET', new RegExp(`^/open-apis/im/v1/chats/${SEG}/?$`), (ctx) => {
       const chat = this.store.chats.get(ctx.params[0] ?? '');
-      if (!chat || !chat.bot_member) return fail(LarkError.botNotInChat);
+      if (!chat?.bot_member) return fail(LarkError.botNotInChat);
       return ok(this.chatView(chat, this.userIdType(ctx.query), false));
     });
 
     r('GET', new RegExp(`^/open-apis/im/v1/chats/${SEG}/members/?$`), (ctx) => {
       const chat = this.store.chats.get(ctx.params[0] ?? '');
-      if (!chat || !chat.bot_member) return fail(LarkError.botNotInChat);
+      if (!chat?.bot_member) return fail(LarkError.botNotInChat);
       const t = ctx.query['member_id_type'] === 'user_id' || ctx.query['member_id_type'] === 'union_id' ? (ctx.query['member_id_type'] as UserIdType) : 'open_id';
       const items = chat.members.map((id) => ({
         member_id_type: t,
@@ -831,10 +840,7 @@ function summarizeMultipart(raw: Buffer, contentType: string): unknown {
   try {
     const out: Record<string, unknown> = {};
     for (const p of parseMultipart(raw, contentType)) {
-      out[p.name] =
-        p.filename !== undefined || p.name === 'file'
-          ? { size: p.data.length, filename: p.filename, content_type: p.contentType }
-          : p.data.toString('utf8');
+      out[p.name] = p.filename !== undefined || p.name === 'file' ? { size: p.data.length, filename: p.filename, content_type: p.contentType } : p.data.toString('utf8');
     }
     return out;
   } catch (e) {

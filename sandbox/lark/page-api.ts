@@ -298,9 +298,7 @@ function encodeRFC5987(s: string): string {
 
 /** Flattens Lark `post` content (`{zh_cn: {title, content: [[…]]}}` or `{title, content}`) to plain text. */
 function postToText(c: Record<string, unknown>): string {
-  const body = Array.isArray(c['content'])
-    ? c
-    : ((c['zh_cn'] ?? c['en_us'] ?? Object.values(c).find((x) => isPlainObject(x))) as Record<string, unknown> | undefined);
+  const body = Array.isArray(c['content']) ? c : ((c['zh_cn'] ?? c['en_us'] ?? Object.values(c).find((x) => isPlainObject(x))) as Record<string, unknown> | undefined);
   if (!isPlainObject(body)) return '';
   const lines: string[] = [];
   if (typeof body['title'] === 'string' && body['title']) lines.push(body['title']);

@@ -250,7 +250,7 @@ export class LarkStandIn extends EventEmitter {
   messages(filter: MessageFilter | ((m: StoredMessage) => boolean) = {}): StoredMessage[] {
     const all = this.store.allMessages();
     if (typeof filter === 'function') return all.filter(filter);
-    const p2pChat = filter.p2p_user ? this.store.p2pChatOf(filter.p2p_user)?.chat_id ?? '<none>' : undefined;
+    const p2pChat = filter.p2p_user ? (this.store.p2pChatOf(filter.p2p_user)?.chat_id ?? '<none>') : undefined;
     return all.filter(
       (m) =>
         (filter.chat_id === undefined || m.chat_id === filter.chat_id) &&
@@ -272,7 +272,7 @@ export class LarkStandIn extends EventEmitter {
   /** Parsed card of an interactive message. */
   getCard(id: string): Record<string, unknown> | undefined {
     const m = this.getMessage(id);
-    if (!m || m.msg_type !== 'interactive') return undefined;
+    if (m?.msg_type !== 'interactive') return undefined;
     const v = parseMaybeJson(m.body.content);
     return isPlainObject(v) ? v : undefined;
   }
@@ -309,6 +309,11 @@ export class LarkStandIn extends EventEmitter {
   /** Lark's de-duplication of sends by `uuid`: on (Lark's behaviour) or off (see `dedupeUuid`). */
   setUuidDedupe(on: boolean): void {
     this.openapi.setUuidDedupe(on);
+  }
+
+  /** Puts a person outside (false) or back inside (true) the app's availability: sends to them answer 230013. */
+  setAvailable(openId: string, available: boolean): void {
+    this.openapi.setAvailable(openId, available);
   }
 
   /** Terminates every WS connection (the SDK reconnects per ClientConfig). */
@@ -453,7 +458,7 @@ export class LarkStandIn extends EventEmitter {
   async addBotToGroup(chatId: string, operatorOpenId: string): Promise<DeliveryResult> {
     this.requireUser(operatorOpenId);
     const chat = this.store.chats.get(chatId);
-    if (!chat || chat.chat_type !== 'group') throw new Error(`unknown group chat ${chatId}`);
+    if (chat?.chat_type !== 'group') throw new Error(`unknown group chat ${chatId}`);
     chat.bot_member = true;
     return this.deliverEvent('im.chat.member.bot.added_v1', botAddedEvent(this.dir, chat, operatorOpenId));
   }
@@ -481,7 +486,7 @@ export class LarkStandIn extends EventEmitter {
     const base = { status: delivery.status, token, delivery, envelope: env };
     const bad = (error: string, answer?: unknown): ClickResult => ({ ...base, ok: false, card_updated: false, error, ...(answer !== undefined ? { answer } : {}) });
 
-    if (delivery.status === 0) return bad(delivery.error?.startsWith('timeout') ? `timeout: the bot did not answer in time (${delivery.error})` : delivery.error ?? 'no answer');
+    if (delivery.status === 0) return bad(delivery.error?.startsWith('timeout') ? `timeout: the bot did not answer in time (${delivery.error})` : (delivery.error ?? 'no answer'));
     if (delivery.status !== 200) return bad(delivery.mode === 'ws' ? `callback handler failed (code ${delivery.status})` : `callback answered HTTP ${delivery.status}`);
     let answer: unknown = delivery.json;
     if (delivery.body === '') {

@@ -63,8 +63,18 @@ export interface ServerInfo {
 
 /** Fields any command may carry that `create` does not record as collection options. */
 const GENERIC_FIELDS = new Set([
-  '$db', 'lsid', 'txnNumber', '$clusterTime', 'readConcern', 'writeConcern', '$readPreference',
-  'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'comment', 'maxTimeMS',
+  '$db',
+  'lsid',
+  'txnNumber',
+  '$clusterTime',
+  'readConcern',
+  'writeConcern',
+  '$readPreference',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+  'comment',
+  'maxTimeMS',
 ]);
 
 interface Ctx {
@@ -263,9 +273,7 @@ function listDatabases(ctx: Ctx): Document {
     .filter((db) => db.collections.size > 0)
     .map((db) => ({ name: db.name, sizeOnDisk: 0, empty: false }))
     .filter((d) => filter.test(d));
-  return ctx.cmd.nameOnly
-    ? { databases: databases.map((d) => ({ name: d.name })), ok: 1 }
-    : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
+  return ctx.cmd.nameOnly ? { databases: databases.map((d) => ({ name: d.name })), ok: 1 } : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
 }
 
 function dropDatabase(ctx: Ctx): Document {
@@ -517,9 +525,7 @@ function aggregate(ctx: Ctx): Document {
     }
     return docs;
   };
-  const results = runMingo(() =>
-    new Aggregator(pipeline as Doc[], { ...MINGO_OPTIONS, collectionResolver, variables }).run<Doc>(source),
-  );
+  const results = runMingo(() => new Aggregator(pipeline as Doc[], { ...MINGO_OPTIONS, collectionResolver, variables }).run<Doc>(source));
   return ctx.runner.cursorReply(ns(ctx, name), results, docArg(ctx.cmd.cursor, 'cursor').batchSize);
 }
 

@@ -35,11 +35,7 @@ export const NOT_IMPLEMENTED = 238;
  */
 export function notImplemented(what: string, detail?: string): CommandError {
   const extra = detail ? ` (${detail})` : '';
-  return new CommandError(
-    NOT_IMPLEMENTED,
-    'NotImplemented',
-    `${what}${extra} is not implemented by the embedded MongoDB store (sandbox/mongo); use a real MongoDB server for it`,
-  );
+  return new CommandError(NOT_IMPLEMENTED, 'NotImplemented', `${what}${extra} is not implemented by the embedded MongoDB store (sandbox/mongo); use a real MongoDB server for it`);
 }
 
 /** Runs a mingo call, reporting its plain Errors (bad operator, bad pipeline...) as command errors. */
@@ -121,7 +117,9 @@ export function showValue(v: unknown): string {
     const type = bsonType(v);
     if (type === 'ObjectId') return `ObjectId('${(v as BsonValue).toHexString!()}')`;
     if (type) return `${type}('${String(v)}')`;
-    return `{ ${Object.entries(v as Doc).map(([k, x]) => `${k}: ${showValue(x)}`).join(', ')} }`;
+    return `{ ${Object.entries(v as Doc)
+      .map(([k, x]) => `${k}: ${showValue(x)}`)
+      .join(', ')} }`;
   }
   return String(v);
 }
@@ -335,9 +333,7 @@ export class Index {
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     this.paths = this.fields.map((f) => f.split('.'));
-    this.partial = spec.partialFilterExpression
-      ? new Query(spec.partialFilterExpression, MINGO_OPTIONS)
-      : undefined;
+    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, MINGO_OPTIONS) : undefined;
   }
 
   get name(): string {
@@ -395,13 +391,13 @@ export class Collection {
 
   private duplicateKey(index: Index, doc: Doc): CommandError {
     const keyValue = index.keyValue(doc);
-    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${showValue(v)}`).join(', ');
-    return new CommandError(
-      11000,
-      'DuplicateKey',
-      `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: { ${shown} }`,
-      { keyPattern: index.spec.key, keyValue },
-    );
+    const shown = Object.entries(keyValue)
+      .map(([k, v]) => `${k}: ${showValue(v)}`)
+      .join(', ');
+    return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${this.ns} index: ${index.name} dup key: { ${shown} }`, {
+      keyPattern: index.spec.key,
+      keyValue,
+    });
   }
 
   private uniqueIndexes(): Index[] {
@@ -497,7 +493,11 @@ export class Collection {
     const existing = this.indexes.get(spec.name);
     if (existing) {
       if (!sameKey(existing.spec)) {
-        throw new CommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${canon(spec)}, existing index: ${canon(existing.spec)}`);
+        throw new CommandError(
+          86,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. Requested index: ${canon(spec)}, existing index: ${canon(existing.spec)}`,
+        );
       }
       const opts = (s: IndexSpec) => canon({ u: !!s.unique, s: !!s.sparse, p: s.partialFilterExpression, e: s.expireAfterSeconds });
       if (opts(existing.spec) !== opts(spec)) {
@@ -505,7 +505,9 @@ export class Collection {
       }
       return false;
     }
-    const sameKeyOther = [...this.indexes.values()].find((ix) => sameKey(ix.spec) && !!ix.spec.unique === !!spec.unique && canon(ix.spec.partialFilterExpression) === canon(spec.partialFilterExpression));
+    const sameKeyOther = [...this.indexes.values()].find(
+      (ix) => sameKey(ix.spec) && !!ix.spec.unique === !!spec.unique && canon(ix.spec.partialFilterExpression) === canon(spec.partialFilterExpression),
+    );
     if (sameKeyOther) {
       throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${sameKeyOther.name}`);
     }

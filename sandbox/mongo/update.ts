@@ -12,27 +12,11 @@
  */
 import { update as mingoUpdate, updateOne as mingoUpdateOne, Query } from 'mingo';
 import type { PipelineStage } from 'mingo/updater';
-import {
-  bsonCompare,
-  bsonTypeName,
-  canon,
-  cloneDeep,
-  CommandError,
-  isPlainObject,
-  MINGO_OPTIONS,
-  notImplemented,
-  runMingo,
-  showValue,
-  withId,
-  type Doc,
-} from './storage.js';
+import { bsonCompare, bsonTypeName, canon, cloneDeep, CommandError, isPlainObject, MINGO_OPTIONS, notImplemented, runMingo, showValue, withId, type Doc } from './storage.js';
 
 export type UpdateSpec = Doc | Doc[];
 
-const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pullAll', '$pop',
-  '$currentDate', '$rename', '$bit', '$setOnInsert',
-]);
+const OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pullAll', '$pop', '$currentDate', '$rename', '$bit', '$setOnInsert']);
 
 /** Operators that create the missing fields of their path (the others do nothing when it is missing). */
 const CREATING = new Set(['$set', '$setOnInsert', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$currentDate', '$bit']);
@@ -52,8 +36,7 @@ function kindOf(u: unknown): 'pipeline' | 'operators' | 'replacement' {
   return ops.length ? 'operators' : 'replacement';
 }
 
-const immutableId = () =>
-  new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+const immutableId = () => new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
 
 function getPath(doc: unknown, path: string): unknown {
   let cur = doc;
@@ -124,9 +107,7 @@ export function checkUpdateSpec(u: unknown, opts: { arrayFilters?: unknown; mult
       throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
     }
     if (!isPlainObject(operand)) {
-      throw failedToParse(
-        `Modifiers operate on fields but we found type ${bsonTypeName(operand)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${showValue(operand)}}`,
-      );
+      throw failedToParse(`Modifiers operate on fields but we found type ${bsonTypeName(operand)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${showValue(operand)}}`);
     }
     for (const [path, arg] of Object.entries(operand)) {
       if (path === '') throw new CommandError(56, 'EmptyFieldName', 'An empty update path is not valid.');

@@ -120,10 +120,8 @@ function parseOpMsg(msg: Buffer, requestId: number): WireRequest {
 
 /** Legacy OP_QUERY: only used by drivers for the very first handshake (`hello` on `admin.$cmd`). */
 function parseOpQuery(msg: Buffer, requestId: number): WireRequest {
-  let offset = HEADER_SIZE + 4; // skip flags
-  let ns: string;
-  [ns, offset] = readCString(msg, offset);
-  offset += 8; // numberToSkip, numberToReturn
+  const [ns, afterNs] = readCString(msg, HEADER_SIZE + 4); // skip flags
+  const offset = afterNs + 8; // numberToSkip, numberToReturn
   const [query] = readDocument(msg, offset, msg.length);
   const command = query.$query && typeof query.$query === 'object' ? (query.$query as Document) : query;
   return { requestId, opCode: OP_QUERY, command, db: ns.split('.')[0] || 'admin', moreToCome: false };

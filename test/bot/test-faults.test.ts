@@ -25,7 +25,7 @@ describe('BAOMI_TEST_FAULT / BAOMI_TEST_LEASE_MS', () => {
     const faults = readTestFaults({ BAOMI_TEST_FAULT: 'kill:before-effect:check_out:ledger' }, silentLogger)!;
     const kill = process.kill;
     const killed: (string | number | undefined)[] = [];
-    process.kill = ((pid: number, signal?: string | number) => {
+    process.kill = ((_pid: number, signal?: string | number) => {
       killed.push(signal);
       throw new Error('killed');
     }) as typeof process.kill;

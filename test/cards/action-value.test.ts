@@ -30,10 +30,7 @@ describe('encodeAction', () => {
 
 describe('decodeAction', () => {
   it('round-trips, also through JSON', () => {
-    const value = encodeAction(
-      { action: 'approval.reject', requestId: 'CP-2026-0001', version: 0, extra: { step: 2, reason: 'late' } },
-      'abc123',
-    );
+    const value = encodeAction({ action: 'approval.reject', requestId: 'CP-2026-0001', version: 0, extra: { step: 2, reason: 'late' } }, 'abc123');
     const expected = {
       ok: true,
       action: 'approval.reject',
@@ -86,8 +83,20 @@ describe('decodeAction', () => {
   it('never throws on hostile values', () => {
     const cyclic: Record<string, unknown> = { a: 'x', n: 'n' };
     cyclic.x = cyclic;
-    const throwing = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
-    const getter = Object.defineProperty({ n: 'n' }, 'a', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const throwing = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    const getter = Object.defineProperty({ n: 'n' }, 'a', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     for (const v of [cyclic, throwing, getter, Object.create(null), 10n, Symbol('s'), () => 1, new Date(), new Map()]) {
       expect(() => decodeAction(v)).not.toThrow();
       expect(decodeAction(v).ok).toBe(false);
@@ -103,17 +112,23 @@ describe('decodeAction', () => {
       seed ^= seed << 5;
       return (seed >>> 0) / 2 ** 32;
     };
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const keys = ['a', 'r', 'v', 'n', 'x', 'k', '__proto__', 'constructor', ''] as const;
     const strings = ['', 'approval.approve', 'CP-2026-0001', 'A', '1', 'x'.repeat(70), '密', '\u0000'];
     const gen = (depth: number): unknown => {
       switch (Math.floor(rand() * (depth > 3 ? 5 : 7))) {
-        case 0: return null;
-        case 1: return rand() < 0.5;
-        case 2: return pick([0, -1, 1.5, 3, 1e308, -0, Number.MAX_SAFE_INTEGER + 2]);
-        case 3: return pick(strings);
-        case 4: return pick(strings) + String(Math.floor(rand() * 1000));
-        case 5: return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+        case 0:
+          return null;
+        case 1:
+          return rand() < 0.5;
+        case 2:
+          return pick([0, -1, 1.5, 3, 1e308, -0, Number.MAX_SAFE_INTEGER + 2]);
+        case 3:
+          return pick(strings);
+        case 4:
+          return pick(strings) + String(Math.floor(rand() * 1000));
+        case 5:
+          return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
         default: {
           const o: Record<string, unknown> = {};
           const n = Math.floor(rand() * 6);

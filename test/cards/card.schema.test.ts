@@ -23,8 +23,7 @@ import { approvalCard, helpCard, requestFormCard } from './sample-cards.js';
 const bi = (s: string) => ({ zh: s, en: s });
 const text = (s: string) => md(bi(s));
 const submit = () => button({ name: 'go', text: bi('Submit'), submit: true });
-const smallTable = () =>
-  table({ pageSize: 5, columns: [{ name: 'a', display: bi('A'), type: 'text' }], rows: [{ a: 'x' }] });
+const smallTable = () => table({ pageSize: 5, columns: [{ name: 'a', display: bi('A'), type: 'text' }], rows: [{ a: 'x' }] });
 const cardOf = (...elements: CardElement[]): Card => card({ elements });
 
 /** Errors of a card that must be invalid; fails the test if it is valid. */
@@ -52,9 +51,7 @@ describe('validateCard accepts', () => {
   it('a form with input, selects, date_picker and submit', () => expectValid(requestFormCard()));
 
   it("Feishu's documented raw card response (card.data)", () => {
-    const payload = JSON.parse(
-      readFileSync(new URL('./fixtures/card.action.trigger.response.raw.json', import.meta.url), 'utf8'),
-    ) as { card: { data: unknown } };
+    const payload = JSON.parse(readFileSync(new URL('./fixtures/card.action.trigger.response.raw.json', import.meta.url), 'utf8')) as { card: { data: unknown } };
     expectValid(payload.card.data);
   });
 
@@ -98,17 +95,13 @@ describe('validateCard rejects', () => {
   });
 
   it('a card over 30 KB, counting UTF-8 bytes', () => {
-    expect(errorsOf(cardOf(text('x'.repeat(31 * 1024))))).toContainEqual(
-      expect.stringMatching(/^card JSON is \d+ bytes; the limit is 30720/),
-    );
+    expect(errorsOf(cardOf(text('x'.repeat(31 * 1024))))).toContainEqual(expect.stringMatching(/^card JSON is \d+ bytes; the limit is 30720/));
     // 10,500 CJK characters: ~10 K UTF-16 units but ~31.5 K bytes.
     expect(errorsOf(cardOf(text('密'.repeat(10_500))))).toContainEqual(expect.stringMatching(/^card JSON is \d+ bytes/));
   });
 
   it('more than 200 components', () => {
-    expect(errorsOf(cardOf(...Array.from({ length: 201 }, hr)))).toContain(
-      'card has 201 components; the limit is 200',
-    );
+    expect(errorsOf(cardOf(...Array.from({ length: 201 }, hr)))).toContain('card has 201 components; the limit is 200');
   });
 
   it('more than 200 components when columns are counted', () => {
@@ -120,8 +113,7 @@ describe('validateCard rejects', () => {
   it('nesting depth 6', () => {
     const errors = errorsOf(cardOf(nested(text('too deep'), 5)));
     expect(errors).toEqual([
-      'body.elements[0].columns[0].elements[0].columns[0].elements[0].columns[0].elements[0]' +
-        '.columns[0].elements[0].columns[0].elements[0]: nesting depth 6 exceeds 5',
+      'body.elements[0].columns[0].elements[0].columns[0].elements[0].columns[0].elements[0]' + '.columns[0].elements[0].columns[0].elements[0]: nesting depth 6 exceeds 5',
     ]);
   });
 
@@ -137,9 +129,7 @@ describe('validateCard rejects', () => {
       'body.elements[0].element_id: element_id must start with a letter and contain only letters, digits and _',
     );
     expect(errorsOf(cardOf({ tag: 'hr', element_id: '1abc' }))).toHaveLength(1);
-    expect(errorsOf(cardOf({ tag: 'hr', element_id: 'a'.repeat(21) }))).toContain(
-      'body.elements[0].element_id: element_id must be at most 20 characters',
-    );
+    expect(errorsOf(cardOf({ tag: 'hr', element_id: 'a'.repeat(21) }))).toContain('body.elements[0].element_id: element_id must be at most 20 characters');
   });
 
   it('a duplicate element_id, also across columns and header tags', () => {
@@ -159,9 +149,7 @@ describe('validateCard rejects', () => {
   });
 
   it('a table inside a column_set or a collapsible_panel', () => {
-    expect(errorsOf(cardOf(columns([[smallTable()]])))).toContain(
-      'body.elements[0].columns[0].elements[0]: a table must sit at the root of body.elements, not inside column_set',
-    );
+    expect(errorsOf(cardOf(columns([[smallTable()]])))).toContain('body.elements[0].columns[0].elements[0]: a table must sit at the root of body.elements, not inside column_set');
     expect(errorsOf(cardOf(panel({ title: bi('p'), elements: [smallTable()] })))).toContain(
       'body.elements[0].elements[0]: a table must sit at the root of body.elements, not inside collapsible_panel',
     );
@@ -175,21 +163,14 @@ describe('validateCard rejects', () => {
 
   it('a form inside a form, and a table inside a form', () => {
     const inner = form('inner', [button({ name: 'go2', text: bi('Go'), submit: true })]);
-    expect(errorsOf(cardOf(form('outer', [inner, submit()])))).toContain(
-      'body.elements[0].elements[0]: a form cannot contain another form',
-    );
-    expect(errorsOf(cardOf(form('f', [smallTable(), submit()])))).toContain(
-      'body.elements[0].elements[0]: a form cannot contain a table',
-    );
+    expect(errorsOf(cardOf(form('outer', [inner, submit()])))).toContain('body.elements[0].elements[0]: a form cannot contain another form');
+    expect(errorsOf(cardOf(form('f', [smallTable(), submit()])))).toContain('body.elements[0].elements[0]: a form cannot contain a table');
   });
 
   it('duplicate form field names', () => {
-    const c = cardOf(
-      form('f', [input({ name: 'reason', label: bi('R') }), input({ name: 'reason', label: bi('R2') }), submit()]),
-    );
+    const c = cardOf(form('f', [input({ name: 'reason', label: bi('R') }), input({ name: 'reason', label: bi('R2') }), submit()]));
     expect(errorsOf(c)).toContain(
-      'duplicate name "reason" at body.elements[0].elements[0], body.elements[0].elements[1]; ' +
-        'form and form field names must be unique in the card',
+      'duplicate name "reason" at body.elements[0].elements[0], body.elements[0].elements[1]; ' + 'form and form field names must be unique in the card',
     );
   });
 
@@ -206,17 +187,12 @@ describe('validateCard rejects', () => {
   });
 
   it('form-only properties outside a form', () => {
-    expect(errorsOf(cardOf(submit()))).toContain(
-      'body.elements[0]: form_action_type is only valid on a button inside a form',
-    );
-    expect(errorsOf(cardOf(input({ name: 'q', label: bi('Q'), required: true })))).toContain(
-      'body.elements[0]: required is only valid inside a form',
-    );
+    expect(errorsOf(cardOf(submit()))).toContain('body.elements[0]: form_action_type is only valid on a button inside a form');
+    expect(errorsOf(cardOf(input({ name: 'q', label: bi('Q'), required: true })))).toContain('body.elements[0]: required is only valid inside a form');
   });
 
   it('a string or array button value', () => {
-    const withValue = (value: unknown) =>
-      cardOf({ tag: 'button', text: { tag: 'plain_text', content: 'b' }, behaviors: [{ type: 'callback', value }] } as CardElement);
+    const withValue = (value: unknown) => cardOf({ tag: 'button', text: { tag: 'plain_text', content: 'b' }, behaviors: [{ type: 'callback', value }] } as CardElement);
     const msg = 'body.elements[0].behaviors[0].value: a callback value must be an object (not a string, array or null)';
     expect(errorsOf(withValue('approve'))).toEqual([msg]);
     expect(errorsOf(withValue(['approve']))).toEqual([msg]);
@@ -226,9 +202,7 @@ describe('validateCard rejects', () => {
   it('a bad header template colour', () => {
     const c = cardOf();
     c.header = { title: { tag: 'plain_text', content: 't' }, template: 'pink' as 'red' };
-    expect(errorsOf(c)).toEqual([
-      'header.template: header template must be one of: blue wathet turquoise green yellow orange red carmine violet purple indigo grey default',
-    ]);
+    expect(errorsOf(c)).toEqual(['header.template: header template must be one of: blue wathet turquoise green yellow orange red carmine violet purple indigo grey default']);
   });
 
   it('update_multi false', () => {
@@ -238,9 +212,7 @@ describe('validateCard rejects', () => {
 
   it('a 1.0 card and a table page_size out of range', () => {
     expect(errorsOf({ ...cardOf(), schema: '1.0' })).toContain('schema: schema must be "2.0"');
-    expect(errorsOf(cardOf({ ...smallTable(), page_size: 11 }))).toContain(
-      'body.elements[0].page_size: table page_size must be 1–10',
-    );
+    expect(errorsOf(cardOf({ ...smallTable(), page_size: 11 }))).toContain('body.elements[0].page_size: table page_size must be 1–10');
   });
 
   it('garbage without throwing', () => {
@@ -299,7 +271,9 @@ describe('person pickers', () => {
   it('refuses an initial_option or selected_values that is not one of the options (Lark ignores it)', () => {
     expect(errorsOf(cardOf(pick({ initial_option: 'ou_someoneelse' })))).toContain('body.elements[0]: initial_option "ou_someoneelse" is not one of the options (Lark ignores it)');
     expect(errorsOf(cardOf(pick({ options: [], initial_option: A })))).toContain(`body.elements[0]: initial_option "${A}" is not one of the options (Lark ignores it)`);
-    expect(errorsOf(cardOf(form('f', [multi({ selected_values: [A, 'ou_x'] }), submit()])))).toContain('body.elements[0].elements[0]: selected_values "ou_x" is not one of the options (Lark ignores it)');
+    expect(errorsOf(cardOf(form('f', [multi({ selected_values: [A, 'ou_x'] }), submit()])))).toContain(
+      'body.elements[0].elements[0]: selected_values "ou_x" is not one of the options (Lark ignores it)',
+    );
   });
 
   it('refuses a multi_select_person outside a form, and either picker without a name in a form', () => {

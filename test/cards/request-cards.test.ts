@@ -5,48 +5,11 @@ import { CARD_LIMITS, validateCard } from '../../cards/card.schema.js';
 import type { Card } from '../../cards/card.types.js';
 import { carrierCard, carrierListCard, type CarrierView } from '../../cards/carrier.card.js';
 import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
-import {
-  FORM_ACTIONS,
-  FORM_FIELDS,
-  carryFormCard,
-  copyFormCard,
-  destroyFormCard,
-  type FormCarrier,
-} from '../../cards/request-forms.card.js';
-import {
-  LEVEL_COLORS,
-  REQUEST_ACTIONS,
-  approvalCard,
-  esc,
-  executionCard,
-  fmtTime,
-  statusCard,
-  witnessCard,
-  type ExecutionCardOptions,
-} from '../../cards/request.card.js';
+import { FORM_ACTIONS, FORM_FIELDS, carryFormCard, copyFormCard, destroyFormCard, type FormCarrier } from '../../cards/request-forms.card.js';
+import { LEVEL_COLORS, REQUEST_ACTIONS, approvalCard, esc, executionCard, fmtTime, statusCard, witnessCard, type ExecutionCardOptions } from '../../cards/request.card.js';
 import { bilingual, getI18n, loadResources } from '../../locales/index.js';
-import {
-  COMMAND_RULES,
-  LEVELS,
-  type CarrierRef,
-  type CommandType,
-  type Kind,
-  type Level,
-  type Request,
-} from '../../handlers/workflow/index.js';
-import {
-  P,
-  T0,
-  approved,
-  carrier,
-  currentApprover,
-  days,
-  draft,
-  hours,
-  policy,
-  step,
-  submitted,
-} from '../handlers/workflow/helpers.js';
+import { COMMAND_RULES, LEVELS, type CarrierRef, type CommandType, type Kind, type Level, type Request } from '../../handlers/workflow/index.js';
+import { P, T0, approved, carrier, currentApprover, days, draft, hours, policy, step, submitted } from '../handlers/workflow/helpers.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------
 
@@ -118,7 +81,10 @@ function lifecycle(kind: Kind, level: Level, big = false): Case[] {
   let all = sub;
   while (all.state === 'IN_APPROVAL') all = step(all, { type: 'approve', comment }, currentApprover(all), hours(2));
   out.push({ name: 'APPROVED', req: all });
-  out.push({ name: 'REJECTED', req: step(one.state === 'IN_APPROVAL' ? one : sub, { type: 'reject', reason: big ? C500 : '用途不明确' }, currentApprover(one.state === 'IN_APPROVAL' ? one : sub), hours(3)) });
+  out.push({
+    name: 'REJECTED',
+    req: step(one.state === 'IN_APPROVAL' ? one : sub, { type: 'reject', reason: big ? C500 : '用途不明确' }, currentApprover(one.state === 'IN_APPROVAL' ? one : sub), hours(3)),
+  });
   out.push({ name: 'DRAFT (returned)', req: step(sub, { type: 'return', reason: big ? C500 : '请补充页数' }, currentApprover(sub), hours(3)) });
   out.push({ name: 'WITHDRAWN', req: step(sub, { type: 'withdraw', reason: big ? C500 : '不再需要' }, P.req, hours(3)) });
   out.push({ name: 'EXPIRED', req: step(all, { type: 'expire' }, P.system, days(30)) });
@@ -279,9 +245,7 @@ function expectedActions(fn: CardFn, r: Request, witnessId = P.w2.id): string[] 
       if (r.kind === 'CARRY_OUT' && (r.state === 'OUT' || r.state === 'OVERDUE')) return [A.receive];
       return r.kind === 'CARRY_OUT' && r.state === 'RETURNED' ? [A.inspectOk, A.inspectFail] : [];
     case 'witness':
-      return r.kind === 'DESTROY' && r.state === 'EXECUTED_PENDING_WITNESS' && !r.details.confirmedWitnesses.includes(witnessId)
-        ? [A.confirmWitness]
-        : [];
+      return r.kind === 'DESTROY' && r.state === 'EXECUTED_PENDING_WITNESS' && !r.details.confirmedWitnesses.includes(witnessId) ? [A.confirmWitness] : [];
   }
 }
 
@@ -349,7 +313,11 @@ describe('size: 20 carriers and every text at its legal maximum', () => {
             expect(bytes(c)).toBeLessThanOrEqual(28 * 1024);
             const text = json(c);
             for (const cr of req.carriers) expect(text, `${fn}: ${cr.number}`).toContain(cr.number);
-            expect(decodedActions(c).map((a) => a.action).sort()).toEqual([...expectedActions(fn, req)].sort());
+            expect(
+              decodedActions(c)
+                .map((a) => a.action)
+                .sort(),
+            ).toEqual([...expectedActions(fn, req)].sort());
           }
         });
       }
@@ -380,7 +348,7 @@ describe('approval card', () => {
     const comment = fields(c).find((f) => f.name === 'comment');
     expect(comment?.tag).toBe('input');
     expect(comment?.required).toBeUndefined();
-    const ph = (comment?.placeholder as { i18n_content: Record<string, string> }).i18n_content;
+    const ph = (comment!.placeholder as { i18n_content: Record<string, string> }).i18n_content;
     expect(ph.zh_cn).toContain('请勿填写涉密内容');
     expect(ph.en_us).toContain('o not enter classified content');
     const bs = buttons(c);
@@ -789,13 +757,18 @@ describe('list cards', () => {
 
 describe('locale namespace cards', () => {
   const res = loadResources();
-  const keys = (o: unknown, p = ''): string[] =>
-    typeof o === 'object' && o !== null ? Object.entries(o).flatMap(([k, v]) => keys(v, p ? `${p}.${k}` : k)) : [p];
+  const keys = (o: unknown, p = ''): string[] => (typeof o === 'object' && o !== null ? Object.entries(o).flatMap(([k, v]) => keys(v, p ? `${p}.${k}` : k)) : [p]);
   const holes = (o: unknown, p = ''): Map<string, string> => {
     const m = new Map<string, string>();
     for (const k of keys(o, p)) {
       const v = k.split('.').reduce<unknown>((x, s) => (x as Record<string, unknown>)[s], o);
-      m.set(k, [...String(v).matchAll(/{{\s*(\w+)\s*}}/g)].map((x) => x[1]).sort().join(','));
+      m.set(
+        k,
+        [...String(v).matchAll(/{{\s*(\w+)\s*}}/g)]
+          .map((x) => x[1])
+          .sort()
+          .join(','),
+      );
     }
     return m;
   };
@@ -813,7 +786,14 @@ describe('locale namespace cards', () => {
     expect(Object.keys(zh.kind!).sort()).toEqual(['CARRY_OUT', 'COPY', 'DESTROY']);
     expect(Object.keys(zh.level!).sort()).toEqual([...LEVELS].sort());
     expect(zh.state).toMatchObject({ DRAFT: '草稿', OUT: '已外携', OVERDUE: '逾期未还', RETURNED: '已归还待检查', EXECUTED_PENDING_WITNESS: '待监销确认', CLOSED: '已办结' });
-    expect(zh.role).toMatchObject({ dept_head: '部门负责人', security_officer: '保密员', security_head: '保密办负责人', leader: '分管领导', principal: '主要负责人', classification_officer: '定密责任人' });
+    expect(zh.role).toMatchObject({
+      dept_head: '部门负责人',
+      security_officer: '保密员',
+      security_head: '保密办负责人',
+      leader: '分管领导',
+      principal: '主要负责人',
+      classification_officer: '定密责任人',
+    });
     expect(Object.keys(zh.role!).sort()).toEqual(Object.keys((res['zh-CN']!.workflow as Record<string, object>).role!).sort());
   });
 

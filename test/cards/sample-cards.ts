@@ -1,22 +1,5 @@
 // Realistic cards built with the builders, shared by the schema and builder tests.
-import {
-  button,
-  card,
-  columns,
-  datePicker,
-  div,
-  encodeAction,
-  form,
-  header,
-  hr,
-  input,
-  md,
-  multiSelect,
-  panel,
-  select,
-  table,
-  type Card,
-} from '../../cards/index.js';
+import { button, card, columns, datePicker, div, encodeAction, form, header, hr, input, md, multiSelect, panel, select, table, type Card } from '../../cards/index.js';
 
 export function helpCard(): Card {
   return card({

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PendingEffect } from '../../handlers/approvals/ports.js';
 import { startHarness, USERS, type Harness } from './harness.js';
-import { cardFor, findButton, replyTo, waitCard } from './approval-helpers.js';
+import { findButton, replyTo, waitCard } from './approval-helpers.js';
 
 /** One-shot crash switch shared with the bot's fault hooks. */
 const crash: { armed?: { requestId: string; index: number; phase: 'before' | 'after' } } = {};
@@ -90,7 +90,11 @@ describe('redelivery', () => {
     const form = await h.standIn.sendText(USERS.staffFinance, null, '/destroy');
     const card = await h.standIn.waitForMessage((m) => m.parent_id === form.message_id, 3000);
     const value = findButton(JSON.parse(card.body.content), 'form.destroy')!.value;
-    const click = await h.standIn.click(USERS.staffFinance, card.message_id, { tag: 'button', value, form_value: { carrier: ['SM-2026-002'], reason: '到期', method: '粉碎', site: '本单位' } });
+    const click = await h.standIn.click(USERS.staffFinance, card.message_id, {
+      tag: 'button',
+      value,
+      form_value: { carrier: ['SM-2026-002'], reason: '到期', method: '粉碎', site: '本单位' },
+    });
     expect(click.toast?.type, JSON.stringify(click)).toBe('success');
     await h.standIn.redeliver(click.envelope!, 4, { concurrent: true });
     await settle();

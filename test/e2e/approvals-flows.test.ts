@@ -1,6 +1,6 @@
 /** Carry-out, destruction, return-for-edit, withdrawal, stale cards and who may do what. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, findButton, replyTo, waitCard } from './approval-helpers.js';
 import { localDate } from '../../handlers/workflow/time.js';
 
@@ -20,7 +20,7 @@ async function say(user: string, text: string): Promise<string> {
 const idIn = (text: string, prefix: string) => new RegExp(`${prefix}-\\d{4}-\\d{4}`).exec(text)?.[0] ?? '';
 const req = async (id: string) => (await h.bot.approvals.repos.requests.get(T(), id))!.request;
 const carrier = async (n: string) => (await h.bot.approvals.repos.carriers.get(T(), n))!;
-const settle = () => new Promise((r) => setTimeout(r, 150));
+const settle = () => effectsIdle(h);
 
 describe('carry-out: approved, checked out, returned, inspected, closed', () => {
   it('secret carrier, by text commands and cards', async () => {
@@ -62,13 +62,18 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
     expect(await say(USERS.staffRd, `/归还 ${id}`)).toContain(id);
     expect((await req(id)).state).toBe('OUT');
     await settle();
-    const officerTold = h.standIn.messages((m) => m.chat_id === h.standIn.p2pChatId(USERS.securityOfficer) && m.msg_type === 'text' && m.body.content.includes(id) && m.body.content.includes('/return'));
+    const officerTold = h.standIn.messages(
+      (m) => m.chat_id === h.standIn.p2pChatId(USERS.securityOfficer) && m.msg_type === 'text' && m.body.content.includes(id) && m.body.content.includes('/return'),
+    );
     expect(officerTold).toHaveLength(1);
     // An officer confirms receipt on the execution card; the carrier stays out of stock until inspected.
     const receive = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.receive');
     expect((await clickAction(h.standIn, USERS.securityOfficer, receive.message_id, 'req.receive')).toast?.type).toBe('success');
     await settle(); // a click is answered before its effects run
-    const after = await h.db.connection.collection('reminders').find({ tenantKey: T(), requestId: id, kind: { $in: ['carry.due_soon', 'carry.overdue'] } }).toArray();
+    const after = await h.db.connection
+      .collection('reminders')
+      .find({ tenantKey: T(), requestId: id, kind: { $in: ['carry.due_soon', 'carry.overdue'] } })
+      .toArray();
     expect(after.every((r) => r.state === 'cancelled')).toBe(true);
     expect((await req(id)).state).toBe('RETURNED');
     await settle();
@@ -93,7 +98,9 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
       expect(first + second).toBe(1);
       expect((await req(id)).state).toBe('OVERDUE');
       await settle();
-      const told = h.standIn.messages((m) => m.chat_id === h.standIn.p2pChatId(USERS.staffRd2) && m.msg_type === 'text' && m.body.content.includes(id) && /超过应还日期|overdue/i.test(m.body.content));
+      const told = h.standIn.messages(
+        (m) => m.chat_id === h.standIn.p2pChatId(USERS.staffRd2) && m.msg_type === 'text' && m.body.content.includes(id) && /超过应还日期|overdue/i.test(m.body.content),
+      );
       expect(told).toHaveLength(1);
       expect(await say(USERS.staffRd2, `/return ${id}`)).toContain(id);
       expect((await req(id)).state).toBe('OVERDUE');
@@ -106,8 +113,17 @@ describe('carry-out: approved, checked out, returned, inspected, closed', () => 
 
   it('two approved carry-outs of one carrier: the first check-out wins, the second is refused', async () => {
     await h.bot.approvals.repos.carriers.createIfAbsent(T(), {
-      number: 'TEST-CO-1', regime: 'TRADE_SECRET', level: 'ORDINARY', carrierType: '纸质', alias: '对账单', copyRestricted: false,
-      mustReturnToIssuer: false, count: 1, custodianId: USERS.securityOfficer, origin: 'registered', createdBy: USERS.securityOfficer,
+      number: 'TEST-CO-1',
+      regime: 'TRADE_SECRET',
+      level: 'ORDINARY',
+      carrierType: '纸质',
+      alias: '对账单',
+      copyRestricted: false,
+      mustReturnToIssuer: false,
+      count: 1,
+      custodianId: USERS.securityOfficer,
+      origin: 'registered',
+      createdBy: USERS.securityOfficer,
     });
     const ids: string[] = [];
     for (const who of [USERS.staffGeneral, USERS.staffFinance]) {

@@ -29,8 +29,17 @@ describe.each(KINDS)('%s', (kind) => {
   it.each(LEVELS)('at %s: the policy chain, then executed and closed', async (level) => {
     const number = `MX-${kind}-${level}`.replace(/_/g, '');
     await h.bot.approvals.repos.carriers.createIfAbsent(T(), {
-      number, regime: regimeOf(level), level, carrierType: '纸质', alias: '矩阵测试', copyRestricted: false, mustReturnToIssuer: false,
-      count: 1, custodianId: USERS.securityOfficer, origin: 'registered', createdBy: USERS.securityOfficer,
+      number,
+      regime: regimeOf(level),
+      level,
+      carrierType: '纸质',
+      alias: '矩阵测试',
+      copyRestricted: false,
+      mustReturnToIssuer: false,
+      count: 1,
+      custodianId: USERS.securityOfficer,
+      origin: 'registered',
+      createdBy: USERS.securityOfficer,
     });
     const ts = level === 'TOP_SECRET';
     const command =

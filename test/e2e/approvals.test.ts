@@ -3,7 +3,7 @@
  * signed, encrypted webhooks. One bot for the file; each test uses its own carriers/requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, replyTo, waitCard } from './approval-helpers.js';
 
 let h: Harness;
@@ -24,8 +24,8 @@ async function requestState(id: string) {
 }
 
 async function settle(): Promise<void> {
-  // Effects run right after the commit; give the last patches a moment.
-  await new Promise((r) => setTimeout(r, 150));
+  // Effects run right after the commit (a click is answered first): wait until they are done.
+  await effectsIdle(h);
 }
 
 describe('copy: from chat to the ledgers', () => {
@@ -57,7 +57,12 @@ describe('copy: from chat to the ledgers', () => {
 
     // Execution: a security officer registers the copies on the execution card.
     const exec = await waitCard(h.standIn, USERS.securityOfficer, id!, 'req.complete_copy');
-    const done = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', { copies_made: '2', originals_returned: '是', waste_recovered: '是', device_wiped: '是' });
+    const done = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', {
+      copies_made: '2',
+      originals_returned: '是',
+      waste_recovered: '是',
+      device_wiped: '是',
+    });
     expect(done.toast?.type, JSON.stringify(done)).toBe('success');
     const closed = await requestState(id!);
     expect(closed?.state).toBe('CLOSED');
@@ -79,7 +84,9 @@ describe('copy: from chat to the ledgers', () => {
     const store = new LedgerStore(h.db.connection);
     for (const l of ['MASTER', 'COPY'] as const) expect((await store.verify(T(), l)).ok, l).toBe(true);
 
-    // The requester's status card followed the request to its end.
+    // The requester's status card followed the request to its end (the patch follows the storage
+    // effects; wait for it rather than for a fixed time).
+    await h.standIn.waitFor(() => cardFor(h.standIn, USERS.staffGeneral, id!)?.body.content.includes('已办结'), 5000, 'status card patched to closed');
     const status = cardFor(h.standIn, USERS.staffGeneral, id!)!;
     expect(status.updated).toBe(true);
     expect(status.body.content).toContain('已办结');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDate } from '../../handlers/workflow/time.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, replyTo, waitCard } from './approval-helpers.js';
 
 let h: Harness;
@@ -20,7 +20,7 @@ async function say(user: string, text: string): Promise<string> {
   return replyTo(h.standIn, await h.standIn.sendText(user, null, text));
 }
 const req = async (id: string) => (await h.bot.approvals.repos.requests.get(T(), id))!.request;
-const settle = () => new Promise((r) => setTimeout(r, 200));
+const settle = () => effectsIdle(h);
 
 /** Files a request and has every step approve it by text. */
 async function approvedRequest(requester: string, command: string, prefix: string): Promise<string> {
@@ -95,7 +95,11 @@ describe('copy on the execution card: a required yes/no per attestation', () => 
     const id = await approvedRequest(USERS.staffGeneral, '/copy carrier=JM-2026-001 copies=1 purpose=卡片监督', 'CP');
     const exec = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.complete_copy');
 
-    const missing = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', { copies_made: '1', originals_returned: 'yes', waste_recovered: 'no' });
+    const missing = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.complete_copy', {
+      copies_made: '1',
+      originals_returned: 'yes',
+      waste_recovered: 'no',
+    });
     expect(missing.toast?.type).toBe('error');
     expect(missing.toast?.content).toContain('设备数据清除');
     expect(missing.toast?.i18n?.en_us).toContain('device_wiped');
@@ -123,8 +127,17 @@ describe('copy on the execution card: a required yes/no per attestation', () => 
 describe('destruction date: between the approval day and today', () => {
   it('a date before the approval is refused with the range; today is accepted', async () => {
     await h.bot.approvals.repos.carriers.createIfAbsent(T(), {
-      number: 'TEST-DD-1', regime: 'STATE_SECRET', level: 'CONFIDENTIAL', carrierType: '纸质', alias: '过期材料', copyRestricted: false,
-      mustReturnToIssuer: false, count: 1, custodianId: USERS.staffFinance, origin: 'registered', createdBy: USERS.securityOfficer,
+      number: 'TEST-DD-1',
+      regime: 'STATE_SECRET',
+      level: 'CONFIDENTIAL',
+      carrierType: '纸质',
+      alias: '过期材料',
+      copyRestricted: false,
+      mustReturnToIssuer: false,
+      count: 1,
+      custodianId: USERS.staffFinance,
+      origin: 'registered',
+      createdBy: USERS.securityOfficer,
     });
     const id = await approvedRequest(USERS.staffFinance, '/destroy carrier=TEST-DD-1 reason=失去保存价值 method=粉碎 site=本单位碎纸机 date=2026-01-05', 'DS');
     const today = localDate(new Date(), 'Asia/Shanghai');

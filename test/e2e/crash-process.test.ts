@@ -70,7 +70,12 @@ async function startChild(fault?: string): Promise<Child> {
   const child: Child = { proc, output: () => out, exited };
   children.push(child);
   const deadline = Date.now() + 20_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the bot did not become healthy:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -133,8 +138,17 @@ beforeAll(async () => {
   await seedDemo(repos, standIn.directory.org, T());
   for (const number of ['CRASH-B-1', 'CRASH-B-2', 'CRASH-C-1', 'CRASH-C-2']) {
     await carriers.createIfAbsent(T(), {
-      number, regime: 'STATE_SECRET', level: 'CONFIDENTIAL', carrierType: '纸质', alias: '进程崩溃测试', copyRestricted: false, mustReturnToIssuer: false,
-      count: 1, custodianId: USERS.securityOfficer, origin: 'registered', createdBy: USERS.securityOfficer,
+      number,
+      regime: 'STATE_SECRET',
+      level: 'CONFIDENTIAL',
+      carrierType: '纸质',
+      alias: '进程崩溃测试',
+      copyRestricted: false,
+      mustReturnToIssuer: false,
+      count: 1,
+      custodianId: USERS.securityOfficer,
+      origin: 'registered',
+      createdBy: USERS.securityOfficer,
     });
   }
 }, 30_000);
@@ -149,109 +163,121 @@ afterAll(async () => {
 describe('a real process killed mid-work: nothing lost, nothing doubled', () => {
   let copyId = '';
 
-  it('(a) killed after /copy stored its request, before the answer: Lark’s redelivery gets one request and one answer', async () => {
-    const a = await startChild('kill:after-insert:COPY');
-    const sent = await standIn.sendText(USERS.staffGeneral, null, '/copy carrier=MM-2026-001 copies=1 purpose=进程崩溃复制');
-    // The webhook was never answered: the process died while handling it.
-    expect(sent.status).toBe(0);
-    await expectKilled(a);
-    const before = await col('requests').find({ tenantKey: T(), 'request.details.purpose': '进程崩溃复制' }).toArray();
-    expect(before).toHaveLength(1);
-    expect(before[0]!.sourceKey).toBe(`msg:${sent.message_id}`);
-    copyId = before[0]!.request.id as string;
-    expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(0);
-    expect(await col('dedupe').findOne({ _id: `msg:${sent.message_id}` as never })).toMatchObject({ state: 'processing' });
+  it(
+    '(a) killed after /copy stored its request, before the answer: Lark’s redelivery gets one request and one answer',
+    async () => {
+      const a = await startChild('kill:after-insert:COPY');
+      const sent = await standIn.sendText(USERS.staffGeneral, null, '/copy carrier=MM-2026-001 copies=1 purpose=进程崩溃复制');
+      // The webhook was never answered: the process died while handling it.
+      expect(sent.status).toBe(0);
+      await expectKilled(a);
+      const before = await col('requests').find({ tenantKey: T(), 'request.details.purpose': '进程崩溃复制' }).toArray();
+      expect(before).toHaveLength(1);
+      expect(before[0]!.sourceKey).toBe(`msg:${sent.message_id}`);
+      copyId = before[0]!.request.id as string;
+      expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(0);
+      expect(await col('dedupe').findOne({ _id: `msg:${sent.message_id}` as never })).toMatchObject({ state: 'processing' });
 
-    await startChild('kill:before-effect:check_out:carrier.status');
-    const [again] = await standIn.redeliver(sent.envelope!, 1);
-    expect(again!.status).toBe(200);
-    expect(await replyTo(standIn, sent, 5000)).toContain(copyId);
-    await recovered(copyId);
-    expect(await col('requests').countDocuments({ tenantKey: T(), 'request.details.purpose': '进程崩溃复制' })).toBe(1);
-    expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(1);
-    expect(await col('dedupe').findOne({ _id: `msg:${sent.message_id}` as never })).toMatchObject({ state: 'done' });
-    // The department head was asked once (the recovery at start-up sent it; the redelivery did not).
-    expect(messagesOf(USERS.generalHead, copyId, 'interactive')).toHaveLength(1);
-    // A later duplicate is dropped.
-    await standIn.redeliver(sent.envelope!, 1);
-    await settle();
-    expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(1);
-    everySendOnce();
-  }, TEST_TIMEOUT_MS);
+      await startChild('kill:before-effect:check_out:carrier.status');
+      const [again] = await standIn.redeliver(sent.envelope!, 1);
+      expect(again!.status).toBe(200);
+      expect(await replyTo(standIn, sent, 5000)).toContain(copyId);
+      await recovered(copyId);
+      expect(await col('requests').countDocuments({ tenantKey: T(), 'request.details.purpose': '进程崩溃复制' })).toBe(1);
+      expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(1);
+      expect(await col('dedupe').findOne({ _id: `msg:${sent.message_id}` as never })).toMatchObject({ state: 'done' });
+      // The department head was asked once (the recovery at start-up sent it; the redelivery did not).
+      expect(messagesOf(USERS.generalHead, copyId, 'interactive')).toHaveLength(1);
+      // A later duplicate is dropped.
+      await standIn.redeliver(sent.envelope!, 1);
+      await settle();
+      expect(standIn.messages((m) => m.parent_id === sent.message_id)).toHaveLength(1);
+      everySendOnce();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('(b) killed after the /checkout commit, before its carrier-status and CARRY ledger effects: the restart finishes them once', async () => {
-    const id = idIn(await say(USERS.staffGeneral, '/carry carrier=CRASH-B-1,CRASH-B-2 destination=市保密局 due=2099-12-31 purpose=进程崩溃外携'), 'CO');
-    expect(id).toBeTruthy();
-    await approveChain(id);
-    const b = children.at(-1)!;
-    const sent = await standIn.sendText(USERS.securityOfficer, null, `/checkout ${id}`);
-    expect(sent.status).toBe(0);
-    await expectKilled(b);
-    const stuck = await stored(id);
-    expect(stuck.request.state).toBe('OUT');
-    expect(stuck.pending.some((e: { type: string }) => e.type === 'carrier.status')).toBe(true);
-    expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'CARRY', requestId: id, event: 'CHECKED_OUT' })).toBe(0);
+  it(
+    '(b) killed after the /checkout commit, before its carrier-status and CARRY ledger effects: the restart finishes them once',
+    async () => {
+      const id = idIn(await say(USERS.staffGeneral, '/carry carrier=CRASH-B-1,CRASH-B-2 destination=市保密局 due=2099-12-31 purpose=进程崩溃外携'), 'CO');
+      expect(id).toBeTruthy();
+      await approveChain(id);
+      const b = children.at(-1)!;
+      const sent = await standIn.sendText(USERS.securityOfficer, null, `/checkout ${id}`);
+      expect(sent.status).toBe(0);
+      await expectKilled(b);
+      const stuck = await stored(id);
+      expect(stuck.request.state).toBe('OUT');
+      expect(stuck.pending.some((e: { type: string }) => e.type === 'carrier.status')).toBe(true);
+      expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'CARRY', requestId: id, event: 'CHECKED_OUT' })).toBe(0);
 
-    await startChild('kill:before-effect:record_destruction:notify');
-    await recovered(id);
-    // Lark redelivers the unanswered /checkout too: handled again, it changes nothing.
-    const [again] = await standIn.redeliver(sent.envelope!, 1);
-    expect(again!.status).toBe(200);
-    await replyTo(standIn, sent, 5000);
-    await settle();
+      await startChild('kill:before-effect:record_destruction:notify');
+      await recovered(id);
+      // Lark redelivers the unanswered /checkout too: handled again, it changes nothing.
+      const [again] = await standIn.redeliver(sent.envelope!, 1);
+      expect(again!.status).toBe(200);
+      await replyTo(standIn, sent, 5000);
+      await settle();
 
-    for (const number of ['CRASH-B-1', 'CRASH-B-2']) {
-      expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'CARRY', requestId: id, event: 'CHECKED_OUT', carrierNumber: number }), number).toBe(1);
-      expect((await col('carriers').findOne({ tenantKey: T(), number }))?.status, number).toBe('CHECKED_OUT');
-    }
-    expect((await stored(id)).request.version).toBe(stuck.request.version);
-    expect(messagesOf(USERS.staffGeneral, id, 'text').filter((m) => m.body.content.includes('登记外出'))).toHaveLength(1);
-    everySendOnce();
-  }, TEST_TIMEOUT_MS);
+      for (const number of ['CRASH-B-1', 'CRASH-B-2']) {
+        expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'CARRY', requestId: id, event: 'CHECKED_OUT', carrierNumber: number }), number).toBe(1);
+        expect((await col('carriers').findOne({ tenantKey: T(), number }))?.status, number).toBe('CHECKED_OUT');
+      }
+      expect((await stored(id)).request.version).toBe(stuck.request.version);
+      expect(messagesOf(USERS.staffGeneral, id, 'text').filter((m) => m.body.content.includes('登记外出'))).toHaveLength(1);
+      everySendOnce();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('(c) killed before the witnesses are asked, and before the DESTROY ledger of the last confirmation: each restart finishes the work once', async () => {
-    const id = idIn(await say(USERS.staffFinance, '/destroy carrier=CRASH-C-1,CRASH-C-2 reason=失去保存价值 method=粉碎 site=本单位碎纸机'), 'DS');
-    expect(id).toBeTruthy();
-    await approveChain(id);
-    const witnesses = [USERS.staffGeneral, USERS.staffRd2];
+  it(
+    '(c) killed before the witnesses are asked, and before the DESTROY ledger of the last confirmation: each restart finishes the work once',
+    async () => {
+      const id = idIn(await say(USERS.staffFinance, '/destroy carrier=CRASH-C-1,CRASH-C-2 reason=失去保存价值 method=粉碎 site=本单位碎纸机'), 'DS');
+      expect(id).toBeTruthy();
+      await approveChain(id);
+      const witnesses = [USERS.staffGeneral, USERS.staffRd2];
 
-    // Recording the destruction: killed before the witnesses' cards went out.
-    const c = children.at(-1)!;
-    const complete = await standIn.sendText(USERS.securityOfficer, null, `/complete ${id} witnesses=${witnesses.join(',')}`);
-    expect(complete.status).toBe(0);
-    await expectKilled(c);
-    expect((await stored(id)).request.state).toBe('EXECUTED_PENDING_WITNESS');
-    for (const w of witnesses) expect(messagesOf(w, id, 'interactive')).toHaveLength(0);
+      // Recording the destruction: killed before the witnesses' cards went out.
+      const c = children.at(-1)!;
+      const complete = await standIn.sendText(USERS.securityOfficer, null, `/complete ${id} witnesses=${witnesses.join(',')}`);
+      expect(complete.status).toBe(0);
+      await expectKilled(c);
+      expect((await stored(id)).request.state).toBe('EXECUTED_PENDING_WITNESS');
+      for (const w of witnesses) expect(messagesOf(w, id, 'interactive')).toHaveLength(0);
 
-    await startChild('kill:before-effect:confirm_witness:ledger');
-    await recovered(id);
-    for (const w of witnesses) expect(messagesOf(w, id, 'interactive'), w).toHaveLength(1);
+      await startChild('kill:before-effect:confirm_witness:ledger');
+      await recovered(id);
+      for (const w of witnesses) expect(messagesOf(w, id, 'interactive'), w).toHaveLength(1);
 
-    // The witnesses confirm; the last confirmation is killed before the ledger entries.
-    const d = children.at(-1)!;
-    expect(await say(witnesses[0]!, `/witness ${id}`)).toContain(id);
-    const last = await standIn.sendText(witnesses[1]!, null, `/witness ${id}`);
-    expect(last.status).toBe(0);
-    await expectKilled(d);
-    const stuck = await stored(id);
-    expect(stuck.request.state).toBe('CLOSED');
-    expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'DESTROY', requestId: id })).toBe(0);
+      // The witnesses confirm; the last confirmation is killed before the ledger entries.
+      const d = children.at(-1)!;
+      expect(await say(witnesses[0]!, `/witness ${id}`)).toContain(id);
+      const last = await standIn.sendText(witnesses[1]!, null, `/witness ${id}`);
+      expect(last.status).toBe(0);
+      await expectKilled(d);
+      const stuck = await stored(id);
+      expect(stuck.request.state).toBe('CLOSED');
+      expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'DESTROY', requestId: id })).toBe(0);
 
-    await startChild();
-    await recovered(id);
-    const [again] = await standIn.redeliver(last.envelope!, 1);
-    expect(again!.status).toBe(200);
-    await replyTo(standIn, last, 5000);
-    await settle();
+      await startChild();
+      await recovered(id);
+      const [again] = await standIn.redeliver(last.envelope!, 1);
+      expect(again!.status).toBe(200);
+      await replyTo(standIn, last, 5000);
+      await settle();
 
-    for (const number of ['CRASH-C-1', 'CRASH-C-2']) {
-      expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'DESTROY', requestId: id, carrierNumber: number }), number).toBe(1);
-      expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'MASTER', event: 'DESTROYED', requestId: id, carrierNumber: number }), number).toBe(1);
-      expect((await col('carriers').findOne({ tenantKey: T(), number }))?.status, number).toBe('DESTROYED');
-    }
-    expect((await stored(id)).request.version).toBe(stuck.request.version);
-    expect(messagesOf(USERS.staffFinance, id, 'text').filter((m) => m.body.content.includes('已销毁'))).toHaveLength(1);
-    for (const w of witnesses) expect(messagesOf(w, id, 'interactive'), w).toHaveLength(1);
-    everySendOnce();
-  }, TEST_TIMEOUT_MS);
+      for (const number of ['CRASH-C-1', 'CRASH-C-2']) {
+        expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'DESTROY', requestId: id, carrierNumber: number }), number).toBe(1);
+        expect(await col('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'MASTER', event: 'DESTROYED', requestId: id, carrierNumber: number }), number).toBe(1);
+        expect((await col('carriers').findOne({ tenantKey: T(), number }))?.status, number).toBe('DESTROYED');
+      }
+      expect((await stored(id)).request.version).toBe(stuck.request.version);
+      expect(messagesOf(USERS.staffFinance, id, 'text').filter((m) => m.body.content.includes('已销毁'))).toHaveLength(1);
+      for (const w of witnesses) expect(messagesOf(w, id, 'interactive'), w).toHaveLength(1);
+      everySendOnce();
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -57,7 +57,7 @@ export async function startHarness(
     PORT: '0',
   });
   const handle = { connection: db.connection, uri: db.uri, embedded: true, close: async () => undefined };
-  const logger = process.env.BAOMI_TEST_LOG ? createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }) : silentLogger;
+  const logger = process.env.BAOMI_TEST_LOG ? createLogger({ level: 'warn', write: (l) => process.stderr.write(`${l}\n`) }) : silentLogger;
   let bot = await startBot({ config, db: handle, logger, backoffMs: 5, ...extra });
   await seedDemo(bot.approvals.repos, standIn.directory.org, standIn.directory.tenantKey);
   if (transport === 'webhook') standIn.setDelivery({ mode: 'webhook', url: `${bot.url}/lark/events` });
@@ -99,4 +99,18 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Waits until the bot has no effect left to run (no pending effect, no runner holding an outbox),
+ * instead of sleeping a fixed time: a click is answered before its effects run, and on a loaded
+ * machine they can take longer than any fixed pause.
+ */
+export async function effectsIdle(h: Harness, timeoutMs = 5000): Promise<void> {
+  const requests = h.db.connection.collection('requests');
+  await h.standIn.waitFor(
+    async () => (await requests.countDocuments({ $or: [{ 'pending.0': { $exists: true } }, { effectsLease: { $exists: true } }] })) === 0,
+    timeoutMs,
+    'the bot’s effects to finish',
+  );
 }

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLarkStandIn, type LarkStandIn } from '../../sandbox/lark/server.js';
 import { APP, ENCRYPT_KEY, freePort, USERS, VERIFICATION_TOKEN } from './harness.js';
 
-
 let standIn: LarkStandIn;
 let child: ChildProcess;
 let output = '';
@@ -33,7 +32,12 @@ describe('npm start with Lark variables (webhook) against a Lark-compatible serv
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const deadline = Date.now() + 10_000;
-    while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline) throw new Error(`bot did not become healthy:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }

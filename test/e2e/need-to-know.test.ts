@@ -24,8 +24,17 @@ beforeAll(async () => {
   h = await startHarness('webhook');
   // 赵磊 holds one carrier and asks to copy another; neither is 周杰's.
   await h.bot.approvals.repos.carriers.createIfAbsent(T(), {
-    number: 'TEST-NK-1', regime: 'STATE_SECRET', level: 'SECRET', carrierType: '纸质', alias: '测试资料', copyRestricted: false,
-    mustReturnToIssuer: false, count: 1, custodianId: USERS.staffRd, origin: 'registered', createdBy: USERS.securityOfficer,
+    number: 'TEST-NK-1',
+    regime: 'STATE_SECRET',
+    level: 'SECRET',
+    carrierType: '纸质',
+    alias: '测试资料',
+    copyRestricted: false,
+    mustReturnToIssuer: false,
+    count: 1,
+    custodianId: USERS.staffRd,
+    origin: 'registered',
+    createdBy: USERS.securityOfficer,
   });
   const created = await replyTo(h.standIn, await h.standIn.sendText(USERS.staffRd, null, '/copy carrier=JM-2026-001 copies=1 purpose=需知测试'));
   copyId = /CP-\d{4}-\d{4}/.exec(created)?.[0] ?? '';

@@ -33,7 +33,12 @@ const req = async (id: string) => (await h.bot.approvals.repos.requests.get(T(),
 async function snapshot() {
   const c = db();
   const [requests, counters, roles, audit, ledger, carriers, reminders] = await Promise.all(
-    ['requests', 'counters', 'roles', 'audit_log', 'ledger_entries', 'carriers', 'reminders'].map((n) => c.collection(n).find({}, { projection: { _id: 0 } }).toArray()),
+    ['requests', 'counters', 'roles', 'audit_log', 'ledger_entries', 'carriers', 'reminders'].map((n) =>
+      c
+        .collection(n)
+        .find({}, { projection: { _id: 0 } })
+        .toArray(),
+    ),
   );
   return { requests, counters, roles, audit, ledger, carriers, reminders };
 }
@@ -111,7 +116,9 @@ describe('a destruction with an unknown witness', () => {
   it('on the execution card: witnesses are picked from active people; a deactivated one is refused by name', async () => {
     const exec = await waitCard(h.standIn, USERS.securityOfficer, id, 'req.record_destruction');
     const text = exec.body.content;
-    const picker = JSON.parse(text).body.elements.flatMap((e: { tag: string; elements?: unknown[] }) => (e.tag === 'form' ? e.elements : [])).find((e: { name?: string }) => e.name === 'witnesses');
+    const picker = JSON.parse(text)
+      .body.elements.flatMap((e: { tag: string; elements?: unknown[] }) => (e.tag === 'form' ? e.elements : []))
+      .find((e: { name?: string }) => e.name === 'witnesses');
     expect(picker.tag).toBe('multi_select_person');
     const offered = (picker.options as { value: string }[]).map((o) => o.value);
     expect(offered).toEqual(expect.arrayContaining([USERS.staffRd2, USERS.staffGeneral]));
@@ -121,7 +128,10 @@ describe('a destruction with an unknown witness', () => {
 
     const before = await snapshot();
     const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-    const refused = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.record_destruction', { witnesses: [USERS.staffRd2, DEACTIVATED], date: `${today} +0800` });
+    const refused = await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.record_destruction', {
+      witnesses: [USERS.staffRd2, DEACTIVATED],
+      date: `${today} +0800`,
+    });
     expect(refused.toast?.type).toBe('error');
     expect(refused.toast?.i18n?.zh_cn).toContain('冯婷（已停用）');
     expect(refused.toast?.i18n?.en_us).toContain('Feng Ting (deactivated)');

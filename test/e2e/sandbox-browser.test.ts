@@ -12,7 +12,6 @@ import { freePort } from './harness.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SECURITY_OFFICER = 'ou_f6e440d0604342760f037796e92f5830';
 
-
 let child: ChildProcess;
 let browser: Browser;
 let page: Page;
@@ -33,7 +32,10 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     child.stderr!.on('data', (d) => (output += d));
     for (;;) {
       if (Date.now() - started > 10_000) throw new Error(`the chat page did not answer within 10 s:\n${output}`);
-      const ok = await fetch(`${base}/`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -111,7 +113,7 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await page.screenshot({ path: '/tmp/baomi-sandbox-approved.png' });
   });
 
-  it('a carry-out form: the companion is picked from the directory\'s active people and the request names them', async () => {
+  it("a carry-out form: the companion is picked from the directory's active people and the request names them", async () => {
     const staff = 'ou_29eacd7ebd92f24f7e1a5dba6b277743'; // 赵磊, 研发部
     const companion = 'ou_bc069cd99b82ad8c509d23d6d056fff6'; // 周杰, 研发部
     await page.goto(`${base}/?user=${staff}`);

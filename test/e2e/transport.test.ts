@@ -11,12 +11,34 @@ describe.each(['webhook', 'ws'] as const)('end to end through the stand-in and t
   beforeAll(async () => {
     h = await startHarness(transport, {
       extendRouter: (router) => {
-        router.command({ name: 'boom', aliases: [], listed: false, handler: async () => { throw new Error('handler exploded'); } });
-        router.command({ name: 'boomcard', aliases: [], listed: false, handler: async (ctx) => {
-          await ctx.reply({ type: 'card', card: { schema: '2.0', body: { elements: [{ tag: 'button', text: { tag: 'plain_text', content: 'x' }, behaviors: [{ type: 'callback', value: encodeAction({ action: 'test.boom' }) }] }] } } });
-        } });
-        router.action('test.boom', async () => { throw new Error('click exploded'); });
-        router.action('test.refuse', async () => { throw new BotError('errors:forbidden'); });
+        router.command({
+          name: 'boom',
+          aliases: [],
+          listed: false,
+          handler: async () => {
+            throw new Error('handler exploded');
+          },
+        });
+        router.command({
+          name: 'boomcard',
+          aliases: [],
+          listed: false,
+          handler: async (ctx) => {
+            await ctx.reply({
+              type: 'card',
+              card: {
+                schema: '2.0',
+                body: { elements: [{ tag: 'button', text: { tag: 'plain_text', content: 'x' }, behaviors: [{ type: 'callback', value: encodeAction({ action: 'test.boom' }) }] }] },
+              },
+            });
+          },
+        });
+        router.action('test.boom', async () => {
+          throw new Error('click exploded');
+        });
+        router.action('test.refuse', async () => {
+          throw new BotError('errors:forbidden');
+        });
       },
     });
   });
@@ -78,7 +100,11 @@ describe.each(['webhook', 'ws'] as const)('end to end through the stand-in and t
     const welcome = await h.standIn.waitForMessage((m) => m.chat_id === opened.chat_id && m.body.content.includes('welcome_help'), 2000);
     const click = await h.standIn.click(USERS.securityHead, welcome.message_id, { tag: 'button', name: 'welcome_help', value: encodeAction({ action: 'help.show' }) });
     expect(click.status).toBe(200);
-    await h.standIn.waitFor(() => botCards(h.standIn, opened.chat_id).some((m) => m.body.content.includes('help:') === false && m.body.content.includes('/lang')), 2000, 'help card');
+    await h.standIn.waitFor(
+      () => botCards(h.standIn, opened.chat_id).some((m) => m.body.content.includes('help:') === false && m.body.content.includes('/lang')),
+      2000,
+      'help card',
+    );
     // Opening the chat again does not welcome twice.
     await h.standIn.openP2p(USERS.securityHead);
     await new Promise((r) => setTimeout(r, 200));

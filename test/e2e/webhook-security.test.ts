@@ -14,7 +14,14 @@ function helpEnvelope(h: Harness, token = h.standIn.options.verificationToken!) 
     messageId,
     body: {
       schema: '2.0',
-      header: { event_id: randomBytes(16).toString('hex'), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token, app_id: h.standIn.options.appId, tenant_key: h.standIn.directory.tenantKey },
+      header: {
+        event_id: randomBytes(16).toString('hex'),
+        event_type: 'im.message.receive_v1',
+        create_time: String(Date.now()),
+        token,
+        app_id: h.standIn.options.appId,
+        tenant_key: h.standIn.directory.tenantKey,
+      },
       event: {
         sender: { sender_id: { open_id: ALICE }, sender_type: 'user', tenant_key: h.standIn.directory.tenantKey },
         message: { message_id: messageId, create_time: String(Date.now()), chat_id: chatId, chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: '/help' }) },
@@ -108,7 +115,12 @@ describe('webhook security (401 and nothing recorded)', () => {
     const nonce = randomBytes(8).toString('hex');
     const res = await fetch(`${h.bot.url}/lark/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': computeSignature(ts, nonce, ENCRYPT_KEY, raw) },
+      headers: {
+        'content-type': 'application/json',
+        'x-lark-request-timestamp': ts,
+        'x-lark-request-nonce': nonce,
+        'x-lark-signature': computeSignature(ts, nonce, ENCRYPT_KEY, raw),
+      },
       body: raw,
     });
     expect(res.status).toBe(400);

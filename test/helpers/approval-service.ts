@@ -54,6 +54,8 @@ export class RecordingSender implements Sender {
   private readonly refused = new Map<string, number>();
   private readonly failing = new Map<string, number>();
   private n = 0;
+  /** Milliseconds every send takes (so concurrent runners overlap). */
+  delayMs = 0;
   refuse(openId: string, code = 230013): void {
     this.refused.set(openId, code);
   }
@@ -65,6 +67,7 @@ export class RecordingSender implements Sender {
   }
   async send(to: Recipient, message: OutMessage, opts: { uuid: string }) {
     const who = 'openId' in to ? to.openId : to.chatId;
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     const code = this.refused.get(who);
     if (code !== undefined) throw new FakeLarkError(code, true);
     const left = this.failing.get(who) ?? 0;
@@ -100,7 +103,10 @@ export function demoDirectory(): Directory {
   });
   const users = new Map(ORG.users.map((u) => [u.open_id, person(u)]));
   const depts = new Map<string, Department>(
-    ORG.departments.map((d) => [d.department_id, { id: d.department_id, name: d.name, ...(d.en_name ? { enName: d.en_name } : {}), ...(d.leader_user_id ? { leaderUserId: d.leader_user_id } : {}) }]),
+    ORG.departments.map((d) => [
+      d.department_id,
+      { id: d.department_id, name: d.name, ...(d.en_name ? { enName: d.en_name } : {}), ...(d.leader_user_id ? { leaderUserId: d.leader_user_id } : {}) },
+    ]),
   );
   const dir = {
     user: async (_t: string, id: string) => users.get(id),

@@ -9,7 +9,13 @@ function keys(obj: unknown, prefix = ''): string[] {
 function placeholders(obj: unknown, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
   if (typeof obj === 'string') {
-    out.set(prefix, [...obj.matchAll(/{{\s*(\w+)\s*}}/g)].map((m) => m[1]).sort().join(','));
+    out.set(
+      prefix,
+      [...obj.matchAll(/{{\s*(\w+)\s*}}/g)]
+        .map((m) => m[1])
+        .sort()
+        .join(','),
+    );
   } else if (obj && typeof obj === 'object') {
     for (const [k, v] of Object.entries(obj)) for (const [kk, vv] of placeholders(v, prefix ? `${prefix}.${k}` : k)) out.set(kk, vv);
   }
@@ -29,8 +35,14 @@ describe('locales', () => {
     it(`namespace ${ns}: every key exists in both languages with the same placeholders`, () => {
       const zk = keys(zh![ns]).sort();
       const ek = keys(en![ns]).sort();
-      expect(zk.filter((k) => !ek.includes(k)), 'keys only in zh-CN').toEqual([]);
-      expect(ek.filter((k) => !zk.includes(k)), 'keys only in en-US').toEqual([]);
+      expect(
+        zk.filter((k) => !ek.includes(k)),
+        'keys only in zh-CN',
+      ).toEqual([]);
+      expect(
+        ek.filter((k) => !zk.includes(k)),
+        'keys only in en-US',
+      ).toEqual([]);
       const zp = placeholders(zh![ns]);
       const ep = placeholders(en![ns]);
       for (const [k, v] of zp) expect(ep.get(k), `placeholders of ${ns}:${k}`).toBe(v);

@@ -38,7 +38,9 @@ function action(i: number, over: Partial<AuditInput> = {}): AuditInput {
 
 function expectedHash(r: AuditRecord): string {
   const { hash: _hash, ...body } = r;
-  return createHash('sha256').update(canonical(body) + r.prevHash, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonical(body) + r.prevHash, 'utf8')
+    .digest('hex');
 }
 
 async function seqs(tenantKey: string): Promise<number[]> {
@@ -103,16 +105,12 @@ describe('idempotency', () => {
     const plain = [await audit.record(t, action(2)), await audit.record(t, action(2)), await audit.record(t, action(2))];
     expect(plain.map((p) => p.created)).toEqual([true, true, true]);
     expect(await seqs(t)).toEqual([1, 2, 3, 4]);
-    await expect(audit.record(t, action(1, { effectKey: 'CP-2026-0001:4:audit', action: 'request.reject' }))).rejects.toThrow(
-      EffectKeyConflictError,
-    );
+    await expect(audit.record(t, action(1, { effectKey: 'CP-2026-0001:4:audit', action: 'request.reject' }))).rejects.toThrow(EffectKeyConflictError);
   });
 
   it('concurrent writers from several instances: one record per effect key, a gap-free chain', async () => {
     const t = newTenant();
-    const conns = await Promise.all(
-      range(4).map(() => mongoose.createConnection(db.uri, { dbName: db.dbName, autoIndex: false }).asPromise()),
-    );
+    const conns = await Promise.all(range(4).map(() => mongoose.createConnection(db.uri, { dbName: db.dbName, autoIndex: false }).asPromise()));
     try {
       const stores = conns.map((c) => new AuditLogStore(c));
       const results = await Promise.all([

@@ -105,13 +105,16 @@ describe('list', () => {
   beforeAll(async () => {
     for (let i = 1; i <= 25; i++) {
       const n = `L-${String(i).padStart(3, '0')}`;
-      await carriers.create('tl', input(n, {
-        level: i % 5 === 0 ? 'TOP_SECRET' : 'SECRET',
-        carrierType: i % 2 === 0 ? 'U盘' : '纸质',
-        custodianId: i <= 10 ? 'ou_k1' : 'ou_k2',
-        status: i % 7 === 0 ? 'PENDING_DESTRUCTION' : 'IN_STOCK',
-        alias: i === 13 ? '年度预算 Budget' : `文件${i}`,
-      }));
+      await carriers.create(
+        'tl',
+        input(n, {
+          level: i % 5 === 0 ? 'TOP_SECRET' : 'SECRET',
+          carrierType: i % 2 === 0 ? 'U盘' : '纸质',
+          custodianId: i <= 10 ? 'ou_k1' : 'ou_k2',
+          status: i % 7 === 0 ? 'PENDING_DESTRUCTION' : 'IN_STOCK',
+          alias: i === 13 ? '年度预算 Budget' : `文件${i}`,
+        }),
+      );
     }
     await carriers.create('tl-other', input('L-001'));
   });

@@ -69,7 +69,13 @@ describe('MongoDedupeStore batching', () => {
   it('a store failure rejects the claims of the batch instead of answering them', async () => {
     const store = new MongoDedupeStore(db.connection);
     const broken = store as unknown as { model: { collection: { insertMany: () => Promise<never> } } };
-    broken.model = { collection: { insertMany: async () => { throw new Error('connection reset'); } } };
+    broken.model = {
+      collection: {
+        insertMany: async () => {
+          throw new Error('connection reset');
+        },
+      },
+    };
     await expect(Promise.all([store.claim('x:1'), store.claim('x:2')])).rejects.toThrow('connection reset');
   });
 });

@@ -26,9 +26,7 @@ const raw = () => db.connection.collection('ledger_entries');
 
 /** Extra connections to the same database: each is what a separate bot instance would have. */
 async function withInstances<R>(n: number, fn: (stores: LedgerStore[]) => Promise<R>): Promise<R> {
-  const conns = await Promise.all(
-    Array.from({ length: n }, () => mongoose.createConnection(db.uri, { dbName: db.dbName, autoIndex: false }).asPromise()),
-  );
+  const conns = await Promise.all(Array.from({ length: n }, () => mongoose.createConnection(db.uri, { dbName: db.dbName, autoIndex: false }).asPromise()));
   try {
     return await fn(conns.map((c) => new LedgerStore(c)));
   } finally {
@@ -53,7 +51,9 @@ function input(i: number, over: Partial<LedgerEntryInput> = {}): LedgerEntryInpu
 /** The documented hash, computed independently of models/chain.ts. */
 function expectedHash(entry: LedgerEntry): string {
   const { hash: _hash, recordedAt: _recordedAt, ...body } = entry;
-  return createHash('sha256').update(canonical(body) + entry.prevHash, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonical(body) + entry.prevHash, 'utf8')
+    .digest('hex');
 }
 
 async function fill(tenantKey: string, ledger: Ledger, n: number): Promise<LedgerEntry[]> {
@@ -81,9 +81,7 @@ describe('canonical', () => {
     const d = new Date('2026-03-01T08:00:00.123Z');
     expect(canonical({ at: d, gone: undefined, list: [], obj: {} })).toBe('{"at":"2026-03-01T08:00:00.123Z","list":[],"obj":{}}');
     expect(canonical([1, undefined, null])).toBe('[1,null,null]');
-    expect(canonical({ n: -0, f: 0.1, big: 2 ** 53 - 1, s: '保密"\n😀' })).toBe(
-      '{"big":9007199254740991,"f":0.1,"n":0,"s":"保密\\"\\n😀"}',
-    );
+    expect(canonical({ n: -0, f: 0.1, big: 2 ** 53 - 1, s: '保密"\n😀' })).toBe('{"big":9007199254740991,"f":0.1,"n":0,"s":"保密\\"\\n😀"}');
   });
 
   it('refuses what could not survive a round trip unchanged', () => {
@@ -245,9 +243,7 @@ describe('concurrency', () => {
 
   it('100 concurrent appends from 5 instances race on the seq index and still give 1..100, no gaps', async () => {
     const t = newTenant();
-    const results = await withInstances(5, (stores) =>
-      Promise.all(range(100).map((i) => stores[i % 5]!.append(t, 'COPY', input(i)))),
-    );
+    const results = await withInstances(5, (stores) => Promise.all(range(100).map((i) => stores[i % 5]!.append(t, 'COPY', input(i)))));
     expect(results.map((r) => r.entry.seq).sort((a, b) => a - b)).toEqual(range(100));
     expect(await seqs(t, 'COPY')).toEqual(range(100));
     expect(await store.verify(t, 'COPY')).toMatchObject({ ok: true, count: 100 });
@@ -257,9 +253,7 @@ describe('concurrency', () => {
     const t = newTenant();
     await fill(t, 'DESTROY', 2);
     const same = input(99, { effectKey: 'DS-2026-0007:3:ledger:0' });
-    const results = await withInstances(4, (stores) =>
-      Promise.all(range(20).map((i) => (i % 5 === 0 ? store : stores[i % 4]!).append(t, 'DESTROY', same))),
-    );
+    const results = await withInstances(4, (stores) => Promise.all(range(20).map((i) => (i % 5 === 0 ? store : stores[i % 4]!).append(t, 'DESTROY', same))));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entry.hash)).size).toBe(1);
     expect(await raw().countDocuments({ tenantKey: t, effectKey: same.effectKey })).toBe(1);
@@ -276,11 +270,7 @@ describe('concurrency', () => {
       [t2, 'MASTER'],
     ];
     await withInstances(3, (stores) =>
-      Promise.all(
-        chains.flatMap(([t, ledger], c) =>
-          range(30).map((i) => stores[i % 3]!.append(t, ledger, input(i, { effectKey: `${ledger}-${c}-${i}` }))),
-        ),
-      ),
+      Promise.all(chains.flatMap(([t, ledger], c) => range(30).map((i) => stores[i % 3]!.append(t, ledger, input(i, { effectKey: `${ledger}-${c}-${i}` }))))),
     );
     for (const [t, ledger] of chains) {
       expect(await seqs(t, ledger)).toEqual(range(30));
@@ -296,9 +286,7 @@ describe('concurrency', () => {
     // A head that is always stale: every insert collides with seq 1.
     chain.head = async () => null;
     const { hash: _h, seq: _s, prevHash: _p, ...fields } = (await store.list(t, 'COPY', {}, { limit: 1 })).entries[0]!;
-    await expect(chain.append({ tenantKey: t, ledger: 'COPY' }, undefined, { ...fields, effectKey: 'other' })).rejects.toThrow(
-      ChainContentionError,
-    );
+    await expect(chain.append({ tenantKey: t, ledger: 'COPY' }, undefined, { ...fields, effectKey: 'other' })).rejects.toThrow(ChainContentionError);
     expect(await seqs(t, 'COPY')).toEqual([1]);
   });
 });

@@ -74,8 +74,7 @@ describe('cancel', () => {
     await reminders.create('tc', input(R, 5, 1, { kind: 'approval.remind', target: { openId: 'ou_so1' } }));
     await reminders.create('tc-other', input(R, 1, 1));
   });
-  const states = async () =>
-    Object.fromEntries((await reminders.listForRequest('tc', R)).map((r) => [`${r.createdForVersion}:${r.kind}:${JSON.stringify(r.target)}`, r.state]));
+  const states = async () => Object.fromEntries((await reminders.listForRequest('tc', R)).map((r) => [`${r.createdForVersion}:${r.kind}:${JSON.stringify(r.target)}`, r.state]));
 
   it('by kind and target, only versions before beforeVersion, idempotently', async () => {
     // Witness w1 confirmed at version 4: only their reminder goes.

@@ -187,8 +187,7 @@ describe('outbox: completeEffects and withPending', () => {
     await store.insert('tp1', a.request, a.effects);
     await store.insert('tp2', b.request, b.effects);
     await store.insert('tp1', c.request, []);
-    const pendingIds = async (olderThan?: Date) =>
-      (await sweep.withPending(1000, olderThan)).map((s) => s._id).filter((id) => id.startsWith('tp'));
+    const pendingIds = async (olderThan?: Date) => (await sweep.withPending(1000, olderThan)).map((s) => s._id).filter((id) => id.startsWith('tp'));
     expect(await pendingIds()).toEqual(['tp1:CP-2026-0100', 'tp2:CP-2026-0101']);
 
     // The handler committed a submit and "crashed" before executing its effects.
@@ -205,15 +204,21 @@ describe('outbox: completeEffects and withPending', () => {
     await store.completeEffects('tp1', 'CP-2026-0100', firstKeys);
     await store.completeEffects('tp1', 'CP-2026-0100', ['no-such-key']);
     await store.completeEffects('tp1', 'CP-2026-0100', []);
-    expect((await store.get('tp1', 'CP-2026-0100'))!.pending.map((e) => e.key)).toEqual(
-      [...a.effects, ...sub.effects.slice(2)].map((e) => e.key),
-    );
+    expect((await store.get('tp1', 'CP-2026-0100'))!.pending.map((e) => e.key)).toEqual([...a.effects, ...sub.effects.slice(2)].map((e) => e.key));
     // Another tenant's request with the same id is untouched.
     await store.completeEffects('tp2', 'CP-2026-0100', [a.effects[0]!.key]);
     expect((await store.get('tp1', 'CP-2026-0100'))!.pending).toHaveLength(a.effects.length + sub.effects.length - 2);
 
-    await store.completeEffects('tp1', 'CP-2026-0100', [...a.effects, ...sub.effects].map((e) => e.key));
-    await store.completeEffects('tp2', 'CP-2026-0101', b.effects.map((e) => e.key));
+    await store.completeEffects(
+      'tp1',
+      'CP-2026-0100',
+      [...a.effects, ...sub.effects].map((e) => e.key),
+    );
+    await store.completeEffects(
+      'tp2',
+      'CP-2026-0101',
+      b.effects.map((e) => e.key),
+    );
     expect(await pendingIds()).toEqual([]);
     await expect(sweep.withPending(0)).rejects.toThrow(RangeError);
   });

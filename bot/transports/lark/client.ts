@@ -9,10 +9,12 @@ import { createHttpInstance } from './http.js';
 /** A per-client token cache (the SDK's default is process-wide) that we can clear on 99991663. */
 export class TokenCache {
   private readonly values = new Map<string, { value: unknown; expiredTime?: number }>();
+  // biome-ignore lint/complexity/noBannedTypes: the SDK's Cache interface takes `Symbol`
   async set(key: string | Symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }): Promise<boolean> {
     this.values.set(this.key(key, options?.namespace), { value, expiredTime });
     return true;
   }
+  // biome-ignore lint/complexity/noBannedTypes: the SDK's Cache interface takes `Symbol`
   async get(key: string | Symbol, options?: { namespace?: string }): Promise<unknown> {
     const hit = this.values.get(this.key(key, options?.namespace));
     if (!hit) return undefined;
@@ -25,6 +27,7 @@ export class TokenCache {
   get size(): number {
     return this.values.size;
   }
+  // biome-ignore lint/complexity/noBannedTypes: the SDK's Cache interface takes `Symbol`
   private key(key: string | Symbol, namespace?: string): string {
     return `${namespace ?? ''}/${key.toString()}`;
   }
@@ -50,10 +53,7 @@ function isLoopback(domain: string): boolean {
  * HTTP_PROXY; the axios fallback is told so for loopback), keep-alive connections, and a token
  * cache of its own.
  */
-export function createLarkClient(
-  cfg: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>,
-  opts: { timeoutMs?: number; logger?: Logger } = {},
-) {
+export function createLarkClient(cfg: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>, opts: { timeoutMs?: number; logger?: Logger } = {}) {
   const http = axios.create({
     timeout: opts.timeoutMs ?? 10_000,
     // The Open API never redirects; without follow-redirects axios uses node:http directly.
@@ -64,9 +64,7 @@ export function createLarkClient(
     ...(isLoopback(cfg.domain) ? { proxy: false as const } : {}),
   });
   // Same contract as the SDK's default instance: resolve with the body (or body + headers).
-  http.interceptors.response.use((resp) =>
-    (resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data,
-  );
+  http.interceptors.response.use((resp) => ((resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data));
   const cache = new TokenCache();
   const lean = createHttpInstance({ timeoutMs: opts.timeoutMs ?? 10_000, fallback: http, loopback: isLoopback(cfg.domain) });
   const client = new lark.Client({
@@ -102,7 +100,16 @@ export function sdkLogger(logger?: Logger, opts: { errorsAreHandled?: boolean } 
     return String(a);
   };
   const summarise = (args: unknown[]): string => args.map(one).join(' ');
-  const to = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => logger?.[level]('lark sdk', { detail: summarise(args) });
+  const to =
+    (level: 'debug' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      logger?.[level]('lark sdk', { detail: summarise(args) });
   // The API client's failures are retried and reported by our sender: the SDK's own report is noise.
-  return { error: to(opts.errorsAreHandled ? 'debug' : 'error'), warn: to(opts.errorsAreHandled ? 'debug' : 'warn'), info: to('debug'), debug: to('debug'), trace: () => undefined };
+  return {
+    error: to(opts.errorsAreHandled ? 'debug' : 'error'),
+    warn: to(opts.errorsAreHandled ? 'debug' : 'warn'),
+    info: to('debug'),
+    debug: to('debug'),
+    trace: () => undefined,
+  };
 }

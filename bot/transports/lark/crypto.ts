@@ -17,12 +17,7 @@ export function safeEqualHex(a: string, b: string): boolean {
  * Checks the signature against the raw body, and against JSON.stringify of the parsed body
  * (what the official SDK hashes), so both byte-faithful and re-serialising signers verify.
  */
-export function verifySignature(
-  headers: { timestamp?: string; nonce?: string; signature?: string },
-  encryptKey: string,
-  rawBody: string,
-  parsedBody: unknown,
-): boolean {
+export function verifySignature(headers: { timestamp?: string; nonce?: string; signature?: string }, encryptKey: string, rawBody: string, parsedBody: unknown): boolean {
   const { timestamp, nonce, signature } = headers;
   if (!timestamp || !nonce || !signature) return false;
   const expectRaw = computeSignature(timestamp, nonce, encryptKey, rawBody);

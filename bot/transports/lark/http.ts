@@ -84,8 +84,14 @@ export function createHttpInstance(opts: { timeoutMs: number; fallback: AxiosIns
     });
   };
 
-  const withMethod = (method: string) => (url: string, o: RequestOptions = {}) => request({ ...o, url, method });
-  const withData = (method: string) => (url: string, data?: unknown, o: RequestOptions = {}) => request({ ...o, url, method, data });
+  const withMethod =
+    (method: string) =>
+    (url: string, o: RequestOptions = {}) =>
+      request({ ...o, url, method });
+  const withData =
+    (method: string) =>
+    (url: string, data?: unknown, o: RequestOptions = {}) =>
+      request({ ...o, url, method, data });
   return {
     request,
     get: withMethod('GET'),

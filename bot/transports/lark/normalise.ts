@@ -211,7 +211,10 @@ export function extractText(messageType: string, content: string | undefined, me
     const replacement = m.openId && m.openId !== selfOpenId ? m.openId : ' ';
     text = text.split(m.key).join(replacement);
   }
-  return text.replace(/@_user_\d+/g, ' ').replace(/[ \t\u00a0]+/g, ' ').trim();
+  return text
+    .replace(/@_user_\d+/g, ' ')
+    .replace(/[ \t\u00a0]+/g, ' ')
+    .trim();
 }
 
 function postText(post: Obj): string {
@@ -219,6 +222,13 @@ function postText(post: Obj): string {
   const body = Array.isArray(post.content) ? post : (Object.values(post).find((v) => isObj(v) && Array.isArray(v.content)) as Obj | undefined);
   if (!body || !Array.isArray(body.content)) return '';
   return body.content
-    .map((line) => (Array.isArray(line) ? line.filter(isObj).map((el) => (el.tag === 'text' || el.tag === 'a' ? (str(el.text) ?? '') : '')).join('') : ''))
+    .map((line) =>
+      Array.isArray(line)
+        ? line
+            .filter(isObj)
+            .map((el) => (el.tag === 'text' || el.tag === 'a' ? (str(el.text) ?? '') : ''))
+            .join('')
+        : '',
+    )
     .join('\n');
 }

@@ -86,9 +86,7 @@ export class LarkSender implements Sender {
   }
 
   async patchCard(messageId: string, card: CardJson): Promise<void> {
-    await this.call('im.message.patch', () =>
-      this.lark.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
-    );
+    await this.call('im.message.patch', () => this.lark.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }));
   }
 
   async uploadFile(name: string, data: Buffer, fileType = 'stream'): Promise<{ fileKey: string }> {
@@ -147,7 +145,13 @@ export class LarkSender implements Sender {
       if (e.response) {
         const data = e.response.data ?? {};
         const reset = Number(e.response.headers?.['x-ogw-ratelimit-reset']);
-        return this.classify(op, typeof data.code === 'number' ? data.code : e.response.status ?? -1, e.response.status, data.msg ?? e.message ?? '', Number.isFinite(reset) ? reset : undefined);
+        return this.classify(
+          op,
+          typeof data.code === 'number' ? data.code : (e.response.status ?? -1),
+          e.response.status,
+          data.msg ?? e.message ?? '',
+          Number.isFinite(reset) ? reset : undefined,
+        );
       }
       // No response: connection refused/reset or our timeout. Safe to retry: sends carry a uuid.
       return { kind: 'retry', error: new LarkApiError(op, -1, undefined, e.code ?? e.message ?? 'network error') };

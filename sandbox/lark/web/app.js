@@ -153,8 +153,12 @@ function showToast(toast) {
   const text = toastText(toast, state.lang) || String(toast?.content ?? '');
   if (!text) return;
   const icon = { info: 'i', success: '✓', error: '!', warning: '!' }[type];
-  const el = h('div', { class: `toast toast-${type}`, 'data-testid': 'toast', 'data-type': type, role: type === 'error' ? 'alert' : 'status' },
-    h('span', { class: 'toast-icon', text: icon }), h('span', { class: 'toast-text', text }));
+  const el = h(
+    'div',
+    { class: `toast toast-${type}`, 'data-testid': 'toast', 'data-type': type, role: type === 'error' ? 'alert' : 'status' },
+    h('span', { class: 'toast-icon', text: icon }),
+    h('span', { class: 'toast-text', text }),
+  );
   els.toasts.append(el);
   setTimeout(() => {
     el.classList.add('toast-leave');
@@ -205,9 +209,12 @@ function renderPicker() {
   const u = state.users.get(state.me);
   els.meta.replaceChildren(
     h('span', { class: 'avatar avatar-sm avatar-user', text: initial(userName(u) || '?') }),
-    h('span', { class: 'identity-text' },
+    h(
+      'span',
+      { class: 'identity-text' },
       h('span', { class: 'identity-name', text: userName(u) || state.me }),
-      h('span', { class: 'identity-roles', text: [deptName(u), rolesText(u)].filter(Boolean).join(' · ') })),
+      h('span', { class: 'identity-roles', text: [deptName(u), rolesText(u)].filter(Boolean).join(' · ') }),
+    ),
   );
 }
 
@@ -276,21 +283,30 @@ function renderChatList() {
     const name = chatName(c);
     const unread = state.unread.get(c.chat_id) ?? 0;
     const active = c.chat_id === state.chatId;
-    const item = h('li', { class: 'chat-li' },
-      h('button', {
-        type: 'button',
-        class: `chat-item${active ? ' active' : ''}`,
-        'data-testid': 'chat-item',
-        'data-chat-id': c.chat_id,
-        'data-chat-type': c.chat_type,
-        'aria-current': active ? 'true' : undefined,
-        onclick: () => openChat(c.chat_id),
-      },
-      h('span', { class: `avatar ${c.chat_type === 'p2p' ? 'avatar-bot' : 'avatar-group'}`, text: c.chat_type === 'p2p' ? '密' : initial(name) }),
-      h('span', { class: 'chat-item-text' },
-        h('span', { class: 'chat-item-name', text: name }),
-        h('span', { class: 'chat-item-type', text: c.chat_type === 'p2p' ? tr('p2p') : tr('group') })),
-      unread ? h('span', { class: 'badge', 'data-testid': 'unread', text: unread > 99 ? '99+' : String(unread) }) : null));
+    const item = h(
+      'li',
+      { class: 'chat-li' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `chat-item${active ? ' active' : ''}`,
+          'data-testid': 'chat-item',
+          'data-chat-id': c.chat_id,
+          'data-chat-type': c.chat_type,
+          'aria-current': active ? 'true' : undefined,
+          onclick: () => openChat(c.chat_id),
+        },
+        h('span', { class: `avatar ${c.chat_type === 'p2p' ? 'avatar-bot' : 'avatar-group'}`, text: c.chat_type === 'p2p' ? '密' : initial(name) }),
+        h(
+          'span',
+          { class: 'chat-item-text' },
+          h('span', { class: 'chat-item-name', text: name }),
+          h('span', { class: 'chat-item-type', text: c.chat_type === 'p2p' ? tr('p2p') : tr('group') }),
+        ),
+        unread ? h('span', { class: 'badge', 'data-testid': 'unread', text: unread > 99 ? '99+' : String(unread) }) : null,
+      ),
+    );
     els.chatList.append(item);
   }
   const total = [...state.unread.values()].reduce((a, b) => a + b, 0);
@@ -460,7 +476,7 @@ function richText(text) {
     if (m[3]) {
       frag.append(h('a', { href: m[3], target: '_blank', rel: 'noopener noreferrer', text: m[3] }));
     } else {
-      const label = m[2] || (m[1] === 'all' ? (en() ? 'all' : '所有人') : personName(m[1]) ?? m[1]);
+      const label = m[2] || (m[1] === 'all' ? (en() ? 'all' : '所有人') : (personName(m[1]) ?? m[1]));
       frag.append(h('span', { class: 'mention', text: `@${label}` }));
     }
     last = re.lastIndex;
@@ -471,13 +487,14 @@ function richText(text) {
 
 function postBody(content) {
   // post: {title, content: [[{tag, text, href, user_id}]]} or keyed by locale
-  const post = content.content ? content : content[state.lang] ?? content.zh_cn ?? content.en_us ?? Object.values(content)[0] ?? {};
+  const post = content.content ? content : (content[state.lang] ?? content.zh_cn ?? content.en_us ?? Object.values(content)[0] ?? {});
   const box = h('div', { class: 'post' });
   if (post.title) box.append(h('div', { class: 'post-title', text: post.title }));
   for (const para of Array.isArray(post.content) ? post.content : []) {
     const p = h('div', { class: 'post-p' });
     for (const node of Array.isArray(para) ? para : []) {
-      if (node?.tag === 'a' && /^https?:\/\//i.test(node.href ?? '')) p.append(h('a', { href: node.href, target: '_blank', rel: 'noopener noreferrer', text: node.text ?? node.href }));
+      if (node?.tag === 'a' && /^https?:\/\//i.test(node.href ?? ''))
+        p.append(h('a', { href: node.href, target: '_blank', rel: 'noopener noreferrer', text: node.text ?? node.href }));
       else if (node?.tag === 'at') p.append(h('span', { class: 'mention', text: `@${node.user_name ?? personName(node.user_id) ?? node.user_id ?? ''}` }));
       else if (typeof node?.text === 'string') p.append(richText(node.text));
     }
@@ -489,9 +506,10 @@ function postBody(content) {
 function renderMessage(m, all) {
   const senderType = m.sender?.type === 'app' ? 'app' : 'user';
   const isMe = senderType === 'user' && m.sender?.id === state.me;
-  const name = senderType === 'app'
-    ? (en() ? m.sender?.en_name : m.sender?.name) || m.sender?.name || botName()
-    : personName(m.sender?.id) ?? ((en() ? m.sender?.en_name : m.sender?.name) || m.sender?.name || m.sender?.id);
+  const name =
+    senderType === 'app'
+      ? (en() ? m.sender?.en_name : m.sender?.name) || m.sender?.name || botName()
+      : (personName(m.sender?.id) ?? ((en() ? m.sender?.en_name : m.sender?.name) || m.sender?.name || m.sender?.id));
   const row = h('div', {
     class: `msg ${isMe ? 'from-me' : senderType === 'app' ? 'from-bot' : 'from-other'} msg-${m.msg_type}`,
     'data-testid': 'message',
@@ -499,12 +517,19 @@ function renderMessage(m, all) {
     'data-sender-type': senderType,
     'data-msg-type': m.msg_type,
   });
-  const avatar = h('span', { class: `avatar ${senderType === 'app' ? 'avatar-bot' : isMe ? 'avatar-me' : 'avatar-user'}`, text: senderType === 'app' ? '密' : initial(name), title: name });
+  const avatar = h('span', {
+    class: `avatar ${senderType === 'app' ? 'avatar-bot' : isMe ? 'avatar-me' : 'avatar-user'}`,
+    text: senderType === 'app' ? '密' : initial(name),
+    title: name,
+  });
   const main = h('div', { class: 'msg-main' });
-  const meta = h('div', { class: 'msg-meta' },
+  const meta = h(
+    'div',
+    { class: 'msg-meta' },
     h('span', { class: 'msg-sender', text: isMe ? tr('me') : name }),
     h('time', { class: 'msg-time', datetime: isoTime(m.create_time), text: fmtTime(m.create_time) }),
-    m.updated ? h('span', { class: 'msg-updated', text: `· ${tr('updated')}` }) : null);
+    m.updated ? h('span', { class: 'msg-updated', text: `· ${tr('updated')}` }) : null,
+  );
   main.append(meta);
 
   if (m.parent_id) {
@@ -521,7 +546,8 @@ function renderMessage(m, all) {
       main.append(h('div', { class: 'bubble' }, postBody(content)));
       break;
     case 'interactive': {
-      const card = m.card ?? (content && typeof content === 'object' && (content.schema || content.body || content.elements || content.header) ? content : content.data ?? content);
+      const card =
+        m.card ?? (content && typeof content === 'object' && (content.schema || content.body || content.elements || content.header) ? content : (content.data ?? content));
       main.append(
         renderCard(card, {
           locale: state.lang,
@@ -538,11 +564,17 @@ function renderMessage(m, all) {
       const f = m.file ?? { file_key: content.file_key, file_name: content.file_name, size: content.size };
       const url = (typeof f.url === 'string' && /^(\/(?!\/)|https?:\/\/)/i.test(f.url) ? f.url : '') || (f.file_key ? api.fileUrl(f.file_key) : '#');
       main.append(
-        h('a', { class: 'file-card', 'data-testid': 'file-link', href: url, download: f.file_name || true, target: '_blank', rel: 'noopener' },
+        h(
+          'a',
+          { class: 'file-card', 'data-testid': 'file-link', href: url, download: f.file_name || true, target: '_blank', rel: 'noopener' },
           h('span', { class: 'file-icon', 'aria-hidden': 'true' }),
-          h('span', { class: 'file-text' },
+          h(
+            'span',
+            { class: 'file-text' },
             h('span', { class: 'file-name', text: f.file_name || f.file_key || 'file' }),
-            h('span', { class: 'file-size', text: [fmtSize(Number(f.size)), tr('download')].filter(Boolean).join(' · ') }))),
+            h('span', { class: 'file-size', text: [fmtSize(Number(f.size)), tr('download')].filter(Boolean).join(' · ') }),
+          ),
+        ),
       );
       break;
     }
@@ -555,7 +587,10 @@ function renderMessage(m, all) {
 
 function previewText(m) {
   const c = parseContent(m);
-  if (m.msg_type === 'text') return String(m.text ?? c.text ?? '').replace(/<at\b[^>]*>(.*?)<\/at>/g, '@$1').slice(0, 60);
+  if (m.msg_type === 'text')
+    return String(m.text ?? c.text ?? '')
+      .replace(/<at\b[^>]*>(.*?)<\/at>/g, '@$1')
+      .slice(0, 60);
   if (m.msg_type === 'interactive') {
     const title = m.card?.header?.title;
     return `[${en() ? 'Card' : '卡片'}] ${(en() ? title?.i18n_content?.en_us : title?.i18n_content?.zh_cn) ?? title?.content ?? ''}`;

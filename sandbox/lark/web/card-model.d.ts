@@ -6,6 +6,7 @@ export interface TextObject {
   i18n_content?: Partial<Record<string, string>>;
   [k: string]: unknown;
 }
+// biome-ignore lint/suspicious/noExplicitAny: card components are free-form JSON from the bot
 export type CardComponent = { tag?: string; name?: string; [k: string]: any };
 export interface Toast {
   type?: string;

@@ -4,16 +4,10 @@
 export const LOCALES = ['zh_cn', 'en_us'];
 
 /** Header `template` colours Feishu knows; anything else renders as `default`. */
-export const HEADER_TEMPLATES = [
-  'blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple',
-  'indigo', 'grey', 'default',
-];
+export const HEADER_TEMPLATES = ['blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo', 'grey', 'default'];
 
 /** Tag colours for `text_tag` and table `options`. */
-export const TAG_COLORS = [
-  'neutral', 'blue', 'turquoise', 'lime', 'orange', 'violet', 'indigo', 'wathet', 'green', 'yellow',
-  'red', 'purple', 'carmine', 'grey',
-];
+export const TAG_COLORS = ['neutral', 'blue', 'turquoise', 'lime', 'orange', 'violet', 'indigo', 'wathet', 'green', 'yellow', 'red', 'purple', 'carmine', 'grey'];
 
 export function headerTemplate(t) {
   const v = typeof t === 'string' ? t.toLowerCase() : '';
@@ -28,7 +22,9 @@ export function tagColor(c) {
 
 /** Normalise a locale name: `en`, `en-US`, `en_us` → `en_us`; `zh`, `zh-CN` → `zh_cn`. */
 export function normalizeLocale(l) {
-  const v = String(l ?? '').toLowerCase().replace('-', '_');
+  const v = String(l ?? '')
+    .toLowerCase()
+    .replace('-', '_');
   if (v.startsWith('en')) return 'en_us';
   if (v.startsWith('zh')) return 'zh_cn';
   return 'zh_cn';
@@ -88,10 +84,7 @@ export function buttonBehavior(btn) {
   return { callback, url: typeof url === 'string' && url ? url : undefined };
 }
 
-export const FIELD_TAGS = [
-  'input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person',
-  'date_picker', 'picker_time', 'picker_datetime', 'checker',
-];
+export const FIELD_TAGS = ['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'date_picker', 'picker_time', 'picker_datetime', 'checker'];
 
 /** Walk a form's children (through column_set/column/collapsible_panel) and list its fields and buttons. */
 export function formParts(form) {
@@ -278,16 +271,12 @@ export function tableCell(column, value, locale) {
       const arr = Array.isArray(value) ? value : [value];
       return {
         kind: 'tags',
-        tags: arr.map((o) =>
-          o && typeof o === 'object'
-            ? { text: pickText(o.text ?? o.name ?? '', locale), color: tagColor(o.color) }
-            : { text: String(o), color: 'neutral' },
-        ),
+        tags: arr.map((o) => (o && typeof o === 'object' ? { text: pickText(o.text ?? o.name ?? '', locale), color: tagColor(o.color) } : { text: String(o), color: 'neutral' })),
       };
     }
     case 'persons': {
       const arr = Array.isArray(value) ? value : [value];
-      return { kind: 'persons', ids: arr.map((p) => (p && typeof p === 'object' ? p.id ?? p.open_id ?? '' : String(p))) };
+      return { kind: 'persons', ids: arr.map((p) => (p && typeof p === 'object' ? (p.id ?? p.open_id ?? '') : String(p))) };
     }
     default:
       return { kind: 'text', text: typeof value === 'object' ? pickText(value, locale) : String(value) };

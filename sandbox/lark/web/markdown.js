@@ -9,8 +9,22 @@
 
 /** Named colours Feishu accepts for <font color> / <text_tag color> (plus a few aliases). */
 export const NAMED_COLORS = [
-  'default', 'neutral', 'grey', 'gray', 'red', 'orange', 'yellow', 'green', 'lime', 'turquoise',
-  'wathet', 'blue', 'indigo', 'purple', 'violet', 'carmine',
+  'default',
+  'neutral',
+  'grey',
+  'gray',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'lime',
+  'turquoise',
+  'wathet',
+  'blue',
+  'indigo',
+  'purple',
+  'violet',
+  'carmine',
 ];
 
 const SAFE_URL = /^(https?:\/\/|mailto:|tel:)/i;
@@ -29,12 +43,7 @@ function sticky(re, s, i) {
 
 /** Escape text for an HTML text node or a double-quoted attribute. */
 export function escapeHtml(s) {
-  return String(s)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Escape text but keep well-formed character references (`&#60;`, `&lt;`): Lark's documented way
@@ -188,9 +197,7 @@ export function renderInline(s, opts = {}, depth = 0) {
       if (m) {
         const href = safeUrl(m[2]);
         const label = rec(m[1]);
-        out += href
-          ? `<a class="md-link" href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${label}</a>`
-          : `<span class="md-link-blocked">${label}</span>`;
+        out += href ? `<a class="md-link" href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${label}</a>` : `<span class="md-link-blocked">${label}</span>`;
         i += m[0].length;
         continue;
       }
@@ -221,10 +228,7 @@ export function renderInline(s, opts = {}, depth = 0) {
         const inner = close ? s.slice(i + tag[0].length, close.start) : null;
         if (name === 'at') {
           const id = attr(tag[2], 'id') ?? attr(tag[2], 'user_id') ?? attr(tag[2], 'open_id') ?? '';
-          const label =
-            id === 'all'
-              ? opts.mention?.('all') ?? '所有人'
-              : (inner && inner.trim()) || opts.mention?.(id) || id || '?';
+          const label = id === 'all' ? (opts.mention?.('all') ?? '所有人') : inner?.trim() || opts.mention?.(id) || id || '?';
           out += `<span class="md-at">@${escapeHtml(label)}</span>`;
           i = close ? close.end : i + tag[0].length;
           continue;

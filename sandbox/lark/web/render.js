@@ -3,9 +3,23 @@
 // component it cannot draw becomes a small grey "unsupported component" box.
 import { renderMarkdown } from './markdown.js';
 import {
-  buttonBehavior, cardElements, collectForm, columnFlex, fieldDefault, formParts, headerTemplate,
-  isMarkdownText, normalizeLocale, pageRows, personCandidates, pickField, pickText, safeHref, tableCell,
-  tablePageSize, tagColor, wireValue,
+  buttonBehavior,
+  cardElements,
+  collectForm,
+  columnFlex,
+  fieldDefault,
+  headerTemplate,
+  isMarkdownText,
+  normalizeLocale,
+  pageRows,
+  personCandidates,
+  pickField,
+  pickText,
+  safeHref,
+  tableCell,
+  tablePageSize,
+  tagColor,
+  wireValue,
 } from './card-model.js';
 
 const STR = {
@@ -262,8 +276,13 @@ function renderByTag(comp, ctx, depth, form) {
     case 'img':
     case 'image': {
       const alt = pickText(comp.alt, ctx.locale) || pickText(comp.title, ctx.locale) || ctx.s.image;
-      return h(doc, 'div', { class: 'lk-img', role: 'img', 'aria-label': alt, title: comp.img_key ?? '' },
-        h(doc, 'span', { class: 'lk-img-icon', 'aria-hidden': 'true' }), h(doc, 'span', { text: alt }));
+      return h(
+        doc,
+        'div',
+        { class: 'lk-img', role: 'img', 'aria-label': alt, title: comp.img_key ?? '' },
+        h(doc, 'span', { class: 'lk-img-icon', 'aria-hidden': 'true' }),
+        h(doc, 'span', { text: alt }),
+      );
     }
     case 'text_tag':
       return textTag(ctx, comp);
@@ -355,7 +374,7 @@ function renderButton(comp, ctx, form) {
 async function onButton(comp, btn, ctx, form) {
   if (btn.disabled) return;
   const { callback, url } = buttonBehavior(comp);
-  const kind = form ? comp.form_action_type ?? comp.action_type : undefined;
+  const kind = form ? (comp.form_action_type ?? comp.action_type) : undefined;
   if (kind === 'reset') {
     form.reset();
     return;
@@ -477,7 +496,13 @@ function renderField(comp, ctx, form) {
   switch (comp.tag) {
     case 'input': {
       const multi = comp.input_type === 'multiline_text';
-      control = h(doc, multi ? 'textarea' : 'input', { ...common, class: 'lk-input', placeholder: placeholder || undefined, rows: multi ? comp.rows ?? 3 : undefined, type: multi ? undefined : comp.input_type === 'password' ? 'password' : 'text' });
+      control = h(doc, multi ? 'textarea' : 'input', {
+        ...common,
+        class: 'lk-input',
+        placeholder: placeholder || undefined,
+        rows: multi ? (comp.rows ?? 3) : undefined,
+        type: multi ? undefined : comp.input_type === 'password' ? 'password' : 'text',
+      });
       if (Number.isInteger(comp.max_length) && comp.max_length > 0) control.maxLength = comp.max_length;
       get = () => control.value;
       set = (v) => {
@@ -502,7 +527,16 @@ function renderField(comp, ctx, form) {
         if (!people.length) control.append(h(doc, 'div', { class: 'lk-person-empty', text: ctx.s.noPeople }));
         const boxes = people.map((pid) => {
           const box = h(doc, 'input', { type: 'checkbox', class: 'lk-checkbox', value: pid, disabled: comp.disabled === true, 'aria-label': nameOf(pid) });
-          control.append(h(doc, 'label', { class: 'lk-person-option', 'data-testid': 'person-option', 'data-open-id': pid, title: pid }, box, avatarOf(ctx, nameOf(pid)), h(doc, 'span', { class: 'lk-person-name', text: nameOf(pid) })));
+          control.append(
+            h(
+              doc,
+              'label',
+              { class: 'lk-person-option', 'data-testid': 'person-option', 'data-open-id': pid, title: pid },
+              box,
+              avatarOf(ctx, nameOf(pid)),
+              h(doc, 'span', { class: 'lk-person-name', text: nameOf(pid) }),
+            ),
+          );
           return box;
         });
         focusTarget = () => boxes[0] ?? control;

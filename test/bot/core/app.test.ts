@@ -57,12 +57,7 @@ describe('app: routing, i18n and the error boundary', () => {
     await dispatch(app, textEvent('/frobnicate'));
     await dispatch(app, textEvent('/lang klingon'));
     await dispatch(app, textEvent('/语言 zh'));
-    expect(services.sender.texts()).toEqual([
-      'Switched to English.',
-      expect.stringContaining('Unknown command /frobnicate'),
-      expect.stringContaining('klingon'),
-      '已切换为中文。',
-    ]);
+    expect(services.sender.texts()).toEqual(['Switched to English.', expect.stringContaining('Unknown command /frobnicate'), expect.stringContaining('klingon'), '已切换为中文。']);
   });
 
   it('plain text in a p2p chat gets a hint; group chatter not addressed to the bot is ignored', async () => {
@@ -91,9 +86,23 @@ describe('app: routing, i18n and the error boundary', () => {
 
   it('a throwing handler still answers: a localised message with a reference, and a toast for clicks', async () => {
     const router = new Router()
-      .command({ name: 'boom', aliases: [], handler: async () => { throw new Error('kaput: ou_secret'); } })
-      .command({ name: 'refuse', aliases: [], handler: async () => { throw new BotError('errors:forbidden'); } })
-      .action('boom', async () => { throw new Error('kaput'); });
+      .command({
+        name: 'boom',
+        aliases: [],
+        handler: async () => {
+          throw new Error('kaput: ou_secret');
+        },
+      })
+      .command({
+        name: 'refuse',
+        aliases: [],
+        handler: async () => {
+          throw new BotError('errors:forbidden');
+        },
+      })
+      .action('boom', async () => {
+        throw new Error('kaput');
+      });
     const { app, services } = appWith(router);
     await dispatch(app, textEvent('/boom'));
     await dispatch(app, textEvent('/refuse'));
@@ -114,7 +123,10 @@ describe('app: routing, i18n and the error boundary', () => {
 
   it('"All commands" on a help detail card replaces the card in place', async () => {
     const { app } = appWith(buildRouter());
-    const { acks } = await dispatch(app, clickEvent(encodeAction({ action: 'help.show' }), { action: { tag: 'button', name: 'help_all', value: encodeAction({ action: 'help.show' }) } }));
+    const { acks } = await dispatch(
+      app,
+      clickEvent(encodeAction({ action: 'help.show' }), { action: { tag: 'button', name: 'help_all', value: encodeAction({ action: 'help.show' }) } }),
+    );
     expect(acks[0]?.card?.type).toBe('raw');
     expect(validateCard(acks[0]?.card?.data)).toEqual({ ok: true });
   });

@@ -45,9 +45,7 @@ describe('create is idempotent by the delivery', () => {
   it('concurrent twins of one delivery (two instances) all answer with the one request that was stored', async () => {
     const other = await h.another();
     try {
-      const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => (i % 2 ? other.service : h.service).create(TENANT, copy('并发孪生', 'msg:om_create_twins'))),
-      );
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other.service : h.service).create(TENANT, copy('并发孪生', 'msg:om_create_twins'))));
       expect(new Set(results.map((r) => r.request.id)).size).toBe(1);
       expect(await requestsWith('并发孪生')).toBe(1);
     } finally {

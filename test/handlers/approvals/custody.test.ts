@@ -36,7 +36,18 @@ function dueIn(days: number): string {
 }
 
 async function register(number: string) {
-  await h.repos.carriers.create(TENANT, { number, regime: 'STATE_SECRET', level: 'SECRET', carrierType: '纸质', alias: `别名 ${number}`, copyRestricted: false, mustReturnToIssuer: false, count: 1, origin: 'registered', createdBy: U.officer });
+  await h.repos.carriers.create(TENANT, {
+    number,
+    regime: 'STATE_SECRET',
+    level: 'SECRET',
+    carrierType: '纸质',
+    alias: `别名 ${number}`,
+    copyRestricted: false,
+    mustReturnToIssuer: false,
+    count: 1,
+    origin: 'registered',
+    createdBy: U.officer,
+  });
 }
 
 const DETAILS: Record<Kind, (i: number) => Record<string, unknown>> = {
@@ -159,11 +170,15 @@ describe('copy numbers', () => {
     );
     const ms = performance.now() - t0;
     expect(results.every((r) => r.ok)).toBe(true);
-    const numbers = (await Promise.all(ids.map(async (id) => (await h.repos.requests.get(TENANT, id))!.request))).flatMap((r) => (r.kind === 'COPY' ? (r.details.execution?.newNumbers ?? []) : []));
+    const numbers = (await Promise.all(ids.map(async (id) => (await h.repos.requests.get(TENANT, id))!.request))).flatMap((r) =>
+      r.kind === 'COPY' ? (r.details.execution?.newNumbers ?? []) : [],
+    );
     expect(numbers).toHaveLength(40);
     expect(new Set(numbers).size).toBe(40);
     expect(new Set(numbers)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `CUS-005-C${i + 1}`)));
-    const master = await ledger().find({ tenantKey: TENANT, ledger: 'MASTER', event: 'REGISTERED', carrierNumber: { $in: numbers } }).toArray();
+    const master = await ledger()
+      .find({ tenantKey: TENANT, ledger: 'MASTER', event: 'REGISTERED', carrierNumber: { $in: numbers } })
+      .toArray();
     expect(master).toHaveLength(40);
     expect(new Set(master.map((m) => m.carrierNumber)).size).toBe(40);
     for (const n of numbers) expect((await h.repos.carriers.get(TENANT, n))!.parentNumber).toBe('CUS-005');

@@ -33,11 +33,19 @@ beforeEach(() => {
 });
 
 function dueIn(days: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(h.clock.now.getTime() + days * 86_400_000));
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(h.clock.now.getTime() + days * 86_400_000),
+  );
 }
 
 async function approvedCarry(requester: string, carrier: string): Promise<string> {
-  const s = await h.service.create(TENANT, { kind: 'CARRY_OUT', requesterId: requester, carrierNumbers: [carrier], details: { destination: '市保密局', due: dueIn(3), purpose: '汇报' }, channel: 'command' });
+  const s = await h.service.create(TENANT, {
+    kind: 'CARRY_OUT',
+    requesterId: requester,
+    carrierNumbers: [carrier],
+    details: { destination: '市保密局', due: dueIn(3), purpose: '汇报' },
+    channel: 'command',
+  });
   await approveAll(h.service, h.repos, s.request.id);
   return s.request.id;
 }
@@ -49,7 +57,18 @@ async function act(id: string, command: Command, actor: string) {
 }
 
 async function registerCarrier(number: string) {
-  await h.repos.carriers.create(TENANT, { number, regime: 'STATE_SECRET', level: 'SECRET', carrierType: '纸质', alias: `别名 ${number}`, copyRestricted: false, mustReturnToIssuer: false, count: 1, origin: 'registered', createdBy: U.officer });
+  await h.repos.carriers.create(TENANT, {
+    number,
+    regime: 'STATE_SECRET',
+    level: 'SECRET',
+    carrierType: '纸质',
+    alias: `别名 ${number}`,
+    copyRestricted: false,
+    mustReturnToIssuer: false,
+    count: 1,
+    origin: 'registered',
+    createdBy: U.officer,
+  });
 }
 
 describe('a message Lark refuses for good', () => {
@@ -87,7 +106,10 @@ describe('a message Lark refuses for good', () => {
     expect([first.revived, second.revived].sort()).toEqual([0, 2]);
     await Promise.all([first.done, second.done]);
     await h.service.recover();
-    const told = h.sender.to(U.staff).slice(before).filter((s) => s.message.type === 'text' && s.message.text.includes(id));
+    const told = h.sender
+      .to(U.staff)
+      .slice(before)
+      .filter((s) => s.message.type === 'text' && s.message.text.includes(id));
     expect(told).toHaveLength(2);
     expect((await h.service.deadLetters(TENANT)).filter((d) => d.requestId === id)).toHaveLength(0);
   });
@@ -100,7 +122,12 @@ describe('a message Lark refuses for good', () => {
     const before = h.sender.to(U.officer2).length;
     expect((await act(id, { type: 'announce_return' }, U.staff)).ok).toBe(true);
     // 黄敏 is told although 李娜 cannot be reached; the effect is a dead letter naming 李娜.
-    expect(h.sender.to(U.officer2).slice(before).some((s) => s.message.type === 'text' && s.message.text.includes(id))).toBe(true);
+    expect(
+      h.sender
+        .to(U.officer2)
+        .slice(before)
+        .some((s) => s.message.type === 'text' && s.message.text.includes(id)),
+    ).toBe(true);
     const dead = (await h.service.deadLetters(TENANT)).filter((d) => d.requestId === id);
     expect(dead.map((d) => d.effect.lastError).join()).toContain(U.officer);
     h.sender.allow(U.officer);
@@ -149,7 +176,13 @@ describe('the sweep', () => {
     h.sender.refuse(U.staffRd);
     const t0 = performance.now();
     for (let i = 0; i < 150; i++) {
-      const s = await h.service.create(TENANT, { kind: 'COPY', requesterId: U.staffRd, carrierNumbers: ['JM-2026-002'], details: { copies: 1, purpose: `批量 ${i}` }, channel: 'command' });
+      const s = await h.service.create(TENANT, {
+        kind: 'COPY',
+        requesterId: U.staffRd,
+        carrierNumbers: ['JM-2026-002'],
+        details: { copies: 1, purpose: `批量 ${i}` },
+        channel: 'command',
+      });
       poisoned.push(s.request.id);
     }
     const created = performance.now() - t0;
@@ -173,13 +206,39 @@ describe('the sweep', () => {
     h.sender.allow(U.staffRd);
   }, 120_000);
 
+  it('two runs of one instance at once (the live path and the sweep) carry out each effect once', async () => {
+    await registerCarrier('EFF-005');
+    const id = await approvedCarry(U.staff, 'EFF-005');
+    const crash = await h.another({
+      beforeEffect: () => {
+        throw new Error('crash');
+      },
+    });
+    await (await crash.service.act(TENANT, id, { type: 'check_out' }, U.officer, 'command')).done;
+    await crash.close();
+    const sentBefore = h.sender.sent.length;
+    h.sender.delayMs = 50; // both runs would pass the message log's check before either records
+    try {
+      await Promise.all([h.service.run(TENANT, id), h.service.run(TENANT, id), h.service.run(TENANT, id)]);
+      await h.service.recover();
+    } finally {
+      h.sender.delayMs = 0;
+    }
+    expect((await h.repos.requests.get(TENANT, id))!.pending).toEqual([]);
+    expect(h.sender.sent.slice(sentBefore).filter((s) => s.message.type === 'text' && s.message.text.includes(id))).toHaveLength(1);
+  });
+
   it('two instances running one request at once carry out each effect once', async () => {
     await registerCarrier('EFF-004');
     const id = await approvedCarry(U.staff, 'EFF-004');
     const other = await h.another();
     try {
       // Commit the check-out without running it, then let both instances race on the outbox.
-      const crash = await h.another({ beforeEffect: () => { throw new Error('crash'); } });
+      const crash = await h.another({
+        beforeEffect: () => {
+          throw new Error('crash');
+        },
+      });
       const r = await crash.service.act(TENANT, id, { type: 'check_out' }, U.officer, 'command');
       await r.done;
       await crash.close();
@@ -199,9 +258,19 @@ describe('the sweep', () => {
 
 /** Creates and submits a copy request on an instance that "crashes" before its first effect. */
 async function serviceHarnessCrashOnce(): Promise<string> {
-  const crash = await h.another({ beforeEffect: () => { throw new Error('crash'); } });
+  const crash = await h.another({
+    beforeEffect: () => {
+      throw new Error('crash');
+    },
+  });
   try {
-    const s = await crash.service.create(TENANT, { kind: 'COPY', requesterId: U.staff, carrierNumbers: ['MM-2026-001'], details: { copies: 1, purpose: '健康请求' }, channel: 'command' });
+    const s = await crash.service.create(TENANT, {
+      kind: 'COPY',
+      requesterId: U.staff,
+      carrierNumbers: ['MM-2026-001'],
+      details: { copies: 1, purpose: '健康请求' },
+      channel: 'command',
+    });
     expect(s.pending.length).toBeGreaterThan(0);
     return s.request.id;
   } finally {

@@ -70,7 +70,18 @@ async function act(id: string, command: Command, actor: string): Promise<void> {
 /** Runs one combination to its end; returns the final state, or the refusal's key at creation. */
 async function walk(kind: Kind, level: Level, role: RequesterRole): Promise<string> {
   const number = `DE-${kind}-${level}-${role}`;
-  await h.repos.carriers.create(TENANT, { number, regime: regimeOf(level), level, carrierType: '纸质', alias: `别名 ${number}`, copyRestricted: false, mustReturnToIssuer: false, count: 1, origin: 'registered', createdBy: OFFICERS[0]! });
+  await h.repos.carriers.create(TENANT, {
+    number,
+    regime: regimeOf(level),
+    level,
+    carrierType: '纸质',
+    alias: `别名 ${number}`,
+    copyRestricted: false,
+    mustReturnToIssuer: false,
+    count: 1,
+    origin: 'registered',
+    createdBy: OFFICERS[0]!,
+  });
   const requester = PEOPLE[role];
   let id: string;
   try {

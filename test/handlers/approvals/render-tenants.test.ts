@@ -38,14 +38,20 @@ describe('ApprovalCards across tenants', () => {
       expect(requests.tenant_a.id).toBe(requests.tenant_b.id);
       expect(requests.tenant_a.version).toBe(requests.tenant_b.version);
       expect(requests.tenant_a.deptId).toBe(requests.tenant_b.deptId);
-      for (const order of [['tenant_a', 'tenant_b'], ['tenant_b', 'tenant_a']] as const) {
+      for (const order of [
+        ['tenant_a', 'tenant_b'],
+        ['tenant_b', 'tenant_a'],
+      ] as const) {
         const cards = new ApprovalCards(new People(roles, directory), 'Asia/Shanghai', () => NOW);
         const seen: Record<string, string> = {};
         for (const tenant of order) {
           const req = kind === 'execution' ? approved('COPY', 'SECRET', { carriers: requests[tenant].carriers }) : requests[tenant];
           seen[tenant] = JSON.stringify(await cards.renderFresh(tenant, kind, req, 'ou_dh'));
         }
-        for (const [mine, other] of [['tenant_a', 'tenant_b'], ['tenant_b', 'tenant_a']] as const) {
+        for (const [mine, other] of [
+          ['tenant_a', 'tenant_b'],
+          ['tenant_b', 'tenant_a'],
+        ] as const) {
           const own = ORGS[mine]!;
           const foreign = ORGS[other]!;
           expect(seen[mine]).toContain(own.people.ou_req);

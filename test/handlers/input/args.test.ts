@@ -146,15 +146,35 @@ describe('parseArgs: keys', () => {
   });
 
   it('refuses a table where one spelling maps to two keys', () => {
-    expect(() => buildKeyTable([{ canonical: 'a', aliases: ['地点'] }, { canonical: 'b', aliases: ['地点'] }])).toThrow(/地点/);
+    expect(() =>
+      buildKeyTable([
+        { canonical: 'a', aliases: ['地点'] },
+        { canonical: 'b', aliases: ['地点'] },
+      ]),
+    ).toThrow(/地点/);
   });
 });
 
 describe('value parsers', () => {
   it.each([
-    ['yes', true], ['Y', true], ['true', true], ['1', true], ['是', true], ['有', true], ['对', true],
-    ['no', false], ['N', false], ['FALSE', false], ['0', false], ['否', false], ['无', false], ['错', false],
-    ['maybe', null], ['', null], ['是的吧', null], ['2', null],
+    ['yes', true],
+    ['Y', true],
+    ['true', true],
+    ['1', true],
+    ['是', true],
+    ['有', true],
+    ['对', true],
+    ['no', false],
+    ['N', false],
+    ['FALSE', false],
+    ['0', false],
+    ['否', false],
+    ['无', false],
+    ['错', false],
+    ['maybe', null],
+    ['', null],
+    ['是的吧', null],
+    ['2', null],
   ] as const)('parseBool(%j) = %j', (raw, want) => {
     expect(parseBool(raw)).toBe(want);
   });

@@ -1,14 +1,6 @@
 /** The copy supervision attestations: register keys in both languages, and none may be left out. */
 import { describe, expect, it } from 'vitest';
-import {
-  COPY_ATTESTATIONS,
-  completeSpec,
-  copyAttestationsError,
-  formatInputError,
-  helpLines,
-  parseCommandInput,
-  parseFormInput,
-} from '../../../handlers/input/index.js';
+import { COPY_ATTESTATIONS, completeSpec, copyAttestationsError, formatInputError, helpLines, parseCommandInput, parseFormInput } from '../../../handlers/input/index.js';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false }) => {
   if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
@@ -40,7 +32,11 @@ describe('complete: the copy register’s supervision columns', () => {
 
   it('names every attestation that is missing, and none when all are given (a "no" counts as given)', () => {
     expect(COPY_ATTESTATIONS).toEqual(['originals_returned', 'waste_recovered', 'device_wiped']);
-    expect(copyAttestationsError({})).toMatchObject({ code: 'input.missing_attestations', command: 'complete', params: { fields: 'originals_returned,waste_recovered,device_wiped' } });
+    expect(copyAttestationsError({})).toMatchObject({
+      code: 'input.missing_attestations',
+      command: 'complete',
+      params: { fields: 'originals_returned,waste_recovered,device_wiped' },
+    });
     expect(copyAttestationsError({ originals_returned: true, waste_recovered: false })).toMatchObject({ params: { field: 'device_wiped', fields: 'device_wiped' } });
     expect(copyAttestationsError({ waste_recovered: true })).toMatchObject({ params: { fields: 'originals_returned,device_wiped' } });
     expect(copyAttestationsError({ originals_returned: false, waste_recovered: false, device_wiped: false })).toBeUndefined();

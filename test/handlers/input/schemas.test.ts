@@ -42,7 +42,10 @@ describe('specs', () => {
       expect(spec.name).toBe(name);
       expect(() => keyTableOf(spec as CommandSpec)).not.toThrow();
       for (const k of spec.keys) {
-        expect(k.aliases.some((a) => /\p{Script=Han}/u.test(a)), `${name}.${k.canonical} has a Chinese alias`).toBe(true);
+        expect(
+          k.aliases.some((a) => /\p{Script=Han}/u.test(a)),
+          `${name}.${k.canonical} has a Chinese alias`,
+        ).toBe(true);
         if (k.kind === 'enum') expect(k.enum).toEqual(k.choices?.map((c) => c.value));
       }
     }
@@ -104,15 +107,28 @@ describe('carrier.add', () => {
   });
 
   it.each([
-    ['usb', 'U盘'], ['USB', 'U盘'], ['u盘', 'U盘'], ['portable_disk', '移动硬盘'], ['portable-disk', '移动硬盘'], ['optical', '光盘'],
-    ['disk', '硬盘'], ['laptop', '笔记本'], ['other', '其他'], ['其它', '其他'], ['移动硬盘', '移动硬盘'],
+    ['usb', 'U盘'],
+    ['USB', 'U盘'],
+    ['u盘', 'U盘'],
+    ['portable_disk', '移动硬盘'],
+    ['portable-disk', '移动硬盘'],
+    ['optical', '光盘'],
+    ['disk', '硬盘'],
+    ['laptop', '笔记本'],
+    ['other', '其他'],
+    ['其它', '其他'],
+    ['移动硬盘', '移动硬盘'],
   ])('normalises type=%s to %s', (raw, want) => {
     expect(value(parseCommandInput(carrierAddSpec, `no=A1 level=secret alias=x type=${raw}`)).type).toBe(want);
   });
 
   it.each([
-    ['绝密', 'TOP_SECRET'], ['top_secret', 'TOP_SECRET'], ['机密级', 'SECRET'], ['confidential', 'CONFIDENTIAL'],
-    ['核心商密', 'CORE'], ['ordinary', 'ORDINARY'],
+    ['绝密', 'TOP_SECRET'],
+    ['top_secret', 'TOP_SECRET'],
+    ['机密级', 'SECRET'],
+    ['confidential', 'CONFIDENTIAL'],
+    ['核心商密', 'CORE'],
+    ['ordinary', 'ORDINARY'],
   ])('level=%s → %s', (raw, want) => {
     expect(value(parseCommandInput(carrierAddSpec, `no=A1 type=paper alias=x level=${raw}`)).level).toBe(want);
   });
@@ -172,7 +188,12 @@ describe('copy', () => {
   });
 
   it.each([
-    ['photocopy', '复印'], ['print', '打印'], ['burn', '刻录'], ['copy', '拷贝'], ['PRINT', '打印'], ['拷贝', '拷贝'],
+    ['photocopy', '复印'],
+    ['print', '打印'],
+    ['burn', '刻录'],
+    ['copy', '拷贝'],
+    ['PRINT', '打印'],
+    ['拷贝', '拷贝'],
   ])('method=%s → %s', (raw, want) => {
     expect(value(parseCommandInput(copySpec, `carrier=A copies=1 purpose=x method=${raw}`)).method).toBe(want);
   });
@@ -194,7 +215,13 @@ describe('copy', () => {
   });
 
   it.each([
-    ['0', false], ['1', true], ['100', true], ['101', false], ['1000', false], ['-2', false], ['2.5', false],
+    ['0', false],
+    ['1', true],
+    ['100', true],
+    ['101', false],
+    ['1000', false],
+    ['-2', false],
+    ['2.5', false],
   ])('copies=%s accepted: %s', (raw, ok) => {
     const r = parseCommandInput(copySpec, `carrier=A purpose=x copies=${raw}`);
     expect(r.ok).toBe(ok);
@@ -226,7 +253,9 @@ describe('copy', () => {
   });
 
   it('passes the workflow details validation with what it accepts', () => {
-    const { carrier: _c, ...details } = value(parseCommandInput(copySpec, `carrier=A copies=100 purpose="${'x'.repeat(200)}" place="${'p'.repeat(100)}" pages=100000 method=print ref="${'r'.repeat(100)}"`));
+    const { carrier: _c, ...details } = value(
+      parseCommandInput(copySpec, `carrier=A copies=100 purpose="${'x'.repeat(200)}" place="${'p'.repeat(100)}" pages=100000 method=print ref="${'r'.repeat(100)}"`),
+    );
     expect(validateDetails('COPY', details)).toMatchObject({ ok: true });
   });
 });
@@ -303,11 +332,16 @@ describe('carry', () => {
 
   it('reads abroad as a boolean and refuses other words', () => {
     expect(value(parseCommandInput(carrySpec, 'carrier=A destination=x due=2026-12-01 purpose=y 境外=是')).abroad).toBe(true);
-    expect(error(parseCommandInput(carrySpec, 'carrier=A destination=x due=2026-12-01 purpose=y abroad=perhaps'))).toMatchObject({ code: 'input.invalid_bool', params: { field: 'abroad' } });
+    expect(error(parseCommandInput(carrySpec, 'carrier=A destination=x due=2026-12-01 purpose=y abroad=perhaps'))).toMatchObject({
+      code: 'input.invalid_bool',
+      params: { field: 'abroad' },
+    });
   });
 
   it('passes the workflow details validation with what it accepts', () => {
-    const { carrier: _c, ...details } = value(parseCommandInput(carrySpec, `carrier=A destination="${'d'.repeat(100)}" due=2026-12-01 purpose=y companions=${Array.from({ length: 10 }, (_, i) => `ou_${i}`).join(',')}`));
+    const { carrier: _c, ...details } = value(
+      parseCommandInput(carrySpec, `carrier=A destination="${'d'.repeat(100)}" due=2026-12-01 purpose=y companions=${Array.from({ length: 10 }, (_, i) => `ou_${i}`).join(',')}`),
+    );
     expect(validateDetails('CARRY_OUT', details)).toMatchObject({ ok: true });
   });
 });
@@ -333,7 +367,12 @@ describe('destroy', () => {
   });
 
   it.each([
-    ['shred', '粉碎'], ['burn', '焚烧'], ['pulp', '化浆'], ['degauss', '消磁'], ['physical', '物理损毁'], ['物理损毁', '物理损毁'],
+    ['shred', '粉碎'],
+    ['burn', '焚烧'],
+    ['pulp', '化浆'],
+    ['degauss', '消磁'],
+    ['physical', '物理损毁'],
+    ['物理损毁', '物理损毁'],
   ])('method=%s → %s', (raw, want) => {
     expect(value(parseCommandInput(destroySpec, `carrier=A reason=x site=y method=${raw}`)).method).toBe(want);
   });
@@ -345,7 +384,10 @@ describe('destroy', () => {
 
   it('refuses an unknown method, a bad date and a duplicate carrier', () => {
     expect(error(parseCommandInput(destroySpec, 'carrier=A reason=x site=y method=烧掉'))).toMatchObject({ code: 'input.invalid_enum', params: { field: 'method' } });
-    expect(error(parseCommandInput(destroySpec, 'carrier=A reason=x site=y method=shred 日期=2026-02-30'))).toMatchObject({ code: 'input.invalid_date', params: { field: 'date' } });
+    expect(error(parseCommandInput(destroySpec, 'carrier=A reason=x site=y method=shred 日期=2026-02-30'))).toMatchObject({
+      code: 'input.invalid_date',
+      params: { field: 'date' },
+    });
     expect(error(parseCommandInput(destroySpec, 'carrier=A;A reason=x site=y method=shred'))).toMatchObject({ code: 'input.duplicate_in_list' });
   });
 
@@ -443,13 +485,19 @@ describe('form_value input', () => {
 
   it('treats empty strings, null and [] as absent', () => {
     expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '', purpose: 'x' }))).toMatchObject({ code: 'input.missing_field', params: { field: 'copies' } });
-    expect(error(parseFormInput(carrySpec, { carrier: [], destination: 'x', due: '2026-12-01', purpose: 'y' }))).toMatchObject({ code: 'input.missing_field', params: { field: 'carrier' } });
+    expect(error(parseFormInput(carrySpec, { carrier: [], destination: 'x', due: '2026-12-01', purpose: 'y' }))).toMatchObject({
+      code: 'input.missing_field',
+      params: { field: 'carrier' },
+    });
     expect(value(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x', ref: null })).ref).toBeUndefined();
   });
 
   it('takes a one-item array for a single-valued select and refuses two items', () => {
     expect(value(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x', method: ['print'] })).method).toBe('打印');
-    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x', method: ['print', 'burn'] }))).toMatchObject({ code: 'input.invalid_type', params: { field: 'method' } });
+    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x', method: ['print', 'burn'] }))).toMatchObject({
+      code: 'input.invalid_type',
+      params: { field: 'method' },
+    });
   });
 
   it('refuses values of the wrong type', () => {
@@ -466,10 +514,22 @@ describe('form_value input', () => {
   });
 
   it('refuses pasted content in a form field', () => {
-    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x'.repeat(5000) }))).toMatchObject({ code: 'input.too_long', params: { field: 'purpose', max: 200 } });
-    expect(error(parseFormInput(carrierAddSpec, { no: 'A', level: 'secret', type: 'paper', alias: '名'.repeat(150) }))).toMatchObject({ code: 'input.too_long', params: { field: 'alias', max: 100 } });
-    expect(error(parseFormInput(carrierAddSpec, { no: 'A'.repeat(5000), level: 'secret', type: 'paper', alias: 'x' }))).toMatchObject({ code: 'input.too_long', params: { field: 'no', max: 64 } });
-    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1'.repeat(5000), purpose: 'x' }))).toMatchObject({ code: 'input.invalid_int', params: { field: 'copies', max: 100 } });
+    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1', purpose: 'x'.repeat(5000) }))).toMatchObject({
+      code: 'input.too_long',
+      params: { field: 'purpose', max: 200 },
+    });
+    expect(error(parseFormInput(carrierAddSpec, { no: 'A', level: 'secret', type: 'paper', alias: '名'.repeat(150) }))).toMatchObject({
+      code: 'input.too_long',
+      params: { field: 'alias', max: 100 },
+    });
+    expect(error(parseFormInput(carrierAddSpec, { no: 'A'.repeat(5000), level: 'secret', type: 'paper', alias: 'x' }))).toMatchObject({
+      code: 'input.too_long',
+      params: { field: 'no', max: 64 },
+    });
+    expect(error(parseFormInput(copySpec, { carrier: 'A', copies: '1'.repeat(5000), purpose: 'x' }))).toMatchObject({
+      code: 'input.invalid_int',
+      params: { field: 'copies', max: 100 },
+    });
   });
 
   it('parses a carrier.add form with booleans from checkers and a level select', () => {
@@ -569,7 +629,18 @@ describe('fuzz: every spec, typed and form input', () => {
       const form: Record<string, unknown> = {};
       for (const k of spec.keys) {
         const pick = next();
-        form[k.canonical] = pick < 0.3 ? randomText(next, 3) : pick < 0.5 ? [randomText(next, 2), randomText(next, 2)] : pick < 0.6 ? next() * 200 : pick < 0.7 ? next() < 0.5 : pick < 0.8 ? null : { a: 1 };
+        form[k.canonical] =
+          pick < 0.3
+            ? randomText(next, 3)
+            : pick < 0.5
+              ? [randomText(next, 2), randomText(next, 2)]
+              : pick < 0.6
+                ? next() * 200
+                : pick < 0.7
+                  ? next() < 0.5
+                  : pick < 0.8
+                    ? null
+                    : { a: 1 };
       }
       const r = parseFormInput(spec, form);
       if (!r.ok) expect(r.error.code).not.toBe('input.invalid_input');

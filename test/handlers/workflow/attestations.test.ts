@@ -8,7 +8,12 @@ type CompleteCopy = Extract<Command, { type: 'complete_copy' }>;
 const ofType = <T extends Effect['type']>(effects: Effect[], type: T) => effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 
 const complete = (cmd: Partial<CompleteCopy>) =>
-  transition(approved('COPY'), { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true, ...cmd } as CompleteCopy, P.so1, ctx(days(1)));
+  transition(
+    approved('COPY'),
+    { type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true, ...cmd } as CompleteCopy,
+    P.so1,
+    ctx(days(1)),
+  );
 
 describe('complete_copy: every attestation stated, none assumed', () => {
   it('refuses a command without deviceWiped (or with a non-boolean); records all three when stated', () => {
@@ -44,7 +49,12 @@ describe('complete_copy: every attestation stated, none assumed', () => {
     [{ wasteRecovered: false }, 'waste', ['废页未清点回收'], ['waste pages not counted and recovered']],
     [{ originalsReturned: false, deviceWiped: false }, 'originals_device', ['原稿未收回', '设备数据未清除'], ['originals not returned', 'device data not wiped']],
     [{ wasteRecovered: false, deviceWiped: false }, 'waste_device', ['废页未清点回收', '设备数据未清除'], ['waste pages', 'device data not wiped']],
-    [{ originalsReturned: false, wasteRecovered: false, deviceWiped: false }, 'originals_waste_device', ['原稿未收回', '废页未清点回收', '设备数据未清除'], ['originals not returned', 'waste pages', 'device data not wiped']],
+    [
+      { originalsReturned: false, wasteRecovered: false, deviceWiped: false },
+      'originals_waste_device',
+      ['原稿未收回', '废页未清点回收', '设备数据未清除'],
+      ['originals not returned', 'waste pages', 'device data not wiped'],
+    ],
   ] as const)('%o: the alert names exactly the failed checks, in each reader’s language', (cmd, failed, zh, en) => {
     const r = ok(complete(cmd));
     const alert = ofType(r.effects, 'notify').find((n) => 'toRole' in n && n.toRole === 'security_head')!;

@@ -34,7 +34,13 @@ describe('legal floor per kind × level', () => {
     table.push(['CARRY_OUT', level, {}, { companions: [P.req.id, ' '] }, top ? ['floor.carry_top_secret_companions'] : []]);
     table.push(['CARRY_OUT', level, {}, { companions: [P.comp.id] }, []]);
     table.push(['CARRY_OUT', level, {}, { abroad: true, companions: [P.comp.id] }, top ? ['floor.carry_top_secret_abroad'] : ['floor.carry_abroad_offline']]);
-    table.push(['CARRY_OUT', level, {}, { abroad: true, companions: [] }, top ? ['floor.carry_top_secret_abroad', 'floor.carry_top_secret_companions'] : ['floor.carry_abroad_offline']]);
+    table.push([
+      'CARRY_OUT',
+      level,
+      {},
+      { abroad: true, companions: [] },
+      top ? ['floor.carry_top_secret_abroad', 'floor.carry_top_secret_companions'] : ['floor.carry_abroad_offline'],
+    ]);
     // DESTROY: a carrier the issuer wants back is never destroyed
     table.push(['DESTROY', level, {}, {}, []]);
     table.push(['DESTROY', level, { mustReturnToIssuer: true }, {}, ['floor.destroy_must_return']]);
@@ -71,7 +77,13 @@ describe('the floor applies on every path', () => {
     );
     expect(!r.ok && r.error.code).toBe('floor.carry_top_secret_companions');
     const abroad = createDraft(
-      { id: 'CO-2026-0004', kind: 'CARRY_OUT', requesterId: P.req.id, carriers: [carrier('X', 'CORE')], details: { destination: '香港', due: '2026-03-05', purpose: 'y', abroad: true } },
+      {
+        id: 'CO-2026-0004',
+        kind: 'CARRY_OUT',
+        requesterId: P.req.id,
+        carriers: [carrier('X', 'CORE')],
+        details: { destination: '香港', due: '2026-03-05', purpose: 'y', abroad: true },
+      },
       ctx(),
     );
     expect(!abroad.ok && abroad.error.code).toBe('floor.carry_abroad_offline');
@@ -89,6 +101,7 @@ describe('the floor applies on every path', () => {
   it('a permissive unit policy cannot switch it off', () => {
     // Minimal chains everywhere that the structural checks still allow, plus attempts to add
     // floor switches (refused at load as unknown keys).
+    // biome-ignore lint/suspicious/noExplicitAny: the policy JSON is broken on purpose, field by field
     const j = structuredClone(DEFAULT_POLICY_JSON) as Record<string, any>;
     for (const kind of Object.keys(j.chains)) {
       for (const level of Object.keys(j.chains[kind])) {
@@ -106,12 +119,21 @@ describe('the floor applies on every path', () => {
     const base = createDraft({ id: 'CP-2026-0005', kind: 'COPY', requesterId: P.req.id, carriers: [carrier('T', 'TOP_SECRET')], details: { copies: 1, purpose: 'x' } }, c);
     expect(!base.ok && base.error.code).toBe('floor.copy_needs_ref');
     const carry = createDraft(
-      { id: 'CO-2026-0005', kind: 'CARRY_OUT', requesterId: P.req.id, carriers: [carrier('T', 'TOP_SECRET')], details: { destination: 'x', due: '2026-03-05', purpose: 'y', companions: [P.comp.id], abroad: true } },
+      {
+        id: 'CO-2026-0005',
+        kind: 'CARRY_OUT',
+        requesterId: P.req.id,
+        carriers: [carrier('T', 'TOP_SECRET')],
+        details: { destination: 'x', due: '2026-03-05', purpose: 'y', companions: [P.comp.id], abroad: true },
+      },
       c,
     );
     expect(!carry.ok && carry.error.code).toBe('floor.carry_top_secret_abroad');
     // destruction with one witness, under the permissive policy
-    const dd = createDraft({ id: 'DS-2026-0005', kind: 'DESTROY', requesterId: P.req.id, carriers: [carrier('T', 'SECRET')], details: { reason: 'r', method: '焚烧', site: 's' } }, c);
+    const dd = createDraft(
+      { id: 'DS-2026-0005', kind: 'DESTROY', requesterId: P.req.id, carriers: [carrier('T', 'SECRET')], details: { reason: 'r', method: '焚烧', site: 's' } },
+      c,
+    );
     if (!dd.ok) throw new Error(dd.error.code);
     let r = dd.request;
     const run = (cmd: Parameters<typeof transition>[1], actor: Parameters<typeof transition>[2]) => {

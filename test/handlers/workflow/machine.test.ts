@@ -1,36 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createDraft,
-  loadPolicy,
-  DEFAULT_POLICY_JSON,
-  transition,
-  type Actor,
-  type Command,
-  type Effect,
-  type Request,
-} from '../../../handlers/workflow/index.js';
-import {
-  DUE_LATE,
-  P,
-  T0,
-  approveAll,
-  approved,
-  assigneesFor,
-  carrier,
-  ctx,
-  currentApprover,
-  days,
-  deepFreeze,
-  draft,
-  expectError,
-  hours,
-  ok,
-  step,
-  submitted,
-} from './helpers.js';
+import { createDraft, loadPolicy, DEFAULT_POLICY_JSON, transition, type Actor, type Command, type Effect, type Request } from '../../../handlers/workflow/index.js';
+import { DUE_LATE, P, T0, approved, assigneesFor, carrier, ctx, days, deepFreeze, draft, expectError, hours, ok, step, submitted } from './helpers.js';
 
-const ofType = <T extends Effect['type']>(effects: Effect[], type: T) =>
-  effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
+const ofType = <T extends Effect['type']>(effects: Effect[], type: T) => effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 
 /** Runs a sequence, collecting every result for later checks. */
 function runAll(start: Request, steps: [Command, Actor, Date?][]): { final: Request; results: { request: Request; effects: Effect[] }[] } {
@@ -62,9 +34,7 @@ describe('createDraft', () => {
     expect(code(createDraft({ ...base, carriers: [carrier('A', 'SECRET'), carrier('A', 'SECRET')] }, c))).toBe('workflow.duplicate_carrier');
     expect(code(createDraft({ ...base, id: 'CO-2026-0002', carriers: [carrier('A', 'SECRET')] }, c))).toBe('workflow.invalid_command');
     expect(code(createDraft({ ...base, details: { copies: 0, purpose: 'x' }, carriers: [carrier('A', 'SECRET')] }, c))).toBe('workflow.invalid_details');
-    expect(code(createDraft({ ...base, details: { copies: 1, purpose: 'x', content: '正文' }, carriers: [carrier('A', 'SECRET')] }, c))).toBe(
-      'workflow.invalid_details',
-    );
+    expect(code(createDraft({ ...base, details: { copies: 1, purpose: 'x', content: '正文' }, carriers: [carrier('A', 'SECRET')] }, c))).toBe('workflow.invalid_details');
     expect(code(createDraft({ ...base, carriers: [{ ...carrier('A', 'SECRET'), level: 'SUPER' as never }] }, c))).toBe('workflow.invalid_details');
     expect(code(createDraft({ ...base, carriers: [carrier('A', 'ORDINARY'), carrier('B', 'CORE')] }, c))).toBe('ok');
   });
@@ -288,21 +258,22 @@ describe('COPY after approval', () => {
       expect.objectContaining({ number: 'JM-001-C2', sourceNumber: 'JM-001', level: 'SECRET' }),
     ]);
     const ledger = ofType(r.effects, 'ledger');
-    expect(ledger.map((l) => `${l.ledger}/${l.event}/${l.carrierNumber}`)).toEqual([
-      'COPY/COPIED/JM-001',
-      'MASTER/REGISTERED/JM-001-C1',
-      'MASTER/REGISTERED/JM-001-C2',
-    ]);
-    expect(ledger[0]!.data).toMatchObject({ copiesApproved: 2, copiesMade: 2, supervisorId: P.so1.id, approvers: [{ role: 'dept_head', by: P.dh.id }, { role: 'security_officer' }, { role: 'leader' }] });
+    expect(ledger.map((l) => `${l.ledger}/${l.event}/${l.carrierNumber}`)).toEqual(['COPY/COPIED/JM-001', 'MASTER/REGISTERED/JM-001-C1', 'MASTER/REGISTERED/JM-001-C2']);
+    expect(ledger[0]!.data).toMatchObject({
+      copiesApproved: 2,
+      copiesMade: 2,
+      supervisorId: P.so1.id,
+      approvers: [{ role: 'dept_head', by: P.dh.id }, { role: 'security_officer' }, { role: 'leader' }],
+    });
     expect(r.request.incident).toBeUndefined();
   });
 
   it('keeps the original level and period on copies, and continues numbering after earlier copies', () => {
     const a = approved('COPY', 'TOP_SECRET', { carriers: [carrier('JM-9', 'TOP_SECRET', { period: '30年', copyRestricted: true })] });
-    const r = ok(transition(a, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true, firstCopyIndex: { 'JM-9': 3 } }, P.so2, ctx()));
-    expect(ofType(r.effects, 'carrier.create')).toEqual([
-      expect.objectContaining({ number: 'JM-9-C3', level: 'TOP_SECRET', period: '30年', copyRestricted: true }),
-    ]);
+    const r = ok(
+      transition(a, { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true, firstCopyIndex: { 'JM-9': 3 } }, P.so2, ctx()),
+    );
+    expect(ofType(r.effects, 'carrier.create')).toEqual([expect.objectContaining({ number: 'JM-9-C3', level: 'TOP_SECRET', period: '30年', copyRestricted: true })]);
     expect(ofType(r.effects, 'ledger')[0]!.data).toMatchObject({ externalApprovalRef: '国保〔2026〕12号' });
   });
 
@@ -332,7 +303,11 @@ describe('CARRY_OUT after approval', () => {
     const out = ok(transition(a, { type: 'check_out' }, P.so3, ctx()));
     expect(out.request).toMatchObject({ state: 'OUT', details: { checkedOutBy: P.so3.id } });
     expect(ofType(out.effects, 'carrier.status')).toEqual([expect.objectContaining({ number: 'JX-001', status: 'CHECKED_OUT' })]);
-    expect(ofType(out.effects, 'ledger')[0]).toMatchObject({ ledger: 'CARRY', event: 'CHECKED_OUT', data: { due: '2026-03-04', companions: [P.comp.id], carrierPersonId: P.req.id } });
+    expect(ofType(out.effects, 'ledger')[0]).toMatchObject({
+      ledger: 'CARRY',
+      event: 'CHECKED_OUT',
+      data: { due: '2026-03-04', companions: [P.comp.id], carrierPersonId: P.req.id },
+    });
     expect(ofType(out.effects, 'reminder.create').map((e) => [e.kind, e.dueAt, e.target])).toEqual([
       ['carry.due_soon', '2026-03-03T16:00:00.000Z', { openId: P.req.id }],
       ['carry.due_soon', '2026-03-04T14:00:00.000Z', { openId: P.req.id }],
@@ -554,10 +529,20 @@ describe('invariants', () => {
     const carry = draft('CARRY_OUT', 'TOP_SECRET', { details: { due: DUE_LATE } });
     const destroy = draft('DESTROY');
     const approvals = (r: Request): [Command, Actor][] =>
-      r.steps.map((s) => [{ type: 'approve' }, { id: s.role === 'security_officer' ? P.so1.id : ({ dept_head: P.dh.id, leader: P.leader.id, principal: P.principal.id } as Record<string, string>)[s.role]!, roles: ['staff', s.role] }]);
+      r.steps.map((s) => [
+        { type: 'approve' },
+        {
+          id: s.role === 'security_officer' ? P.so1.id : ({ dept_head: P.dh.id, leader: P.leader.id, principal: P.principal.id } as Record<string, string>)[s.role]!,
+          roles: ['staff', s.role],
+        },
+      ]);
     const sub = (r: Request): [Command, Actor] => [{ type: 'submit', assignees: assigneesFor(r.kind, r.maxLevel) }, P.req];
     return [
-      { start: copy, results: runAll(copy, [sub(copy), ...approvals(copy), [{ type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so2]]).results },
+      {
+        start: copy,
+        results: runAll(copy, [sub(copy), ...approvals(copy), [{ type: 'complete_copy', copiesMade: 2, originalsReturned: true, wasteRecovered: true, deviceWiped: true }, P.so2]])
+          .results,
+      },
       {
         start: carry,
         results: runAll(carry, [
@@ -641,7 +626,7 @@ describe('invariants', () => {
     const req = submitted('COPY');
     const junk: unknown[] = [null, undefined, 0, 'x', [], {}, { type: 'approve', stepIndex: 'a' }, { type: 'nope' }, { type: 'reject', reason: 42 }];
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (const j of junk) {
       expect(() => transition(req, j as Command, P.dh, ctx())).not.toThrow();
       expect(transition(req, j as Command, P.dh, ctx()).ok).toBe(false);

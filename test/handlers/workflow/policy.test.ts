@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY_JSON,
-  KINDS,
-  LEVELS,
-  chainFor,
-  defaultPolicy,
-  loadPolicy,
-  planSteps,
-  type Kind,
-  type Level,
-} from '../../../handlers/workflow/index.js';
+import { DEFAULT_POLICY_JSON, KINDS, LEVELS, chainFor, defaultPolicy, loadPolicy, planSteps, type Kind, type Level } from '../../../handlers/workflow/index.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the policy JSON is broken on purpose, field by field
 const clone = () => structuredClone(DEFAULT_POLICY_JSON) as Record<string, any>;
 const errorsOf = (json: unknown) => {
   const r = loadPolicy(json);
@@ -118,10 +109,30 @@ describe('loadPolicy', () => {
   it('applies the structural floor: a policy cannot remove required authorisations', () => {
     const cases: [Kind, Level, object[], string][] = [
       ['COPY', 'TOP_SECRET', [{ role: 'dept_head' }, { role: 'security_officer' }, { role: 'leader' }], 'chains.COPY.TOP_SECRET: a TOP_SECRET chain must include the principal'],
-      ['CARRY_OUT', 'TOP_SECRET', [{ role: 'dept_head' }, { role: 'security_officer' }, { role: 'leader' }], 'chains.CARRY_OUT.TOP_SECRET: a TOP_SECRET chain must include the principal'],
-      ['COPY', 'SECRET', [{ role: 'dept_head' }, { role: 'security_officer' }], 'chains.COPY.SECRET: copying a state secret needs the approval of a unit leader (leader or principal)'],
-      ['DESTROY', 'CONFIDENTIAL', [{ role: 'dept_head' }, { role: 'security_officer' }], 'chains.DESTROY.CONFIDENTIAL: destroying a state secret needs the approval of a unit leader (leader or principal)'],
-      ['CARRY_OUT', 'SECRET', [{ role: 'dept_head' }, { role: 'leader' }], 'chains.CARRY_OUT.SECRET: must include the confidentiality office (security_officer or security_head) to check and register'],
+      [
+        'CARRY_OUT',
+        'TOP_SECRET',
+        [{ role: 'dept_head' }, { role: 'security_officer' }, { role: 'leader' }],
+        'chains.CARRY_OUT.TOP_SECRET: a TOP_SECRET chain must include the principal',
+      ],
+      [
+        'COPY',
+        'SECRET',
+        [{ role: 'dept_head' }, { role: 'security_officer' }],
+        'chains.COPY.SECRET: copying a state secret needs the approval of a unit leader (leader or principal)',
+      ],
+      [
+        'DESTROY',
+        'CONFIDENTIAL',
+        [{ role: 'dept_head' }, { role: 'security_officer' }],
+        'chains.DESTROY.CONFIDENTIAL: destroying a state secret needs the approval of a unit leader (leader or principal)',
+      ],
+      [
+        'CARRY_OUT',
+        'SECRET',
+        [{ role: 'dept_head' }, { role: 'leader' }],
+        'chains.CARRY_OUT.SECRET: must include the confidentiality office (security_officer or security_head) to check and register',
+      ],
       ['COPY', 'CORE', [{ role: 'dept_head' }, { role: 'security_officer' }], 'chains.COPY.CORE: a CORE trade secret chain needs a unit leader (leader or principal)'],
       ['COPY', 'ORDINARY', [{ role: 'security_officer' }], 'chains.COPY.ORDINARY: must include a line manager (dept_head, leader or principal)'],
       ['COPY', 'ORDINARY', [{ role: 'staff' }, { role: 'dept_head' }, { role: 'security_officer' }], `chains.COPY.ORDINARY[0].role: 'staff' cannot hold an approval step`],

@@ -71,22 +71,22 @@ const OWN = 'workflow.own_request';
 
 const MATRIX: Record<CommandType, Record<Who, string>> = {
   //                requester  assignee  otherApprover soNotAssigned witness staff admin system
-  submit:           { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
-  approve:          { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
-  reject:           { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
-  return:           { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
-  resubmit:         { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
-  withdraw:         { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
-  expire:           { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
-  complete_copy:    { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
+  submit: { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
+  approve: { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
+  reject: { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
+  return: { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
+  resubmit: { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
+  withdraw: { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
+  expire: { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
+  complete_copy: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
   // custody (hand out, receive back) is the security officer's; the carrier person only announces the return
-  check_out:        { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
-  announce_return:  { requester: OK, assignee: NCP, otherApprover: NCP, soNotAssigned: NCP, witness: NCP, staff: NCP, admin: NCP, system: NCP },
-  return_carrier:   { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
-  inspect:          { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
-  mark_overdue:     { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
+  check_out: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
+  announce_return: { requester: OK, assignee: NCP, otherApprover: NCP, soNotAssigned: NCP, witness: NCP, staff: NCP, admin: NCP, system: NCP },
+  return_carrier: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
+  inspect: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
+  mark_overdue: { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
   record_destruction: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
-  confirm_witness:  { requester: NW, assignee: NW, otherApprover: NW, soNotAssigned: NW, witness: OK, staff: NW, admin: NW, system: NW },
+  confirm_witness: { requester: NW, assignee: NW, otherApprover: NW, soNotAssigned: NW, witness: OK, staff: NW, admin: NW, system: NW },
 };
 
 describe('role × action matrix', () => {

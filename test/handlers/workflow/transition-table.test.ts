@@ -1,31 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COMMAND_TYPES,
-  KINDS,
-  STATES,
-  transition,
-  type Actor,
-  type Command,
-  type CommandType,
-  type Kind,
-  type Request,
-  type State,
-} from '../../../handlers/workflow/index.js';
-import {
-  DUE_LATE,
-  DUE_SOON,
-  P,
-  T0,
-  approveAll,
-  approved,
-  assigneesFor,
-  ctx,
-  currentApprover,
-  days,
-  draft,
-  step,
-  submitted,
-} from './helpers.js';
+import { COMMAND_TYPES, KINDS, STATES, transition, type Actor, type Command, type CommandType, type Kind, type Request, type State } from '../../../handlers/workflow/index.js';
+import { DUE_LATE, DUE_SOON, P, T0, approveAll, approved, assigneesFor, ctx, currentApprover, days, draft, step, submitted } from './helpers.js';
 
 // The whole machine as a table: every kind × situation × command, with the expected new state
 // for the allowed pairs and the refusal code for all others. A new state, situation or command
@@ -70,7 +45,19 @@ const SITUATIONS: Record<Situation, State> = {
 const REACHABLE: Record<Kind, readonly Situation[]> = {
   COPY: ['DRAFT', 'DRAFT_RETURNED', 'IN_APPROVAL', 'IN_APPROVAL_LAST', 'APPROVED', 'REJECTED', 'WITHDRAWN', 'EXPIRED', 'CLOSED'],
   CARRY_OUT: ['DRAFT', 'DRAFT_RETURNED', 'IN_APPROVAL', 'IN_APPROVAL_LAST', 'APPROVED', 'REJECTED', 'WITHDRAWN', 'EXPIRED', 'OUT', 'OVERDUE', 'RETURNED', 'CLOSED'],
-  DESTROY: ['DRAFT', 'DRAFT_RETURNED', 'IN_APPROVAL', 'IN_APPROVAL_LAST', 'APPROVED', 'REJECTED', 'WITHDRAWN', 'EXPIRED', 'EXECUTED_PENDING_WITNESS', 'EXECUTED_PENDING_WITNESS_LAST', 'CLOSED'],
+  DESTROY: [
+    'DRAFT',
+    'DRAFT_RETURNED',
+    'IN_APPROVAL',
+    'IN_APPROVAL_LAST',
+    'APPROVED',
+    'REJECTED',
+    'WITHDRAWN',
+    'EXPIRED',
+    'EXECUTED_PENDING_WITNESS',
+    'EXECUTED_PENDING_WITNESS_LAST',
+    'CLOSED',
+  ],
 };
 
 function build(kind: Kind, s: Situation): Request {
@@ -178,8 +165,7 @@ function actorFor(type: CommandType, r: Request): Actor {
 }
 
 type Row = `${Kind}.${Situation}.${CommandType}`;
-const ALL_KINDS = (s: Situation, c: CommandType, to: State) =>
-  Object.fromEntries(KINDS.map((k) => [`${k}.${s}.${c}`, to])) as Record<Row, State>;
+const ALL_KINDS = (s: Situation, c: CommandType, to: State) => Object.fromEntries(KINDS.map((k) => [`${k}.${s}.${c}`, to])) as Record<Row, State>;
 
 /** The allowed edges and the state each leads to. */
 const ALLOWED: Partial<Record<Row, State>> = {
@@ -224,9 +210,7 @@ const KIND_OF: Partial<Record<CommandType, Kind>> = {
 };
 
 /** Refusals more specific than `bad_state`. */
-const SPECIFIC: Partial<Record<Row, string>> = Object.fromEntries(
-  KINDS.map((k) => [`${k}.DRAFT.resubmit`, 'workflow.not_returned']),
-);
+const SPECIFIC: Partial<Record<Row, string>> = Object.fromEntries(KINDS.map((k) => [`${k}.DRAFT.resubmit`, 'workflow.not_returned']));
 
 function expected(kind: Kind, s: Situation, c: CommandType): { state: State } | { code: string } {
   const row = `${kind}.${s}.${c}` as Row;

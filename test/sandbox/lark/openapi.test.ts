@@ -103,7 +103,13 @@ describe('Open API through the real SDK Client', () => {
 
   it('validates messages like Lark', async () => {
     const client = sdkClient(s.url);
-    const codeOf = async (p: Promise<unknown>) => errorData(await p.then(() => undefined, (e: unknown) => e));
+    const codeOf = async (p: Promise<unknown>) =>
+      errorData(
+        await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
     expect(
       await codeOf(
         client.im.v1.message.create({

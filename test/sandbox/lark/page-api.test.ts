@@ -107,7 +107,9 @@ describe('page API', () => {
   let chatId = '';
 
   it('serves the directory', async () => {
-    const { json } = await api<{ users: { open_id: string; demo_roles: string[] }[]; departments: { leader_user_id: string }[]; bot: { app_id: string; name: string } }>('/sandbox/api/directory');
+    const { json } = await api<{ users: { open_id: string; demo_roles: string[] }[]; departments: { leader_user_id: string }[]; bot: { app_id: string; name: string } }>(
+      '/sandbox/api/directory',
+    );
     expect(json.users).toHaveLength(org.users.length);
     expect(json.users.find((u) => u.open_id === liNa.open_id)?.demo_roles).toContain('security_officer');
     expect(json.departments).toHaveLength(4);

@@ -198,7 +198,11 @@ describe('webhook delivery to an SDK EventDispatcher', () => {
   });
 
   it('delivers forgeries: the SDK answers a bad signature with HTTP 200 and an empty body', async () => {
-    const env = { schema: '2.0', header: { event_id: 'e1', event_type: 'im.message.receive_v1', token: VERIFICATION_TOKEN, app_id: APP_ID, tenant_key: org.tenantKey, create_time: '1' }, event: {} };
+    const env = {
+      schema: '2.0',
+      header: { event_id: 'e1', event_type: 'im.message.receive_v1', token: VERIFICATION_TOKEN, app_id: APP_ID, tenant_key: org.tenantKey, create_time: '1' },
+      event: {},
+    };
     const forged = await s.deliverRaw(env, { signature: 'deadbeef' });
     expect(forged.status).toBe(200);
     expect(forged.body).toBe('');

@@ -61,7 +61,7 @@ describe('long-connection delivery to the SDK WSClient', () => {
   it('connects through /callback/ws/endpoint', () => {
     const endpoint = s.calls.find((c) => c.path === '/callback/ws/endpoint');
     expect(endpoint?.body).toMatchObject({ AppID: APP_ID });
-    expect((endpoint?.response as { data: { URL: string } }).data.URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/v2\?fpid=/);
+    expect((endpoint!.response as { data: { URL: string } }).data.URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/v2\?fpid=/);
     expect(ws.getConnectionStatus().state).toBe('connected');
   });
 

@@ -63,7 +63,11 @@ describe('CRUD', () => {
     const c = db.collection('crud');
     const { insertedId } = await c.insertOne({ name: 'a', n: 1 });
     expect(insertedId).toBeInstanceOf(ObjectId);
-    await c.insertMany([{ name: 'b', n: 2 }, { name: 'c', n: 3 }, { _id: 'custom' as unknown as ObjectId, name: 'd', n: 4 }]);
+    await c.insertMany([
+      { name: 'b', n: 2 },
+      { name: 'c', n: 3 },
+      { _id: 'custom' as unknown as ObjectId, name: 'd', n: 4 },
+    ]);
     expect((await c.find().toArray()).map((d) => d.name)).toEqual(['a', 'b', 'c', 'd']);
     expect(await c.findOne({ _id: insertedId })).toEqual({ _id: insertedId, name: 'a', n: 1 });
     expect(await c.findOne({ _id: 'custom' as unknown as ObjectId })).toMatchObject({ name: 'd' });
@@ -188,9 +192,7 @@ describe('CRUD', () => {
 
 describe('queries and cursors', () => {
   beforeAll(async () => {
-    await db.collection('people').insertMany(
-      Array.from({ length: 20 }, (_, i) => ({ i, group: i % 3, name: `p${String(i).padStart(2, '0')}`, at: new Date(2024, 0, i + 1) })),
-    );
+    await db.collection('people').insertMany(Array.from({ length: 20 }, (_, i) => ({ i, group: i % 3, name: `p${String(i).padStart(2, '0')}`, at: new Date(2024, 0, i + 1) })));
   });
 
   it('filters, sorts, skips, limits and projects', async () => {
@@ -217,7 +219,10 @@ describe('queries and cursors', () => {
   it('finds by _id with $in', async () => {
     const all = await db.collection('people').find({}).limit(6).toArray();
     const ids = [all[1]!._id, all[4]!._id, new ObjectId()];
-    const found = await db.collection('people').find({ _id: { $in: ids } }).toArray();
+    const found = await db
+      .collection('people')
+      .find({ _id: { $in: ids } })
+      .toArray();
     expect(found.map((d) => d.i)).toEqual([1, 4]);
   });
 
@@ -295,7 +300,11 @@ describe('queries and cursors', () => {
 describe('findAndModify', () => {
   it('updates, replaces and deletes one document chosen by sort', async () => {
     const c = db.collection('fam');
-    await c.insertMany([{ q: 1, v: 'a' }, { q: 2, v: 'b' }, { q: 3, v: 'c' }]);
+    await c.insertMany([
+      { q: 1, v: 'a' },
+      { q: 2, v: 'b' },
+      { q: 3, v: 'c' },
+    ]);
     const before = await c.findOneAndUpdate({}, { $set: { v: 'B' } }, { sort: { q: -1 }, returnDocument: 'before' });
     expect(before).toMatchObject({ q: 3, v: 'c' });
     const after = await c.findOneAndUpdate({ q: 1 }, { $inc: { q: 10 } }, { returnDocument: 'after', projection: { _id: 0 } });
@@ -341,7 +350,12 @@ describe('unique indexes', () => {
     await expectDuplicate(users.updateOne({ email: 'a@x', n: 42 }, { $set: { v: 1 } }, { upsert: true }));
     await expectDuplicate(users.findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }));
     await expectDuplicate(users.findOneAndUpdate({ email: 'a@x', n: 7 }, { $set: { z: 1 } }, { upsert: true }));
-    expect((await users.find({}, { projection: { _id: 0 } }).sort({ email: 1 }).toArray())).toEqual([
+    expect(
+      await users
+        .find({}, { projection: { _id: 0 } })
+        .sort({ email: 1 })
+        .toArray(),
+    ).toEqual([
       { email: 'a@x', n: 1 },
       { email: 'b@x', n: 2 },
     ]);
@@ -360,7 +374,11 @@ describe('unique indexes', () => {
   it('enforces compound unique indexes', async () => {
     const c = db.collection('compound');
     await c.createIndex({ tenant: 1, code: 1 }, { unique: true });
-    await c.insertMany([{ tenant: 't1', code: 'c1' }, { tenant: 't1', code: 'c2' }, { tenant: 't2', code: 'c1' }]);
+    await c.insertMany([
+      { tenant: 't1', code: 'c1' },
+      { tenant: 't1', code: 'c2' },
+      { tenant: 't2', code: 'c1' },
+    ]);
     const err = await expectDuplicate(c.insertOne({ tenant: 't1', code: 'c1' }));
     expect(err.keyPattern).toEqual({ tenant: 1, code: 1 });
     expect(err.keyValue).toEqual({ tenant: 't1', code: 'c1' });
@@ -391,7 +409,11 @@ describe('unique indexes', () => {
 
     const partial = db.collection('partial');
     await partial.createIndex({ code: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await partial.insertMany([{ code: 'c', active: false }, { code: 'c', active: false }, { code: 'c', active: true }]);
+    await partial.insertMany([
+      { code: 'c', active: false },
+      { code: 'c', active: false },
+      { code: 'c', active: true },
+    ]);
     await expectDuplicate(partial.insertOne({ code: 'c', active: true }));
 
     const plain = db.collection('plainunique');
@@ -411,9 +433,7 @@ describe('unique indexes', () => {
   it('serializes 50 concurrent upserts on one key into exactly one document', async () => {
     const c = db.collection('race');
     await c.createIndex({ key: 1 }, { unique: true });
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => c.updateOne({ key: 'k' }, { $inc: { n: 1 }, $setOnInsert: { first: true } }, { upsert: true })),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, () => c.updateOne({ key: 'k' }, { $inc: { n: 1 }, $setOnInsert: { first: true } }, { upsert: true })));
     expect(results.reduce((s, r) => s + r.upsertedCount, 0)).toBe(1);
     expect(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ key: 'k', n: 50, first: true }]);
   });
@@ -446,8 +466,14 @@ describe('indexes, collections and databases', () => {
     await c.dropIndexes();
     expect((await c.indexes()).map((ix) => ix.name)).toEqual(['_id_']);
     // After dropping the unique index duplicates are allowed.
-    await c.insertMany([{ b: 1, c: 1 }, { b: 1, c: 1 }]);
-    const missing = await db.collection('nosuchcoll').indexes().catch((e: unknown) => e);
+    await c.insertMany([
+      { b: 1, c: 1 },
+      { b: 1, c: 1 },
+    ]);
+    const missing = await db
+      .collection('nosuchcoll')
+      .indexes()
+      .catch((e: unknown) => e);
     expect((missing as MongoServerError).code).toBe(26);
   });
 
@@ -464,7 +490,7 @@ describe('indexes, collections and databases', () => {
     expect(await db.collection('renamed').countDocuments()).toBe(1);
     expect(await db.collection('made').countDocuments()).toBe(0);
     expect(await db.collection('renamed').drop()).toBe(true);
-    expect((await db.listCollections({ name: 'renamed' }).toArray())).toEqual([]);
+    expect(await db.listCollections({ name: 'renamed' }).toArray()).toEqual([]);
   });
 
   it('drops a whole database without touching others', async () => {

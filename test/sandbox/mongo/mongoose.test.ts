@@ -160,9 +160,7 @@ describe('unique indexes and concurrency', () => {
 
   it('turns 50 concurrent upserts of one unique key into exactly one document', async () => {
     await m.Counter.init();
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) => m.Counter.updateOne({ key: 'hits' }, { $inc: { n: 1 }, $setOnInsert: { origin: `call-${i}` } }, { upsert: true })),
-    );
+    await Promise.all(Array.from({ length: 50 }, (_, i) => m.Counter.updateOne({ key: 'hits' }, { $inc: { n: 1 }, $setOnInsert: { origin: `call-${i}` } }, { upsert: true })));
     const docs = await m.Counter.find({ key: 'hits' }).lean();
     expect(docs).toHaveLength(1);
     expect(docs[0]!.n).toBe(50);
@@ -181,7 +179,11 @@ describe('queries', () => {
   });
 
   it('sorts, limits, selects and populates', async () => {
-    const posts = await m.Post.find({ score: { $gte: 2 } }).sort({ score: -1 }).select('title author').populate('author').lean();
+    const posts = await m.Post.find({ score: { $gte: 2 } })
+      .sort({ score: -1 })
+      .select('title author')
+      .populate('author')
+      .lean();
     expect(posts.map((p) => p.title)).toEqual(['p2', 'p1']);
     expect(posts.map((p) => (p.author as unknown as { name: string }).name)).toEqual(['bob', 'ann']);
     expect(posts[0]).not.toHaveProperty('score');

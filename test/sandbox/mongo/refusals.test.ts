@@ -295,14 +295,26 @@ describe('update operators on the wrong type fail like MongoDB and change nothin
   });
 
   it('positional and arrayFilters paths are checked too', async () => {
-    await c.insertOne({ _id: 4 as never, items: [{ k: 'a', q: 1 }, { k: 'b', q: 'x' }] });
+    await c.insertOne({
+      _id: 4 as never,
+      items: [
+        { k: 'a', q: 1 },
+        { k: 'b', q: 'x' },
+      ],
+    });
     const all = await serverError(c.updateOne({ _id: 4 as never }, { $inc: { 'items.$[].q': 1 } }));
     expect(all.code).toBe(14);
     const filtered = await serverError(c.updateOne({ _id: 4 as never }, { $inc: { 'items.$[it].q': 1 } }, { arrayFilters: [{ 'it.k': 'b' }] }));
     expect(filtered.code).toBe(14);
     const first = await serverError(c.updateOne({ _id: 4 as never, 'items.k': 'b' }, raw({ $push: { 'items.$.q': 1 } })));
     expect(first.code).toBe(2);
-    expect(await c.findOne({ _id: 4 as never })).toEqual({ _id: 4, items: [{ k: 'a', q: 1 }, { k: 'b', q: 'x' }] });
+    expect(await c.findOne({ _id: 4 as never })).toEqual({
+      _id: 4,
+      items: [
+        { k: 'a', q: 1 },
+        { k: 'b', q: 'x' },
+      ],
+    });
   });
 
   it('in a multi update: the error is a write error, earlier documents stay updated, later ones untouched', async () => {
@@ -342,7 +354,7 @@ describe('update operators on the wrong type fail like MongoDB and change nothin
   it('paths that cannot be created: PathNotViable (28); $rename never drops its source', async () => {
     const viaString = await serverError(c.updateOne({ _id: 1 as never }, { $set: { 's.x': 1 } }));
     expect(viaString.code).toBe(28);
-    expect(viaString.errmsg).toContain("Cannot create field 'x' in element {s: \"str\"}");
+    expect(viaString.errmsg).toContain('Cannot create field \'x\' in element {s: "str"}');
     const viaNull = await serverError(c.updateOne({ _id: 1 as never }, { $inc: { 'nul.x': 1 } }));
     expect(viaNull.code).toBe(28);
     const viaArray = await serverError(c.updateOne({ _id: 1 as never }, { $set: { 'arr.x': 1 } }));
@@ -387,21 +399,30 @@ describe('update operators on the wrong type fail like MongoDB and change nothin
 describe('malformed statements MongoDB refuses', () => {
   it('a delete limit other than 0 or 1, and a multi replacement (FailedToParse, 9)', async () => {
     const c = db.collection('malformed');
-    await c.insertMany([{ _id: 1 as never, v: 1 }, { _id: 2 as never, v: 1 }]);
+    await c.insertMany([
+      { _id: 1 as never, v: 1 },
+      { _id: 2 as never, v: 1 },
+    ]);
     const del = await serverError(db.command({ delete: 'malformed', deletes: [{ q: {}, limit: 2 }] }));
     expect(del.code).toBe(9);
     expect(del.errmsg).toContain('The limit field in delete objects must be 0 or 1');
     const upd = await db.command({ update: 'malformed', updates: [{ q: {}, u: { w: 2 }, multi: true }] });
     expect(upd.writeErrors?.[0]?.code).toBe(9);
     expect(upd.writeErrors?.[0]?.errmsg).toContain('multi update is not supported for replacement-style update');
-    expect(await c.find().toArray()).toEqual([{ _id: 1, v: 1 }, { _id: 2, v: 1 }]);
+    expect(await c.find().toArray()).toEqual([
+      { _id: 1, v: 1 },
+      { _id: 2, v: 1 },
+    ]);
   });
 });
 
 describe('aggregate implements let', () => {
   it('including in a leading $match', async () => {
     const c = db.collection('agg_let');
-    await c.insertMany([{ _id: 1 as never, a: 1 }, { _id: 2 as never, a: 2 }]);
+    await c.insertMany([
+      { _id: 1 as never, a: 1 },
+      { _id: 2 as never, a: 2 },
+    ]);
     const docs = await c.aggregate([{ $match: { $expr: { $eq: ['$a', '$$wanted'] } } }, { $project: { _id: 1 } }], { let: { wanted: 2 } }).toArray();
     expect(docs).toEqual([{ _id: 2 }]);
   });
@@ -414,7 +435,9 @@ describe('through mongoose', () => {
     const M = Thing();
     const doc = await M.create({ name: 'Ann', meta: { count: 'three' }, tags: ['a'] });
     if (t.embedded) {
-      const err = await M.find({ name: 'ann' }).collation(EN_CASE_INSENSITIVE).catch((e: unknown) => e);
+      const err = await M.find({ name: 'ann' })
+        .collation(EN_CASE_INSENSITIVE)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MongoServerError);
       expect((err as MongoServerError).code).toBe(238);
       expect((err as MongoServerError).errmsg).toContain("'find.collation'");

@@ -137,10 +137,35 @@ describe('wire protocol', () => {
 
   it('accepts kind-1 document sequences for insert, update and delete', async () => {
     const c = await RawClient.connect(server.port);
-    const ins = await c.request(opMsg(1, { insert: 'seq', $db: 'raw' }, { sequences: { documents: [{ _id: 1, v: 'a' }, { _id: 2, v: 'b' }, { _id: 3, v: 'c' }] } }));
+    const ins = await c.request(
+      opMsg(
+        1,
+        { insert: 'seq', $db: 'raw' },
+        {
+          sequences: {
+            documents: [
+              { _id: 1, v: 'a' },
+              { _id: 2, v: 'b' },
+              { _id: 3, v: 'c' },
+            ],
+          },
+        },
+      ),
+    );
     expect(ins.doc).toMatchObject({ ok: 1, n: 3 });
     const upd = await c.request(
-      opMsg(2, { update: 'seq', $db: 'raw' }, { sequences: { updates: [{ q: { _id: 1 }, u: { $set: { v: 'A' } } }, { q: { _id: 9 }, u: { $set: { v: 'Z' } }, upsert: true }] } }),
+      opMsg(
+        2,
+        { update: 'seq', $db: 'raw' },
+        {
+          sequences: {
+            updates: [
+              { q: { _id: 1 }, u: { $set: { v: 'A' } } },
+              { q: { _id: 9 }, u: { $set: { v: 'Z' } }, upsert: true },
+            ],
+          },
+        },
+      ),
     );
     expect(upd.doc).toMatchObject({ ok: 1, n: 2, nModified: 1, upserted: [{ index: 1, _id: 9 }] });
     const del = await c.request(opMsg(3, { delete: 'seq', $db: 'raw' }, { sequences: { deletes: [{ q: { _id: 2 }, limit: 1 }] } }));
@@ -266,7 +291,12 @@ describe('lifecycle', () => {
       await client.db('dbB').collection('c').insertOne({ from: 'B' });
       await client.db('dbA').dropDatabase();
       expect(await client.db('dbA').collection('c').countDocuments()).toBe(0);
-      expect(await client.db('dbB').collection('c').findOne({}, { projection: { _id: 0 } })).toEqual({ from: 'B' });
+      expect(
+        await client
+          .db('dbB')
+          .collection('c')
+          .findOne({}, { projection: { _id: 0 } }),
+      ).toEqual({ from: 'B' });
     } finally {
       await client.close();
     }

@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buttonBehavior, cardElements, collectForm, columnFlex, fieldDefault, formParts, formatDate, formatNumber,
-  headerTemplate, normalizeLocale, pageRows, personCandidates, pickField, pickText, safeHref, tableCell, tablePageSize,
-  tagColor, toastText, wireValue,
+  buttonBehavior,
+  cardElements,
+  collectForm,
+  columnFlex,
+  fieldDefault,
+  formParts,
+  formatDate,
+  formatNumber,
+  headerTemplate,
+  normalizeLocale,
+  pageRows,
+  personCandidates,
+  pickField,
+  pickText,
+  safeHref,
+  tableCell,
+  tablePageSize,
+  tagColor,
+  toastText,
+  wireValue,
 } from '../../../sandbox/lark/web/card-model.js';
 
 describe('i18n text', () => {
@@ -144,10 +161,17 @@ describe('tables', () => {
   it('formats cells by data_type', () => {
     expect(tableCell({ data_type: 'text' }, 'a', 'zh_cn')).toEqual({ kind: 'text', text: 'a' });
     expect(tableCell({ data_type: 'lark_md' }, '**a**', 'zh_cn')).toEqual({ kind: 'markdown', text: '**a**' });
-    expect(tableCell({ data_type: 'number', format: { precision: 2, symbol: '¥', separator: true } }, 1234.5, 'zh_cn')).toEqual({ kind: 'text', text: '¥1,234.50', align: 'right' });
+    expect(tableCell({ data_type: 'number', format: { precision: 2, symbol: '¥', separator: true } }, 1234.5, 'zh_cn')).toEqual({
+      kind: 'text',
+      text: '¥1,234.50',
+      align: 'right',
+    });
     expect(tableCell({ data_type: 'options' }, [{ text: '机密', color: 'red' }, 'x'], 'zh_cn')).toEqual({
       kind: 'tags',
-      tags: [{ text: '机密', color: 'red' }, { text: 'x', color: 'neutral' }],
+      tags: [
+        { text: '机密', color: 'red' },
+        { text: 'x', color: 'neutral' },
+      ],
     });
     expect(tableCell({ data_type: 'persons' }, ['ou_1', { id: 'ou_2' }], 'zh_cn')).toEqual({ kind: 'persons', ids: ['ou_1', 'ou_2'] });
     expect(tableCell({ data_type: 'text' }, null, 'zh_cn')).toEqual({ kind: 'text', text: '' });
@@ -182,7 +206,10 @@ describe('person pickers', () => {
   const isPerson = (id: string) => known.has(id);
 
   it('offers the options that are real people, in order, once; else the chat members', () => {
-    expect(personCandidates({ tag: 'select_person', options: [{ value: 'ou_b' }, { value: 'ou_zz' }, { value: 'ou_a' }, { value: 'ou_b' }] }, isPerson, ['ou_c'])).toEqual(['ou_b', 'ou_a']);
+    expect(personCandidates({ tag: 'select_person', options: [{ value: 'ou_b' }, { value: 'ou_zz' }, { value: 'ou_a' }, { value: 'ou_b' }] }, isPerson, ['ou_c'])).toEqual([
+      'ou_b',
+      'ou_a',
+    ]);
     // empty options, or none valid: every member of the chat (Lark's rule)
     expect(personCandidates({ tag: 'multi_select_person', options: [] }, isPerson, ['ou_c', 'ou_a', 'ou_zz'])).toEqual(['ou_c', 'ou_a']);
     expect(personCandidates({ tag: 'multi_select_person', options: [{ value: 'ou_zz' }] }, isPerson, ['ou_b'])).toEqual(['ou_b']);

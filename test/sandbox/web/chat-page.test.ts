@@ -225,13 +225,16 @@ describe('sandbox chat page (browser)', () => {
     await page.locator('[data-testid="message"]').filter({ hasText: '提醒：您有 1 条待办' }).waitFor();
   });
 
-  it('person pickers: names and avatars from the directory, the chat\'s members when there are no options, open_ids sent as Lark does', async () => {
+  it("person pickers: names and avatars from the directory, the chat's members when there are no options, open_ids sent as Lark does", async () => {
     const p2p = api.p2pOf(ME)!;
     await send('/people');
     await expect.poll(() => lastCard().getByTestId('card-header').textContent()).toContain('选择人员');
     const card = lastCard();
     const picker = (name: string) => card.locator(`[data-testid="person-picker"][data-name="${name}"]`);
-    const optionIds = (name: string) => picker(name).getByTestId('person-option').evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id')));
+    const optionIds = (name: string) =>
+      picker(name)
+        .getByTestId('person-option')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id')));
     // single: a select of names; the id nobody has is left out (Lark ignores invalid options)
     const custodian = picker('custodian').getByTestId('form-field');
     expect(await picker('custodian').getAttribute('data-multi')).toBe('false');
@@ -269,7 +272,11 @@ describe('sandbox chat page (browser)', () => {
     await page.locator(`[data-testid="chat-item"][data-chat-id="${GROUP_ID}"]`).click();
     await send('@保密助手 /people');
     await expect.poll(() => lastCard().getByTestId('card-header').textContent()).toContain('选择人员');
-    expect(await lastCard().locator('[data-testid="person-picker"][data-name="companions"] [data-testid="person-option"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id')))).toEqual([USERS.zhang.open_id, USERS.li.open_id]);
+    expect(
+      await lastCard()
+        .locator('[data-testid="person-picker"][data-name="companions"] [data-testid="person-option"]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-open-id'))),
+    ).toEqual([USERS.zhang.open_id, USERS.li.open_id]);
     await page.locator(`[data-testid="chat-item"][data-chat-id="${p2p}"]`).click();
     await page.getByTestId('chat-title').filter({ hasText: '保密助手' }).waitFor();
   });
@@ -292,6 +299,7 @@ describe('sandbox chat page (browser)', () => {
   it('renderCard never throws and reports standalone and form interactions in Feishu shapes', async () => {
     const result = await page.evaluate(async () => {
       // (a literal import() here would be rewritten by vitest's transform before it reaches the page)
+      // biome-ignore lint/security/noGlobalEval: runs inside the page under test, to load its own module
       const { renderCard } = (await window.eval('import("/render.js")')) as {
         renderCard: (card: unknown, opts: { locale?: string; onAction?: (a: unknown) => unknown; confirm?: () => Promise<boolean> }) => HTMLElement;
       };
@@ -304,7 +312,13 @@ describe('sandbox chat page (browser)', () => {
       const odd = [
         null,
         'not a card',
-        { elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }, { tag: 'action', actions: [{ tag: 'button', text: { content: 'b' }, value: { k: 1 } }] }, { tag: 'note', elements: [] }] },
+        {
+          elements: [
+            { tag: 'div', text: { tag: 'plain_text', content: 'v1' } },
+            { tag: 'action', actions: [{ tag: 'button', text: { content: 'b' }, value: { k: 1 } }] },
+            { tag: 'note', elements: [] },
+          ],
+        },
         { schema: '2.0', body: { elements: [nested, 42, null, { tag: 'chart' }, { tag: 'form', elements: [{ tag: 'form' }] }, { tag: 'table' }, { tag: 'collapsible_panel' }] } },
         { schema: '2.0', header: { title: null, template: 'nope' }, body: { elements: [{ tag: 'button' }, { tag: 'select_static', options: 'x' }] } },
       ];

@@ -117,7 +117,7 @@ export function helpCard(): Record<string, unknown> {
         },
         {
           tag: 'div',
-          text: { tag: 'lark_md', content: '保密员：<at id=' + USERS.li.open_id + '></at>', i18n_content: { en_us: 'Security officer: <at id=' + USERS.li.open_id + '></at>' } },
+          text: { tag: 'lark_md', content: `保密员：<at id=${USERS.li.open_id}></at>`, i18n_content: { en_us: `Security officer: <at id=${USERS.li.open_id}></at>` } },
           fields: [
             { is_short: true, text: { tag: 'lark_md', content: '**待办**\n2', i18n_content: { en_us: '**Pending**\n2' } } },
             { is_short: true, text: { tag: 'lark_md', content: '**本月**\n7', i18n_content: { en_us: '**This month**\n7' } } },
@@ -207,7 +207,14 @@ export function helpCard(): Record<string, unknown> {
                   tag: 'column',
                   width: 'auto',
                   elements: [
-                    { tag: 'button', name: 'submit', text: txt('提交申请', 'Submit'), type: 'primary_filled', form_action_type: 'submit', behaviors: [{ type: 'callback', value: { action: 'submit_copy' } }] },
+                    {
+                      tag: 'button',
+                      name: 'submit',
+                      text: txt('提交申请', 'Submit'),
+                      type: 'primary_filled',
+                      form_action_type: 'submit',
+                      behaviors: [{ type: 'callback', value: { action: 'submit_copy' } }],
+                    },
                   ],
                 },
                 { tag: 'column', width: 'auto', elements: [{ tag: 'button', name: 'reset', text: txt('重置', 'Reset'), type: 'default', form_action_type: 'reset' }] },
@@ -236,11 +243,29 @@ export function peopleCard(): Record<string, unknown> {
           name: 'people_form',
           elements: [
             // An id nobody has is ignored, as Lark ignores invalid options.
-            { tag: 'select_person', name: 'custodian', placeholder: txt('选择保管人', 'Choose the custodian'), options: [{ value: USERS.li.open_id }, { value: USERS.sun.open_id }, { value: UNKNOWN_ID }] },
-            { tag: 'multi_select_person', name: 'witnesses', required: true, placeholder: txt('选择监销人', 'Choose witnesses'), options: [{ value: USERS.zhang.open_id }, { value: USERS.li.open_id }, { value: USERS.sun.open_id }] },
+            {
+              tag: 'select_person',
+              name: 'custodian',
+              placeholder: txt('选择保管人', 'Choose the custodian'),
+              options: [{ value: USERS.li.open_id }, { value: USERS.sun.open_id }, { value: UNKNOWN_ID }],
+            },
+            {
+              tag: 'multi_select_person',
+              name: 'witnesses',
+              required: true,
+              placeholder: txt('选择监销人', 'Choose witnesses'),
+              options: [{ value: USERS.zhang.open_id }, { value: USERS.li.open_id }, { value: USERS.sun.open_id }],
+            },
             // No options: the chat's members.
             { tag: 'multi_select_person', name: 'companions', placeholder: txt('选择同行人', 'Choose companions'), options: [] },
-            { tag: 'button', name: 'submit', text: txt('提交', 'Submit'), type: 'primary', form_action_type: 'submit', behaviors: [{ type: 'callback', value: { action: 'submit_people' } }] },
+            {
+              tag: 'button',
+              name: 'submit',
+              text: txt('提交', 'Submit'),
+              type: 'primary',
+              form_action_type: 'submit',
+              behaviors: [{ type: 'callback', value: { action: 'submit_people' } }],
+            },
           ],
         },
       ],
@@ -309,15 +334,19 @@ export async function startFakeApi(): Promise<FakeApi> {
   }
 
   const botSender: Sender = { type: 'app', id: BOT.open_id, name: BOT.name, en_name: BOT.en_name };
-  const botPost = (chat: Chat, msg_type: string, content: Record<string, unknown>, extra?: Partial<Msg>) =>
-    setTimeout(() => post(chat, botSender, msg_type, content, extra), 20);
+  const botPost = (chat: Chat, msg_type: string, content: Record<string, unknown>, extra?: Partial<Msg>) => setTimeout(() => post(chat, botSender, msg_type, content, extra), 20);
 
   function botReply(chat: Chat, text: string, parent: Msg) {
     const cmd = text.replace(/@(保密助手|Bot)/gi, '').trim();
     if (cmd === '/help') botPost(chat, 'interactive', helpCard(), { parent_id: parent.message_id });
     else if (cmd === '/people') botPost(chat, 'interactive', peopleCard(), { parent_id: parent.message_id });
     else if (cmd === '/export') {
-      botPost(chat, 'file', { file_key: 'file_v3_demo', file_name: '载体台账.csv' }, { file: { file_key: 'file_v3_demo', file_name: '载体台账.csv', size: 2048, url: '/sandbox/api/files/file_v3_demo' } });
+      botPost(
+        chat,
+        'file',
+        { file_key: 'file_v3_demo', file_name: '载体台账.csv' },
+        { file: { file_key: 'file_v3_demo', file_name: '载体台账.csv', size: 2048, url: '/sandbox/api/files/file_v3_demo' } },
+      );
     } else botPost(chat, 'text', { text: `收到：${cmd}` });
   }
 
@@ -353,7 +382,9 @@ export async function startFakeApi(): Promise<FakeApi> {
     }
     if (method === 'GET' && path === '/sandbox/api/chats') {
       const user = url.searchParams.get('user') ?? '';
-      const list = [...chats.values()].filter((c) => c.members.includes(user)).map(({ chat_id, chat_type, name, en_name, members }) => ({ chat_id, chat_type, name, en_name, members }));
+      const list = [...chats.values()]
+        .filter((c) => c.members.includes(user))
+        .map(({ chat_id, chat_type, name, en_name, members }) => ({ chat_id, chat_type, name, en_name, members }));
       return json(res, 200, { chats: list });
     }
     if (method === 'POST' && path === '/sandbox/api/chats/p2p') {
@@ -388,6 +419,7 @@ export async function startFakeApi(): Promise<FakeApi> {
       if (!msg || !chat || !msg.card) return json(res, 404, { ok: false, error: 'no such card', card_updated: false });
       const action = (body.value as { action?: string }).action;
       if (action === 'ack') {
+        // biome-ignore lint/suspicious/noExplicitAny: the card is reshaped as the page would see it
         const card = structuredClone(msg.card) as any;
         card.header.template = 'green';
         card.header.title = txt('已确认 · 帮助', 'Acknowledged · Help');
@@ -406,10 +438,18 @@ export async function startFakeApi(): Promise<FakeApi> {
         const card = {
           schema: '2.0',
           config: { update_multi: true },
-          header: { title: txt('复制申请已提交', 'Copy request submitted'), template: 'green', text_tag_list: [{ tag: 'text_tag', text: txt('待审批', 'Pending'), color: 'orange' }] },
+          header: {
+            title: txt('复制申请已提交', 'Copy request submitted'),
+            template: 'green',
+            text_tag_list: [{ tag: 'text_tag', text: txt('待审批', 'Pending'), color: 'orange' }],
+          },
           body: {
             elements: [
-              { tag: 'markdown', content: `**载体**：${String(fv.title)}\n**密级**：${String(fv.level)}\n**归还**：${String(fv.due)}`, i18n_content: { en_us: `**Carrier**: ${String(fv.title)}\n**Level**: ${String(fv.level)}\n**Return**: ${String(fv.due)}` } },
+              {
+                tag: 'markdown',
+                content: `**载体**：${String(fv.title)}\n**密级**：${String(fv.level)}\n**归还**：${String(fv.due)}`,
+                i18n_content: { en_us: `**Carrier**: ${String(fv.title)}\n**Level**: ${String(fv.level)}\n**Return**: ${String(fv.due)}` },
+              },
             ],
           },
         };

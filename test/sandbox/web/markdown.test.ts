@@ -21,9 +21,7 @@ function assertSafe(html: string): void {
 
 describe('renderMarkdown: the Lark subset', () => {
   it('renders emphasis, strike, code and links', () => {
-    expect(renderInline('**bold** *it* ~~gone~~ `a<b`')).toBe(
-      '<strong>bold</strong> <em>it</em> <del>gone</del> <code class="md-code">a&lt;b</code>',
-    );
+    expect(renderInline('**bold** *it* ~~gone~~ `a<b`')).toBe('<strong>bold</strong> <em>it</em> <del>gone</del> <code class="md-code">a&lt;b</code>');
     expect(renderInline('[docs](https://open.feishu.cn/a?b=1&c=2)')).toBe(
       '<a class="md-link" href="https://open.feishu.cn/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">docs</a>',
     );
@@ -33,8 +31,7 @@ describe('renderMarkdown: the Lark subset', () => {
   it('keeps line breaks, <br> and block structure', () => {
     expect(renderMarkdown('a\nb<br>c')).toBe('<p>a<br>b<br>c</p>');
     expect(renderMarkdown('# Title\n- one\n- **two**\n1. first\n> note\n---\npara')).toBe(
-      '<h1 class="md-h">Title</h1><ul><li>one</li><li><strong>two</strong></li></ul><ol><li>first</li></ol>' +
-        '<blockquote>note</blockquote><hr class="md-hr"><p>para</p>',
+      '<h1 class="md-h">Title</h1><ul><li>one</li><li><strong>two</strong></li></ul><ol><li>first</li></ol>' + '<blockquote>note</blockquote><hr class="md-hr"><p>para</p>',
     );
     expect(renderMarkdown('```\n<b>x</b>\n**y**\n```')).toBe('<pre class="md-pre"><code>&lt;b&gt;x&lt;/b&gt;\n**y**</code></pre>');
   });
@@ -95,7 +92,7 @@ describe('renderMarkdown: hostile input is neutralised', () => {
     '[click](//evil.example/x)',
     '[x](https://a.b"onmouseover="alert(1))',
     '<font color="red" onmouseover="alert(1)">x</font>',
-    "<font color='red\" onmouseover=\"alert(1)'>x</font>",
+    '<font color=\'red" onmouseover="alert(1)\'>x</font>',
     '<text_tag color="x" style="position:fixed">x</text_tag>',
     '<at id="\\"><script>alert(1)</script>"></at>',
     '<at id=ou_1><img src=x onerror=alert(1)></at>',

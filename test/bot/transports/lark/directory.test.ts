@@ -49,7 +49,7 @@ describe('LarkDirectory.lookup (contact.v3.user.get)', () => {
     expect(inactiveReason(feng!)).toBe('deactivated');
   });
 
-  it('an unknown user is Lark\'s 41050: undefined', async () => {
+  it("an unknown user is Lark's 41050: undefined", async () => {
     const dir = new LarkDirectory(sender, silentLogger);
     expect(await dir.lookup(T, NOBODY)).toBeUndefined();
     const call = standIn.calls.filter((c) => c.path.includes(NOBODY)).at(-1);

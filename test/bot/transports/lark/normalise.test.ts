@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { extractText, normalise } from '../../../../bot/transports/lark/normalise.js';
 
 const dir = join(import.meta.dirname, '../../../fixtures/lark');
+// biome-ignore lint/suspicious/noExplicitAny: official payloads are edited field by field below
 const load = (name: string): Record<string, any> => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
 describe('normalise: every official payload', () => {
@@ -92,7 +93,17 @@ describe('normalise: every official payload', () => {
   });
 
   it('never throws on garbage', () => {
-    const junk: unknown[] = [null, 1, 'x', [], {}, { schema: '2.0' }, { schema: '2.0', header: {} }, { schema: '2.0', header: { event_type: 'im.message.receive_v1', event_id: 'e' }, event: { message: 7 } }, { type: 'event_callback', event: 1 }];
+    const junk: unknown[] = [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { schema: '2.0' },
+      { schema: '2.0', header: {} },
+      { schema: '2.0', header: { event_type: 'im.message.receive_v1', event_id: 'e' }, event: { message: 7 } },
+      { type: 'event_callback', event: 1 },
+    ];
     for (const j of junk) expect(() => normalise(j)).not.toThrow();
     expect(normalise({ schema: '2.0', header: { event_type: 'im.message.receive_v1', event_id: 'e' }, event: {} }).ok).toBe(false);
   });
@@ -113,7 +124,17 @@ describe('extractText', () => {
     );
   });
   it('reads post messages', () => {
-    const post = { zh_cn: { title: 't', content: [[{ tag: 'at', user_id: 'x' }, { tag: 'text', text: '/lang en' }]] } };
+    const post = {
+      zh_cn: {
+        title: 't',
+        content: [
+          [
+            { tag: 'at', user_id: 'x' },
+            { tag: 'text', text: '/lang en' },
+          ],
+        ],
+      },
+    };
     expect(extractText('post', JSON.stringify(post), [])).toBe('/lang en');
   });
   it('returns empty text for bad content', () => {

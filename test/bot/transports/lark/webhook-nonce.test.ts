@@ -35,7 +35,14 @@ function signedRequest(text: string) {
   const messageId = `om_${randomBytes(16).toString('hex')}`;
   const body = {
     schema: '2.0',
-    header: { event_id: randomBytes(16).toString('hex'), event_type: 'im.message.receive_v1', create_time: String(Date.now()), token: TOKEN, app_id: 'cli_0123456789abcdef', tenant_key: 't1' },
+    header: {
+      event_id: randomBytes(16).toString('hex'),
+      event_type: 'im.message.receive_v1',
+      create_time: String(Date.now()),
+      token: TOKEN,
+      app_id: 'cli_0123456789abcdef',
+      tenant_key: 't1',
+    },
     event: {
       sender: { sender_id: { open_id: 'ou_alice' }, sender_type: 'user', tenant_key: 't1' },
       message: { message_id: messageId, create_time: String(Date.now()), chat_id: 'oc_p2p_1', chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text }) },
