@@ -18,7 +18,7 @@ import { People } from '../handlers/approvals/people.js';
 import type { ApprovalRepos } from '../handlers/approvals/ports.js';
 import { ApprovalCards } from '../handlers/approvals/render.js';
 import { ApprovalService, type ApprovalOptions } from '../handlers/approvals/service.js';
-import { DEFAULT_POLICY_JSON, loadPolicy } from '../handlers/workflow/index.js';
+import { DEFAULT_POLICY_JSON, loadPolicy } from '../domain/index.js';
 import { AuditLogStore } from '../models/audit.model.js';
 import { CarrierStore } from '../models/carrier.model.js';
 import { CounterStore } from '../models/counter.model.js';

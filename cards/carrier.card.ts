@@ -3,7 +3,7 @@
 import { both, card, header, md, table, type Bi } from './builder.js';
 import type { Card, CardElement, TagColor } from './card.types.js';
 import { cat, clip, esc, escBi, fitRows, joinBi, levelName, levelTag, tr, type Names, type Tb } from './request.card.js';
-import type { CarrierStatus, Level } from '../handlers/workflow/index.js';
+import type { CarrierStatus, Level } from '../domain/index.js';
 
 /** Register statuses (the workflow's plus the register's own). */
 export type CarrierViewStatus = CarrierStatus | 'RETURNED_TO_ISSUER' | 'MISSING' | 'DECLASSIFIED';

@@ -3,7 +3,7 @@
 import { both, card, header, md, table, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
 import { fitRows, fmtTime, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
-import { DEFAULT_TIMEZONE, type Request } from '../handlers/workflow/index.js';
+import { DEFAULT_TIMEZONE, type Request } from '../domain/index.js';
 
 export interface ListCardOptions {
   tb: Tb;

@@ -6,7 +6,7 @@ import { button, card, datePicker, form, header, input, md, multiPersonPicker, m
 import type { Card, CardElement } from './card.types.js';
 import type { Tb } from './help.card.js';
 import { COPY_METHOD_KEYS, DESTROY_METHOD_KEYS, NO, YES, cat, tr } from './request.card.js';
-import { DESTROY_METHODS, type Kind, type Level } from '../handlers/workflow/index.js';
+import { DESTROY_METHODS, type Kind, type Level } from '../domain/index.js';
 
 /** A carrier the user may pick (theirs, in stock): metadata only. */
 export interface FormCarrier {

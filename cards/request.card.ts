@@ -12,17 +12,7 @@ import { encodeAction, type ActionExtra } from './action-value.js';
 import { both, button, card, columns, datePicker, form, header, hr, input, md, multiPersonPicker, panel, select, table, type Bi } from './builder.js';
 import type { Card, CardElement, HeaderTemplate, MarkdownElement, TagColor } from './card.types.js';
 import type { Tb } from './help.card.js';
-import {
-  DEFAULT_TIMEZONE,
-  type ApprovalStep,
-  type CarrierRef,
-  type Decision,
-  type HistoryEntry,
-  type Kind,
-  type Level,
-  type Request,
-  type State,
-} from '../handlers/workflow/index.js';
+import { DEFAULT_TIMEZONE, type ApprovalStep, type CarrierRef, type Decision, type HistoryEntry, type Kind, type Level, type Request, type State } from '../domain/index.js';
 
 export type { Tb } from './help.card.js';
 /** Display name of a person, resolved by the caller (the open_id itself when unknown). */

@@ -6,7 +6,7 @@ import type { AuditRepo, CarrierRepo, LedgerRepo, RequestRepo } from './approval
 import type { ApprovalCards, CopySupervision } from './approvals/render.js';
 import { inputRefusal, parseInput } from './approvals/input.js';
 import { maySee, ownCarriers, seesWholeRegister } from './need-to-know.js';
-import { regimeOf } from './workflow/index.js';
+import { regimeOf } from '../domain/index.js';
 
 export interface CarrierDeps {
   carriers: CarrierRepo;

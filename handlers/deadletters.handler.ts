@@ -2,7 +2,7 @@ import { BotError } from '../bot/core/errors.js';
 import { actionOf, type Router } from '../bot/core/router.js';
 import type { Bi, Context } from '../bot/core/types.js';
 import { deadLettersCard, type DeadLetterView } from '../cards/deadletters.card.js';
-import { parseRequestId, type Role } from './workflow/index.js';
+import { parseRequestId, type Role } from '../domain/index.js';
 import type { People } from './approvals/people.js';
 import type { DeadEffect } from './approvals/ports.js';
 import type { ApprovalService } from './approvals/service.js';

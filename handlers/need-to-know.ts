@@ -3,7 +3,7 @@
 // carriers they hold (custodian) and those they asked for in their own requests.
 import type { People } from './approvals/people.js';
 import type { CarrierRecord, CarrierRepo, RequestRepo } from './approvals/ports.js';
-import type { Level, Role } from './workflow/index.js';
+import type { Level, Role } from '../domain/index.js';
 
 export const REGISTER_ROLES: readonly Role[] = ['security_officer', 'security_head', 'admin'];
 

@@ -2,7 +2,7 @@ import { BotError } from '../bot/core/errors.js';
 import { dedupeKey } from '../bot/core/middleware.js';
 import { actionOf, type Router } from '../bot/core/router.js';
 import type { Bi, CardResponse, Context } from '../bot/core/types.js';
-import { parseRequestId, type Command, type Kind, type WorkflowError } from './workflow/index.js';
+import { parseRequestId, type Command, type Kind, type WorkflowError } from '../domain/index.js';
 import type { ApprovalService } from './approvals/service.js';
 import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';

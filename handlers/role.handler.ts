@@ -3,7 +3,7 @@ import type { Router } from '../bot/core/router.js';
 import type { Context } from '../bot/core/types.js';
 import type { People } from './approvals/people.js';
 import type { AuditRepo, RoleRepo } from './approvals/ports.js';
-import { ROLES, type Role } from './workflow/index.js';
+import { ROLES, type Role } from '../domain/index.js';
 
 /** Role names as users type them: English and Chinese. */
 export const ROLE_NAMES: Record<string, Role> = {

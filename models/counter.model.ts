@@ -1,6 +1,6 @@
 /**
  * Per-tenant sequence counters, e.g. for request ids: nextSeq(t, 'CP-2026') → 1, 2, 3… which
- * `formatRequestId` (handlers/workflow/request-id.ts) turns into 'CP-2026-0001'.
+ * `formatRequestId` (domain/request-id.ts) turns into 'CP-2026-0001'.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { nonEmpty } from './chain.js';

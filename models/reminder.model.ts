@@ -13,8 +13,8 @@
  *   and reminders that came due during downtime are found on the first sweep after a restart.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Params, ReminderKind, Role, Target } from '../handlers/workflow/index.js';
-import { ROLES } from '../handlers/workflow/index.js';
+import type { Params, ReminderKind, Role, Target } from '../domain/index.js';
+import { ROLES } from '../domain/index.js';
 import { nonEmpty, validDate } from './chain.js';
 
 export type ReminderState = 'pending' | 'sent' | 'cancelled';

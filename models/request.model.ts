@@ -12,7 +12,7 @@
  * This module only persists: it never calls the workflow's `transition`.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Effect, Request } from '../handlers/workflow/index.js';
+import type { Effect, Request } from '../domain/index.js';
 import { nonEmpty } from './chain.js';
 
 export const MAX_REQUEST_PAGE = 50;

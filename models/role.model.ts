@@ -9,7 +9,7 @@
  * once everywhere.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import { ROLES, type Role } from '../handlers/workflow/index.js';
+import { ROLES, type Role } from '../domain/index.js';
 import { nonEmpty } from './chain.js';
 
 export interface RoleAssignment {

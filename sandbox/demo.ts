@@ -1,5 +1,5 @@
 import type { ApprovalRepos } from '../handlers/approvals/ports.js';
-import { regimeOf, type Level, type Role } from '../handlers/workflow/index.js';
+import { regimeOf, type Level, type Role } from '../domain/index.js';
 import type { DemoOrg } from './lark/server.js';
 
 /** A few carriers of every level, so the sandbox can be tried at once (aliases only, no content). */

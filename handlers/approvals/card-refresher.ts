@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender } from '../../bot/core/types.js';
-import type { Request } from '../workflow/index.js';
+import type { Request } from '../../domain/index.js';
 import type { CardKind, CardStateRepo, RequestRepo } from './ports.js';
 
 const PATCH_GAP_MS = 220;

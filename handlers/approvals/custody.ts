@@ -13,7 +13,7 @@
  * it again (a claim by the same request is a no-op), and `heldBy` names it for anyone else.
  * Copy numbers come from a per-original sequence (`reserveCopyNumbers`), reserved per request.
  */
-import type { CarrierStatus, Effect, Request } from '../workflow/index.js';
+import type { CarrierStatus, Effect, Request } from '../../domain/index.js';
 import type { CarrierRepo } from './ports.js';
 
 /** The statuses that take a carrier out of stock for one request. */

@@ -11,7 +11,7 @@ import { sendUuid } from '../../bot/core/app.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender, UserPrefsStore } from '../../bot/core/types.js';
 import { translator } from '../../locales/index.js';
-import type { Request } from '../workflow/index.js';
+import type { Request } from '../../domain/index.js';
 import type { CardRefresher } from './card-refresher.js';
 import type { People } from './people.js';
 import type { ApprovalRepos, CardKind, PendingEffect, StoredRequest } from './ports.js';

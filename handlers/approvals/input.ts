@@ -12,7 +12,7 @@ import {
   parseFormInput,
   type InputError,
 } from '../input/index.js';
-import type { Level } from '../workflow/index.js';
+import type { Level } from '../../domain/index.js';
 
 /** The shapes handlers work with (camelCase, split into carriers and the workflow's details). */
 export interface RequestInput {

@@ -2,7 +2,7 @@ import { BotError, DirectoryUnavailable } from '../../bot/core/errors.js';
 import { inactiveReason, type Inactive } from '../../bot/core/person.js';
 import type { Bi, Directory, Person } from '../../bot/core/types.js';
 import { bilingual } from '../../locales/index.js';
-import { chainFor, type Actor, type Kind, type Level, type Policy, type Request, type Role } from '../workflow/index.js';
+import { chainFor, type Actor, type Kind, type Level, type Policy, type Request, type Role } from '../../domain/index.js';
 
 /** The fields that name people, for the refusal messages (`input:field.<field>`, `people:field.<field>`). */
 export type PeopleField = 'companions' | 'witnesses' | 'custodian' | 'person';

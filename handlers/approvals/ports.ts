@@ -2,7 +2,7 @@
  * What the approval feature needs of storage, as interfaces (the mongoose repositories in models/
  * implement them; handlers never import mongoose).
  */
-import type { CarrierStatus, Effect, Kind, Level, ReminderKind, Request, Role, Target } from '../workflow/index.js';
+import type { Carrier as CarrierRecord, CarrierInput, CarrierStatus, ClaimResult, Effect, Kind, Level, ReminderKind, Request, Role, Target } from '../../domain/index.js';
 
 export type CardKind = 'approval' | 'status' | 'execution' | 'witness';
 
@@ -70,32 +70,8 @@ export interface CardStateRepo {
   releasePatch(tenantKey: string, id: string, messageId: string): Promise<void>;
 }
 
-export interface CarrierRecord {
-  tenantKey: string;
-  number: string;
-  regime: 'STATE_SECRET' | 'TRADE_SECRET';
-  level: Level;
-  carrierType: string;
-  alias: string;
-  period?: string;
-  issuer?: string;
-  copyRestricted: boolean;
-  mustReturnToIssuer: boolean;
-  pages?: number;
-  count: number;
-  custodianId?: string;
-  location?: string;
-  status: string;
-  origin: 'registered' | 'copied';
-  parentNumber?: string;
-  sourceRequestId?: string;
-  createdBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-export type CarrierInput = Omit<CarrierRecord, 'tenantKey' | 'createdAt' | 'updatedAt' | 'version' | 'status'> & { status?: string };
+/** The register's record and its input: one type, from the domain (domain/carrier.ts). */
+export type { Carrier as CarrierRecord, CarrierInput, ClaimResult } from '../../domain/index.js';
 
 export interface CarrierRepo {
   create(tenantKey: string, input: CarrierInput): Promise<{ ok: true; carrier: CarrierRecord } | { ok: false; code: 'carrier.duplicate' }>;
@@ -118,8 +94,6 @@ export interface CarrierRepo {
   release(tenantKey: string, number: string, from: CarrierStatus, requestId: string): Promise<boolean>;
   reserveCopyNumbers(tenantKey: string, parentNumber: string, requestId: string, count: number): Promise<number>;
 }
-
-export type ClaimResult = { ok: true } | { ok: false; reason: 'missing' } | { ok: false; reason: 'held'; status: string; heldBy?: string };
 
 export interface ReminderRepo {
   create(

@@ -4,7 +4,7 @@ import { carrierCard, carrierListCard, type CarrierView, type CopySupervision } 
 import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
 import { approvalCard, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
 import { requestFormCard } from '../../cards/request-forms.card.js';
-import type { Kind, Request } from '../workflow/index.js';
+import type { Kind, Request } from '../../domain/index.js';
 import type { People } from './people.js';
 import type { CardKind, CarrierRecord } from './ports.js';
 import type { CardRenderer } from './service.js';

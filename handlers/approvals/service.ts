@@ -13,7 +13,7 @@ import {
   type Request,
   type Role,
   type WorkflowError,
-} from '../workflow/index.js';
+} from '../../domain/index.js';
 import type { Metrics } from '../../bot/core/metrics.js';
 import { CardRefresher } from './card-refresher.js';
 import { Custody, takesOf } from './custody.js';

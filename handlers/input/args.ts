@@ -2,7 +2,7 @@
 // and form submissions. Pure, bounded, never throws: bad input becomes an `InputError` whose `code`
 // is a key in the `input` namespace (locales/<lng>/input.json) and whose params name the field.
 
-import { isIsoDate } from '../workflow/index.js';
+import { isIsoDate } from '../../domain/index.js';
 
 /** Every code this module and `schemas.ts` answer with; each has a message in `input.json`. */
 export const INPUT_ERROR_CODES = [

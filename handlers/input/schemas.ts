@@ -1,12 +1,12 @@
 // One spec per command, used for both typed commands (`/copy carrier=… copies=2`) and form
 // submissions (`form_value`). The canonical key of a field is English; aliases are what users may
 // type instead (Chinese first). Values come out typed and normalised under the canonical keys, with
-// the same names as the workflow's details (`handlers/workflow/content.ts`), within its limits.
+// the same names as the workflow's details (`domain/content.ts`), within its limits.
 
 import type { Locale } from '../../bot/core/config.js';
 import type { Bi } from '../../bot/core/types.js';
 import { translator } from '../../locales/index.js';
-import { DESTROY_METHODS, parseLevel, type CarrierStatus, type DestroyMethod, type Level } from '../workflow/index.js';
+import { DESTROY_METHODS, parseLevel, type CarrierStatus, type DestroyMethod, type Level } from '../../domain/index.js';
 import {
   buildKeyTable,
   cleanText,
@@ -110,7 +110,7 @@ const STATUS_CHOICES: readonly EnumChoice[] = [
 
 const enumOf = (choices: readonly EnumChoice[]) => ({ kind: 'enum' as const, enum: choices.map((c) => c.value), choices });
 
-// Limits match handlers/workflow/content.ts, so whatever parses here also passes validateDetails.
+// Limits match domain/content.ts, so whatever parses here also passes validateDetails.
 const TEXT_SHORT = 100;
 const TEXT_LONG = 200;
 const MAX_PAGES = 100_000;

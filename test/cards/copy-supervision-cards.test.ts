@@ -10,7 +10,7 @@ import type { Card } from '../../cards/card.types.js';
 import { carrierCard, carrierListCard, type CarrierView } from '../../cards/carrier.card.js';
 import { executionCard, statusCard } from '../../cards/request.card.js';
 import { bilingual } from '../../locales/index.js';
-import { P, approved, days, hours, step } from '../handlers/workflow/helpers.js';
+import { P, approved, days, hours, step } from '../domain/helpers.js';
 
 const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key, params);
 const names = (id: string): Bi => ({ zh: id, en: id });

@@ -13,7 +13,7 @@ import { MAX_CARRIER_OPTIONS, carryFormCard, copyFormCard, destroyFormCard, type
 import { executionCard } from '../../cards/request.card.js';
 import { bilingual } from '../../locales/index.js';
 import { MAX_PICKER_CANDIDATES } from '../../handlers/approvals/people.js';
-import { P, approved, carrier } from '../handlers/workflow/helpers.js';
+import { P, approved, carrier } from '../domain/helpers.js';
 
 const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key, params);
 const OWNER = 'ou_0a1b2c3d4e5f60718293a4b5c6d7e8f9';

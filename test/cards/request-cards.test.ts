@@ -8,8 +8,8 @@ import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
 import { FORM_ACTIONS, FORM_FIELDS, carryFormCard, copyFormCard, destroyFormCard, type FormCarrier } from '../../cards/request-forms.card.js';
 import { LEVEL_COLORS, REQUEST_ACTIONS, approvalCard, esc, executionCard, fmtTime, statusCard, witnessCard, type ExecutionCardOptions } from '../../cards/request.card.js';
 import { bilingual, getI18n, loadResources } from '../../locales/index.js';
-import { COMMAND_RULES, LEVELS, type CarrierRef, type CommandType, type Kind, type Level, type Request } from '../../handlers/workflow/index.js';
-import { P, T0, approved, carrier, currentApprover, days, draft, hours, policy, step, submitted } from '../handlers/workflow/helpers.js';
+import { COMMAND_RULES, LEVELS, type CarrierRef, type CommandType, type Kind, type Level, type Request } from '../../domain/index.js';
+import { P, T0, approved, carrier, currentApprover, days, draft, hours, policy, step, submitted } from '../domain/helpers.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, findButton, replyTo, waitCard } from './approval-helpers.js';
-import { localDate } from '../../handlers/workflow/time.js';
+import { localDate } from '../../domain/time.js';
 
 let h: Harness;
 const T = () => h.standIn.directory.tenantKey;

@@ -3,7 +3,7 @@
  * step decided by its assignee, then the whole after-approval path to CLOSED.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainFor, defaultPolicy, regimeOf, type Kind, type Level } from '../../handlers/workflow/index.js';
+import { chainFor, defaultPolicy, regimeOf, type Kind, type Level } from '../../domain/index.js';
 import { startHarness, USERS, type Harness } from './harness.js';
 import { replyTo } from './approval-helpers.js';
 

@@ -4,7 +4,7 @@
  * approval and today.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, localDate } from '../../handlers/workflow/time.js';
+import { addDays, localDate } from '../../domain/time.js';
 import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { cardFor, clickAction, replyTo, waitCard } from './approval-helpers.js';
 

@@ -13,7 +13,7 @@ import { People } from '../../handlers/approvals/people.js';
 import type { ApprovalRepos } from '../../handlers/approvals/ports.js';
 import { ApprovalCards } from '../../handlers/approvals/render.js';
 import { ApprovalService, type ApprovalOptions } from '../../handlers/approvals/service.js';
-import { defaultPolicy, type Command, type Request } from '../../handlers/workflow/index.js';
+import { defaultPolicy, type Command, type Request } from '../../domain/index.js';
 import { AuditLogStore } from '../../models/audit.model.js';
 import { CardStateStore } from '../../models/card-state.model.js';
 import { CarrierStore } from '../../models/carrier.model.js';

@@ -3,9 +3,9 @@
  * (`sourceKey`, unique per tenant), so handling that delivery again finds it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDraft, type Request } from '../../handlers/workflow/index.js';
+import { createDraft, type Request } from '../../domain/index.js';
 import { DuplicateRequestError, DuplicateSourceKeyError, RequestStore } from '../../models/request.model.js';
-import { carrier, ctx, detailsFor, P } from '../handlers/workflow/helpers.js';
+import { carrier, ctx, detailsFor, P } from '../domain/helpers.js';
 import { useTestDb, type TestDb } from '../helpers/mongo.js';
 
 function draft(id: string): Request {

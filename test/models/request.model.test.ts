@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDraft, transition, type Effect, type Kind, type Request } from '../../handlers/workflow/index.js';
+import { createDraft, transition, type Effect, type Kind, type Request } from '../../domain/index.js';
 import { DuplicateRequestError, RequestStore, currentAssigneesOf } from '../../models/request.model.js';
-import { actorById, assigneesFor, carrier, ctx, currentApprover, detailsFor, P } from '../handlers/workflow/helpers.js';
+import { actorById, assigneesFor, carrier, ctx, currentApprover, detailsFor, P } from '../domain/helpers.js';
 import { useTestDb, type TestDb } from '../helpers/mongo.js';
 
 /** A SECRET draft with the given id, as the workflow creates it. */

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../bot/core/logger.js';
 import type { CardJson } from '../../../bot/core/types.js';
 import { CardRefresher } from '../../../handlers/approvals/card-refresher.js';
 import type { StoredRequest } from '../../../handlers/approvals/ports.js';
-import type { Request } from '../../../handlers/workflow/index.js';
+import type { Request } from '../../../domain/index.js';
 import { CardStateStore } from '../../../models/card-state.model.js';
 import { RequestStore } from '../../../models/request.model.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';

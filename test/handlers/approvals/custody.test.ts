@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBotError } from '../../../bot/core/errors.js';
-import type { Command, Kind } from '../../../handlers/workflow/index.js';
+import type { Command, Kind } from '../../../domain/index.js';
 import { translator } from '../../../locales/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { approveAll, serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';

@@ -5,7 +5,7 @@
  * request across instances. On the real store, with no Lark-side uuid de-duplication.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../../handlers/workflow/index.js';
+import type { Command } from '../../../domain/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { approveAll, serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';
 

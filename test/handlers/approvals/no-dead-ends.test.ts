@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBotError } from '../../../bot/core/errors.js';
-import { KINDS, LEVELS, regimeOf, type Command, type Kind, type Level } from '../../../handlers/workflow/index.js';
+import { KINDS, LEVELS, regimeOf, type Command, type Kind, type Level } from '../../../domain/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';
 

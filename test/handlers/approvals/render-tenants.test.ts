@@ -4,7 +4,7 @@ import type { Department, Directory, Person } from '../../../bot/core/types.js';
 import { People } from '../../../handlers/approvals/people.js';
 import { ApprovalCards } from '../../../handlers/approvals/render.js';
 import type { CardKind } from '../../../handlers/approvals/ports.js';
-import { approved, carrier, submitted } from '../workflow/helpers.js';
+import { approved, carrier, submitted } from '../../domain/helpers.js';
 
 /** Each tenant's directory: the same open_ids and department id, different people and names. */
 const ORGS: Record<string, { people: Record<string, string>; dept: string }> = {

@@ -16,7 +16,7 @@ import {
   type CommandSpec,
   type InputResult,
 } from '../../../handlers/input/index.js';
-import { validateDetails } from '../../../handlers/workflow/index.js';
+import { validateDetails } from '../../../domain/index.js';
 import { randomText, rng } from './fuzz.js';
 
 function value<T>(r: InputResult<T>): T {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, KINDS, STATES, transition, type Actor, type Command, type CommandType, type Kind, type Request, type State } from '../../../handlers/workflow/index.js';
+import { COMMAND_TYPES, KINDS, STATES, transition, type Actor, type Command, type CommandType, type Kind, type Request, type State } from '../../domain/index.js';
 import { DUE_LATE, DUE_SOON, P, T0, approveAll, approved, assigneesFor, ctx, currentApprover, days, draft, step, submitted } from './helpers.js';
 
 // The whole machine as a table: every kind × situation × command, with the expected new state

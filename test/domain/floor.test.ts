@@ -12,7 +12,7 @@ import {
   type Kind,
   type Level,
   type Request,
-} from '../../../handlers/workflow/index.js';
+} from '../../domain/index.js';
 import { P, ROLE_PEOPLE, T0, carrier, ctx, detailsFor, draft, expectError } from './helpers.js';
 
 const codes = (kind: Kind, carriers: CarrierRef[], details: Record<string, unknown>, requesterId = P.req.id) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDraft, loadPolicy, DEFAULT_POLICY_JSON, transition, type Actor, type Command, type Effect, type Request } from '../../../handlers/workflow/index.js';
+import { createDraft, loadPolicy, DEFAULT_POLICY_JSON, transition, type Actor, type Command, type Effect, type Request } from '../../domain/index.js';
 import { DUE_LATE, P, T0, approved, assigneesFor, carrier, ctx, days, deepFreeze, draft, expectError, hours, ok, step, submitted } from './helpers.js';
 
 const ofType = <T extends Effect['type']>(effects: Effect[], type: T) => effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);

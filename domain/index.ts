@@ -33,3 +33,4 @@ export {
   type DraftResult,
 } from './machine.js';
 export { localDate, startOfLocalDay, endOfLocalDay, addDays, isIsoDate, isValidTimeZone } from './time.js';
+export * from './carrier.js';

@@ -1,7 +1,7 @@
 /** Copy supervision attestations are explicit; a destruction date lies between approval and today. */
 import { describe, expect, it } from 'vitest';
-import { transition, type Command, type Effect } from '../../../handlers/workflow/index.js';
-import { translator } from '../../../locales/index.js';
+import { transition, type Command, type Effect } from '../../domain/index.js';
+import { translator } from '../../locales/index.js';
 import { P, approved, ctx, days, expectError, ok } from './helpers.js';
 
 type CompleteCopy = Extract<Command, { type: 'complete_copy' }>;

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, ERROR_CODES, KINDS, LEVELS, ROLES, STATES } from '../../../handlers/workflow/index.js';
+import { COMMAND_TYPES, ERROR_CODES, KINDS, LEVELS, ROLES, STATES } from '../../domain/index.js';
 import { flattenKeys } from './helpers.js';
 
-const read = (lng: string) => JSON.parse(readFileSync(new URL(`../../../locales/${lng}/workflow.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const read = (lng: string) => JSON.parse(readFileSync(new URL(`../../locales/${lng}/workflow.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const zh = read('zh-CN');
 const en = read('en-US');
 const get = (o: Record<string, unknown>, key: string): unknown => key.split('.').reduce<unknown>((a, k) => (a as Record<string, unknown> | undefined)?.[k], o);
 
-const machineSource = readFileSync(new URL('../../../handlers/workflow/machine.ts', import.meta.url), 'utf8');
+const machineSource = readFileSync(new URL('../../domain/machine.ts', import.meta.url), 'utf8');
 const TEMPLATES = [...new Set([...machineSource.matchAll(/template: '([a-z_.]+)'/g)].map((m) => m[1]!))];
 /** Reminders a person receives (the scheduler renders them with `reminder.<kind>`). */
 const PERSON_REMINDERS = ['approval.remind', 'approval.escalate', 'execution.remind', 'carry.due_soon', 'carry.overdue_escalate', 'destroy.witness_remind'];

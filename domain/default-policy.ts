@@ -1,4 +1,4 @@
-import raw from '../../config/policy.default.json' with { type: 'json' };
+import raw from '../config/policy.default.json' with { type: 'json' };
 import { loadPolicy, type Policy } from './policy.js';
 
 /** The shipped default (DOMAIN.md §6.4), as parsed JSON, for units that start from it. */

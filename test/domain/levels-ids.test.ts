@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatRequestId, levelRank, maxLevel, parseLevel, parseRequestId, regimeOf } from '../../../handlers/workflow/index.js';
-import { addDays, endOfLocalDay, isIsoDate, localDate, startOfLocalDay } from '../../../handlers/workflow/time.js';
+import { formatRequestId, levelRank, maxLevel, parseLevel, parseRequestId, regimeOf } from '../../domain/index.js';
+import { addDays, endOfLocalDay, isIsoDate, localDate, startOfLocalDay } from '../../domain/time.js';
 
 describe('levels', () => {
   it.each([

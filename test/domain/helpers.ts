@@ -15,7 +15,7 @@ import {
   type Role,
   type TransitionContext,
   type TransitionResult,
-} from '../../../handlers/workflow/index.js';
+} from '../../domain/index.js';
 
 export const TZ = 'Asia/Shanghai';
 /** Monday 2026-03-02 10:00 in Shanghai. */

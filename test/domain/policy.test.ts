@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY_JSON, KINDS, LEVELS, chainFor, defaultPolicy, loadPolicy, planSteps, type Kind, type Level } from '../../../handlers/workflow/index.js';
+import { DEFAULT_POLICY_JSON, KINDS, LEVELS, chainFor, defaultPolicy, loadPolicy, planSteps, type Kind, type Level } from '../../domain/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the policy JSON is broken on purpose, field by field
 const clone = () => structuredClone(DEFAULT_POLICY_JSON) as Record<string, any>;
@@ -62,7 +62,7 @@ describe('default policy chains per kind × level', () => {
   });
 
   it('the shipped file is the same JSON as DEFAULT_POLICY_JSON', () => {
-    expect(JSON.parse(readFileSync(new URL('../../../config/policy.default.json', import.meta.url), 'utf8'))).toEqual(DEFAULT_POLICY_JSON);
+    expect(JSON.parse(readFileSync(new URL('../../config/policy.default.json', import.meta.url), 'utf8'))).toEqual(DEFAULT_POLICY_JSON);
   });
 });
 

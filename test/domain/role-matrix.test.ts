@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, transition, type Actor, type Command, type CommandType, type Request } from '../../../handlers/workflow/index.js';
+import { COMMAND_TYPES, transition, type Actor, type Command, type CommandType, type Request } from '../../domain/index.js';
 import { P, approved, assigneesFor, ctx, days, draft, step, submitted, currentApprover } from './helpers.js';
 
 // Who may issue each command. Columns are kinds of people relative to the request; a cell is
