@@ -87,4 +87,14 @@ export interface CarrierFilter {
 export type SetStatusResult = 'changed' | 'unchanged' | 'conflict' | 'missing';
 
 /** A custody claim's outcome: won, or held (by whom, in which status) or no such carrier. */
-export type ClaimResult = { ok: true } | { ok: false; reason: 'missing' } | { ok: false; reason: 'held'; status: string; heldBy?: string };
+export type ClaimResult = { ok: true } | { ok: false; reason: 'missing' } | { ok: false; reason: 'held'; status: string; heldBy?: string; since?: Date };
+
+/**
+ * `token`: names this attempt's claim, so its compensation gives back only what it took.
+ * `takeOver`: also win from a stale claim — held by `from` in `status`, unchanged since
+ * `unchangedSince` (the caller checked that `from` does not hold the carrier any more).
+ */
+export interface ClaimOptions {
+  token?: string;
+  takeOver?: { from: string; status: string; unchangedSince: Date };
+}

@@ -333,6 +333,17 @@ function approve(req: Request, cmd: Extract<Command, { type: 'approve' }>, env: 
   return { next, effects, stepIndex: k, ...(comment ? { comment } : {}) };
 }
 
+/**
+ * Guarded releases for a request that ends (or goes back to draft) without holding its carriers:
+ * the final approval of a destruction claims them before its commit, so a crash in between can
+ * leave a claim behind. The effect gives a carrier back only while this request holds it (a no-op
+ * otherwise), so no claim outlives the request that made it.
+ */
+function releaseClaims(req: Request): EffectBody[] {
+  if (req.kind !== 'DESTROY' && req.kind !== 'CARRY_OUT') return [];
+  return req.carriers.map((c) => ({ type: 'carrier.status', number: c.number, status: 'IN_STOCK' }) as EffectBody);
+}
+
 function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: Env, next: Request): Outcome {
   const k = decisionGuard(req, cmd, env.actor);
   if (typeof k !== 'number') return { error: k };
@@ -345,7 +356,11 @@ function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: En
     next,
     stepIndex: k,
     comment: reason,
-    effects: [cancel(env), { type: 'notify', to: req.requesterId, template: 'notify.rejected', params: { ...baseParams(next), by: env.actor.id, role: step.role, reason } }],
+    effects: [
+      cancel(env),
+      ...(req.kind === 'DESTROY' ? releaseClaims(req) : []),
+      { type: 'notify', to: req.requesterId, template: 'notify.rejected', params: { ...baseParams(next), by: env.actor.id, role: step.role, reason } },
+    ],
   };
 }
 
@@ -363,7 +378,11 @@ function returnForEdit(req: Request, cmd: Extract<Command, { type: 'return' }>, 
     next,
     stepIndex: k,
     comment: reason,
-    effects: [cancel(env), { type: 'notify', to: req.requesterId, template: 'notify.returned', params: { ...baseParams(next), by: env.actor.id, role, reason } }],
+    effects: [
+      cancel(env),
+      ...(req.kind === 'DESTROY' ? releaseClaims(req) : []),
+      { type: 'notify', to: req.requesterId, template: 'notify.returned', params: { ...baseParams(next), by: env.actor.id, role, reason } },
+    ],
   };
 }
 
@@ -371,7 +390,7 @@ function withdraw(req: Request, cmd: Extract<Command, { type: 'withdraw' }>, env
   if (env.actor.id !== req.requesterId) return fail('workflow.not_requester');
   const reason = optionalText(cmd.reason, 'reason');
   if (typeof reason === 'object') return { error: reason };
-  const effects: EffectBody[] = [cancel(env)];
+  const effects: EffectBody[] = [cancel(env), ...(req.kind === 'DESTROY' ? releaseClaims(req) : [])];
   const k = req.currentStep;
   if (req.state === 'IN_APPROVAL' && k !== null) {
     const decided = new Set(req.steps.map((s) => s.decidedBy).filter(Boolean));
@@ -391,7 +410,9 @@ function expire(req: Request, env: Env, next: Request): Outcome {
   if (env.now.getTime() < due) return fail('workflow.not_yet_due', { at: new Date(due).toISOString() });
   setTerminal(next, 'EXPIRED', env);
   const effects: EffectBody[] = [cancel(env), { type: 'notify', to: req.requesterId, template: 'notify.expired', params: baseParams(req) }];
-  if (req.kind === 'DESTROY') for (const c of req.carriers) effects.push({ type: 'carrier.status', number: c.number, status: 'IN_STOCK' });
+  // A destruction's carriers were set aside at approval; a carry-out's may hold a claim left by a
+  // crashed check-out. Both go back (guarded: only what this request holds).
+  effects.push(...releaseClaims(req));
   return { next, effects };
 }
 
@@ -542,6 +563,7 @@ function checkOut(req: CarryRequest, env: Env, next: CarryRequest): Outcome {
       carrierNumber: c.number,
       data: {
         requestId: req.id,
+        ...(req.deptId ? { deptId: req.deptId } : {}),
         level: c.level,
         carrierPersonId: req.requesterId,
         companions: req.details.companions,

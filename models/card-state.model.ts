@@ -33,7 +33,8 @@ export class CardStateStore {
     // Indexes belong to the requests collection (RequestStore.init).
   }
 
-  async claimPatch(tenantKey: string, id: string, messageId: string, version: number, ms: number): Promise<'ok' | 'shown' | 'busy'> {
+  /** Takes the message for patching up to `version` under `owner` (a token per patch attempt). */
+  async claimPatch(tenantKey: string, id: string, messageId: string, version: number, ms: number, owner: string): Promise<'ok' | 'shown' | 'busy'> {
     nonEmpty('messageId', messageId);
     const now = this.now();
     const _id = idOf(nonEmpty('tenantKey', tenantKey), nonEmpty('id', id));
@@ -43,33 +44,65 @@ export class CardStateStore {
         cards: {
           $elemMatch: {
             messageId,
+            gone: { $ne: true },
             $and: [olderThan(version), { $or: [{ patchLockUntil: { $exists: false } }, { patchLockUntil: { $lt: now } }] }],
           },
         },
       } as never,
-      { $set: { 'cards.$.patchLockUntil': new Date(now.getTime() + ms) } } as never,
+      { $set: { 'cards.$.patchLockUntil': new Date(now.getTime() + ms), 'cards.$.patchOwner': owner } } as never,
     );
     if (res.modifiedCount === 1) return 'ok';
-    const older = await this.model.collection.countDocuments({ _id, cards: { $elemMatch: { messageId, ...olderThan(version) } } } as never);
+    const older = await this.model.collection.countDocuments({ _id, cards: { $elemMatch: { messageId, gone: { $ne: true }, ...olderThan(version) } } } as never);
     return older > 0 ? 'busy' : 'shown';
   }
 
-  async markShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
+  /**
+   * Records that the message shows `version` and frees the claim. 'lost' when `owner` no longer
+   * held it (the claim expired under a very slow patch and someone else may have patched since):
+   * then the message is recorded as showing `version` — what this patch just put there, possibly
+   * older than what was recorded — so the next refresh patches it again with the newest.
+   */
+  async markShown(tenantKey: string, id: string, messageId: string, version: number, owner: string): Promise<'ok' | 'lost'> {
     const _id = idOf(nonEmpty('tenantKey', tenantKey), nonEmpty('id', id));
-    await this.model.collection.updateOne(
-      { _id, cards: { $elemMatch: { messageId, ...olderThan(version) } } } as never,
+    const mine = await this.model.collection.updateOne(
+      { _id, cards: { $elemMatch: { messageId, patchOwner: owner } } } as never,
       {
-        $set: { 'cards.$.shownVersion': version },
+        $max: { 'cards.$.shownVersion': version },
+        $unset: { 'cards.$.patchLockUntil': 1, 'cards.$.patchOwner': 1 },
       } as never,
     );
-    await this.releasePatch(tenantKey, id, messageId);
+    if (mine.matchedCount === 1) return 'ok';
+    await this.model.collection.updateOne({ _id, 'cards.messageId': messageId } as never, { $set: { 'cards.$.shownVersion': version } } as never);
+    return 'lost';
   }
 
-  async releasePatch(tenantKey: string, id: string, messageId: string): Promise<void> {
+  /** Records that the message shows `version` by other means (a click redrawn through its callback answer); never lowers it. */
+  async markRedrawn(tenantKey: string, id: string, messageId: string, version: number): Promise<void> {
+    await this.model.collection.updateOne(
+      { _id: idOf(nonEmpty('tenantKey', tenantKey), nonEmpty('id', id)), 'cards.messageId': messageId } as never,
+      {
+        $max: { 'cards.$.shownVersion': version },
+      } as never,
+    );
+  }
+
+  /** Frees `owner`'s claim after a failed patch, leaving the shown version as it was. */
+  async releasePatch(tenantKey: string, id: string, messageId: string, owner: string): Promise<void> {
+    await this.model.collection.updateOne(
+      { _id: idOf(tenantKey, id), cards: { $elemMatch: { messageId, patchOwner: owner } } } as never,
+      {
+        $unset: { 'cards.$.patchLockUntil': 1, 'cards.$.patchOwner': 1 },
+      } as never,
+    );
+  }
+
+  /** A message Lark will never update again (recalled, older than 14 days): left out of later refreshes. */
+  async markGone(tenantKey: string, id: string, messageId: string): Promise<void> {
     await this.model.collection.updateOne(
       { _id: idOf(tenantKey, id), 'cards.messageId': messageId } as never,
       {
-        $unset: { 'cards.$.patchLockUntil': 1 },
+        $set: { 'cards.$.gone': true },
+        $unset: { 'cards.$.patchLockUntil': 1, 'cards.$.patchOwner': 1 },
       } as never,
     );
   }

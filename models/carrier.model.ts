@@ -17,6 +17,7 @@ import {
   type Carrier,
   type CarrierFilter,
   type CarrierInput,
+  type ClaimOptions,
   type ClaimResult,
   type RegisterStatus,
   type SetStatusResult,
@@ -55,6 +56,8 @@ const carrierSchema = new Schema(
     location: { type: String },
     status: { type: String, enum: CARRIER_STATUSES, required: true },
     statusRequestId: { type: String },
+    // The attempt that made the current custody claim (claim/release tokens; see claim()).
+    statusClaim: { type: String },
     origin: { type: String, enum: ['registered', 'copied'], required: true },
     parentNumber: { type: String },
     sourceRequestId: { type: String },
@@ -159,9 +162,9 @@ function carrierDoc(tenantKey: string, input: CarrierInput, now: Date): Carrier 
 }
 
 /** What repositories hand out: the stored fields without mongoose's `_id`. */
-function plain(doc: (Carrier & { _id?: unknown; copySeq?: unknown; copyBlocks?: unknown }) | null): Carrier | null {
+function plain(doc: (Carrier & { _id?: unknown; copySeq?: unknown; copyBlocks?: unknown; statusClaim?: unknown }) | null): Carrier | null {
   if (!doc) return null;
-  const { _id, copySeq, copyBlocks, ...rest } = doc;
+  const { _id, copySeq, copyBlocks, statusClaim, ...rest } = doc;
   return rest;
 }
 
@@ -312,31 +315,46 @@ export class CarrierStore {
    * conditional write that only one request can win — from IN_STOCK, or already held by this very
    * request (a replay). A loser learns who holds it. Never a read followed by a write.
    */
-  async claim(tenantKey: string, number: string, to: RegisterStatus, requestId: string): Promise<ClaimResult> {
+  async claim(tenantKey: string, number: string, to: RegisterStatus, requestId: string, opts: ClaimOptions = {}): Promise<ClaimResult> {
     nonEmpty('tenantKey', tenantKey);
     nonEmpty('requestId', requestId);
     const target = status(to);
     const numberKey = carrierNumberKey(nonEmpty('number', number));
+    const from: Record<string, unknown>[] = [{ status: 'IN_STOCK' }, { status: target, statusRequestId: requestId }];
+    // Taking over a stale claim: only from exactly that holder, in exactly that status, unchanged since.
+    if (opts.takeOver) from.push({ status: opts.takeOver.status, statusRequestId: opts.takeOver.from, updatedAt: { $lte: opts.takeOver.unchangedSince } });
     const won = await this.model.collection.findOneAndUpdate(
-      { tenantKey, numberKey, $or: [{ status: 'IN_STOCK' }, { status: target, statusRequestId: requestId }] },
-      { $set: { status: target, statusRequestId: requestId, updatedAt: this.now() }, $inc: { version: 1 } },
+      { tenantKey, numberKey, $or: from },
+      {
+        $set: { status: target, statusRequestId: requestId, updatedAt: this.now(), ...(opts.token ? { statusClaim: opts.token } : {}) },
+        ...(opts.token ? {} : { $unset: { statusClaim: 1 } }),
+        $inc: { version: 1 },
+      },
       { projection: { _id: 1 } },
     );
     if (won) return { ok: true };
-    const cur = await this.model.findOne({ tenantKey, numberKey }, { status: 1, statusRequestId: 1, number: 1 }).lean();
+    const cur = await this.model.findOne({ tenantKey, numberKey }, { status: 1, statusRequestId: 1, number: 1, updatedAt: 1 }).lean();
     if (!cur) return { ok: false, reason: 'missing' };
-    return { ok: false, reason: 'held', status: cur.status, ...(cur.statusRequestId ? { heldBy: cur.statusRequestId } : {}) };
+    return { ok: false, reason: 'held', status: cur.status, since: cur.updatedAt, ...(cur.statusRequestId ? { heldBy: cur.statusRequestId } : {}) };
   }
 
   /**
-   * Gives a claimed carrier back to stock — only while `requestId` holds it in status `from`, so a
-   * late compensation never undoes another request's claim. True when it moved.
+   * Gives a claimed carrier back to stock — only while `requestId` holds it in status `from` (and,
+   * with `token`, only the claim that attempt made), so a late compensation never undoes another
+   * request's claim, nor a later attempt of the same request. True when it moved.
    */
-  async release(tenantKey: string, number: string, from: RegisterStatus, requestId: string): Promise<boolean> {
+  async release(tenantKey: string, number: string, from: RegisterStatus, requestId: string, token?: string): Promise<boolean> {
     nonEmpty('tenantKey', tenantKey);
     const res = await this.model.collection.updateOne(
-      { tenantKey, numberKey: carrierNumberKey(nonEmpty('number', number)), status: status(from), statusRequestId: nonEmpty('requestId', requestId) },
-      { $set: { status: 'IN_STOCK', updatedAt: this.now() }, $unset: { statusRequestId: 1 }, $inc: { version: 1 } },
+      {
+        tenantKey,
+        numberKey: carrierNumberKey(nonEmpty('number', number)),
+        status: status(from),
+        statusRequestId: nonEmpty('requestId', requestId),
+        // A compensation gives back only its own attempt's claim, never a later one of the same request.
+        ...(token ? { statusClaim: token } : {}),
+      },
+      { $set: { status: 'IN_STOCK', updatedAt: this.now() }, $unset: { statusRequestId: 1, statusClaim: 1 }, $inc: { version: 1 } },
     );
     return res.modifiedCount === 1;
   }

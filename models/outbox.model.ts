@@ -92,7 +92,9 @@ export class OutboxStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError('limit must be an integer in 1…1000');
     return this.model
       .find({
-        nextEffectAt: { $lte: now },
+        // `$type` repeats the partial index's filter so the planner may use it (a range alone does
+        // not imply it).
+        nextEffectAt: { $type: 'date', $lte: now },
         $or: [{ effectsLease: { $exists: false } }, { 'effectsLease.until': { $lt: now } }],
       })
       .sort({ nextEffectAt: 1 })
@@ -114,6 +116,8 @@ export class OutboxStore {
   async countDead(): Promise<number> {
     const rows = await this.model
       .aggregate<{ n: number }>([{ $match: { 'dead.key': { $exists: true } } }, { $project: { n: { $size: '$dead' } } }, { $group: { _id: null, n: { $sum: '$n' } } }])
+      // The partial index holds only requests with dead letters: read it, not the collection.
+      .hint('dead_letters')
       .exec();
     return rows[0]?.n ?? 0;
   }

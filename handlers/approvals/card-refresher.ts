@@ -9,13 +9,21 @@
  *   patched (models/card-state.model.ts); a message that already shows that version (or a newer
  *   one) is left alone, and one being patched by another instance is waited for.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender } from '../../bot/core/types.js';
 import type { Request } from '../../domain/index.js';
 import type { CardKind, CardStateRepo, RequestRepo } from './ports.js';
 
 const PATCH_GAP_MS = 220;
-const PATCH_CLAIM_MS = 10_000;
+/**
+ * How long a patcher holds a message: longer than the sender's worst case for one patch (4
+ * attempts × 10 s timeout plus rate-limit waits), so a slow patch never loses its claim to a
+ * newer one and lands after it.
+ */
+const PATCH_CLAIM_MS = 90_000;
+/** How long to wait for another instance's patch of the same message before the effect is retried. */
+const PATCH_WAIT_MS = 10_000;
 
 export interface RefresherOptions {
   requests: Pick<RequestRepo, 'get'>;
@@ -82,9 +90,10 @@ export class CardRefresher {
   }
 
   private async patchOne(tenantKey: string, id: string, messageId: string, version: number, card: () => CardJson): Promise<void> {
-    const deadline = Date.now() + PATCH_CLAIM_MS;
+    const owner = randomUUID();
+    const deadline = Date.now() + PATCH_WAIT_MS;
     for (;;) {
-      const claim = await this.o.cardState.claimPatch(tenantKey, id, messageId, version, PATCH_CLAIM_MS);
+      const claim = await this.o.cardState.claimPatch(tenantKey, id, messageId, version, PATCH_CLAIM_MS, owner);
       if (claim === 'shown') return;
       if (claim === 'ok') break;
       if (Date.now() > deadline) throw new Error(`card ${messageId} is being patched by another instance`);
@@ -94,10 +103,19 @@ export class CardRefresher {
       await this.pace(messageId);
       await this.o.sender.patchCard(messageId, card());
     } catch (err) {
-      await this.o.cardState.releasePatch(tenantKey, id, messageId).catch(() => undefined);
+      if ((err as { permanent?: unknown }).permanent === true) {
+        // Lark will never update this message (recalled, past the 14-day window): stop trying it,
+        // and do not let it fail every later refresh of the request.
+        await this.o.cardState.markGone(tenantKey, id, messageId);
+        this.o.logger.warn('card can no longer be updated; left out of later refreshes', { id, messageId, err: (err as Error).message });
+        return;
+      }
+      await this.o.cardState.releasePatch(tenantKey, id, messageId, owner).catch(() => undefined);
       throw err;
     }
-    await this.o.cardState.markShown(tenantKey, id, messageId, version);
+    if ((await this.o.cardState.markShown(tenantKey, id, messageId, version, owner)) === 'lost') {
+      throw new Error(`card ${messageId}: the patch claim expired during the patch; patching again with the newest version`);
+    }
   }
 
   /** Lark allows 5 patches per second per message: keep 220 ms between two patches of one card. */

@@ -13,6 +13,7 @@ import type { Bi, CardJson, Sender, UserPrefsStore } from '../../bot/core/types.
 import { translator } from '../../locales/index.js';
 import type { Request } from '../../domain/index.js';
 import type { CardRefresher } from './card-refresher.js';
+import { holds } from './custody.js';
 import type { People } from './people.js';
 import type { ApprovalRepos, CardKind, PendingEffect, StoredRequest } from './ports.js';
 
@@ -100,6 +101,8 @@ export class EffectExecutor {
         return;
       case 'notify': {
         const recipients = 'to' in e ? [e.to] : await repos.roles.holders(tenantKey, e.toRole);
+        // An alert for a role nobody holds would reach no one: a dead letter says so.
+        if (recipients.length === 0) throw Object.assign(new Error(`nobody holds the role ${'toRole' in e ? e.toRole : ''}`), { permanent: true });
         // Each recipient on its own: one unreachable person does not keep the others uninformed;
         // on a retry the ones already told are skipped by the message log.
         const failures: { to: string; err: unknown }[] = [];
@@ -131,17 +134,25 @@ export class EffectExecutor {
         await repos.reminders.cancel(tenantKey, e.requestId, { kinds: e.kinds, target: e.target, beforeVersion: e.beforeVersion });
         return;
       case 'carrier.status': {
-        // Taking a carrier was claimed before the request moved on (custody.ts); replaying the
-        // effect confirms the claim. Giving it back (in stock, destroyed) applies only while this
-        // request holds it, so a replay after a crash never undoes a later request's check-out.
-        const release = e.status === 'IN_STOCK' || e.status === 'DESTROYED';
-        const r = await repos.carriers.setStatus(
-          tenantKey,
-          e.number,
-          e.status,
-          release ? { requestId: e.requestId, expectRequestId: e.requestId } : { requestId: e.requestId, expect: ['IN_STOCK'] },
-        );
-        if (r === 'conflict' || r === 'missing') this.o.logger.warn('carrier status not applied', { number: e.number, status: e.status, result: r, request: e.requestId });
+        if (e.status === 'IN_STOCK' || e.status === 'DESTROYED') {
+          // Giving a carrier back (in stock, destroyed) applies only while this request holds it,
+          // so a replay after a crash never undoes a later request's check-out; a release by a
+          // request that never took the carrier (a guarded clean-up) changes nothing.
+          await repos.carriers.setStatus(tenantKey, e.number, e.status, { requestId: e.requestId, expectRequestId: e.requestId });
+          return;
+        }
+        // Taking was claimed before the request moved on (custody.ts); the effect confirms the
+        // claim — only while the request, as it is now, still holds the carrier. A late replay
+        // (after a back-off, or a dead letter retried) once the carrier came back must not take
+        // it again.
+        const current = await repos.requests.get(tenantKey, e.requestId);
+        if (!current || !holds(current.request, e.status)) return;
+        const r = await repos.carriers.claim(tenantKey, e.number, e.status, e.requestId);
+        if (!r.ok) {
+          // Two requests believe they hold one carrier: never silent — a dead letter the security office sees.
+          const holder = r.reason === 'held' ? `${r.heldBy ?? 'a manual change'} (${r.status})` : 'nobody: no such carrier';
+          throw Object.assign(new Error(`custody conflict: carrier ${e.number} is held by ${holder}, not by ${e.requestId}`), { permanent: true });
+        }
         return;
       }
       case 'carrier.create': {

@@ -68,6 +68,8 @@ class Semaphore {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Requests the sweep runs side by side. */
+const SWEEP_WORKERS = 3;
 
 export class EffectRunner {
   /** This runner's name on leases; each run adds its own number (two runs of one process exclude each other too). */
@@ -96,6 +98,15 @@ export class EffectRunner {
     const holder = `${this.owner}:${++this.runs}`;
     let stored = await outbox.lease(tenantKey, id, holder, this.leaseMs);
     if (!stored) return 'busy';
+    // A pass can outlast the lease when Lark is slow (a role notification to many holders): renew it
+    // while the run goes on, so no second runner starts on this outbox meanwhile.
+    const renew = setInterval(
+      () => {
+        void outbox.lease(tenantKey, id, holder, this.leaseMs).catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    renew.unref();
     try {
       for (let pass = 0; pass < 5 && stored; pass++) {
         const now = this.now().getTime();
@@ -109,6 +120,7 @@ export class EffectRunner {
         stored = await outbox.lease(tenantKey, id, holder, this.leaseMs);
       }
     } finally {
+      clearInterval(renew);
       await outbox.release(tenantKey, id, holder).catch((err: unknown) => {
         this.o.logger.warn('could not release the outbox lease; it will expire', { id, err: (err as Error).message });
       });
@@ -122,14 +134,22 @@ export class EffectRunner {
    * sweep.
    */
   async runInBackground(tenantKey: string, id: string): Promise<void> {
-    await this.slots.acquire();
-    try {
-      const deadline = Date.now() + this.leaseMs + 1_000;
-      while ((await this.run(tenantKey, id)) === 'busy' && Date.now() < deadline) await sleep(200);
-    } catch (err) {
-      this.o.logger.error('effects failed after commit; the sweep will finish them', { id, err: (err as Error).message });
-    } finally {
-      this.slots.release();
+    const deadline = Date.now() + this.leaseMs + 1_000;
+    for (;;) {
+      await this.slots.acquire();
+      let outcome: 'done' | 'busy' | 'failed';
+      try {
+        outcome = await this.run(tenantKey, id);
+      } catch (err) {
+        this.o.logger.error('effects failed after commit; the sweep will finish them', { id, err: (err as Error).message });
+        outcome = 'failed';
+      } finally {
+        this.slots.release();
+      }
+      // Another runner holds this outbox: wait without holding a slot (others' effects go on); what
+      // is still due after its run, ours or the sweep's next run takes.
+      if (outcome !== 'busy' || Date.now() >= deadline) return;
+      await sleep(200);
     }
   }
 
@@ -146,15 +166,20 @@ export class EffectRunner {
     while (Date.now() < until) {
       const due = (await this.o.outbox.due(batch, this.now())).filter((s) => !seen.has(`${s.tenantKey}:${s.request.id}`));
       if (due.length === 0) break;
-      for (const s of due) {
-        seen.add(`${s.tenantKey}:${s.request.id}`);
-        try {
-          if ((await this.run(s.tenantKey, s.request.id)) === 'done') ran += 1;
-        } catch (err) {
-          this.o.logger.error('effects sweep failed for a request', { id: s.request.id, err: (err as Error).message });
+      for (const s of due) seen.add(`${s.tenantKey}:${s.request.id}`);
+      // A few requests side by side, so one whose messages hang does not hold back the rest.
+      let next = 0;
+      const worker = async () => {
+        while (next < due.length && Date.now() < until) {
+          const s = due[next++]!;
+          try {
+            if ((await this.run(s.tenantKey, s.request.id)) === 'done') ran += 1;
+          } catch (err) {
+            this.o.logger.error('effects sweep failed for a request', { id: s.request.id, err: (err as Error).message });
+          }
         }
-        if (Date.now() >= until) break;
-      }
+      };
+      await Promise.all(Array.from({ length: SWEEP_WORKERS }, worker));
     }
     if (this.o.metrics) this.o.metrics.deadLetters.set(await this.o.outbox.countDead());
     return ran;
@@ -185,8 +210,8 @@ export class EffectRunner {
     const id = stored.request.id;
     if (permanent || attempts >= this.maxAttempts) {
       const { nextAt: _next, ...rest } = e;
-      await this.o.outbox.deadLetter(tenantKey, id, { ...rest, attempts, lastError, diedAt: now });
-      this.o.metrics?.effectsDeadLettered.inc({ type: e.type });
+      // Counted once: a second runner that got here too (an expired lease) finds it moved already.
+      if (await this.o.outbox.deadLetter(tenantKey, id, { ...rest, attempts, lastError, diedAt: now })) this.o.metrics?.effectsDeadLettered.inc({ type: e.type });
       this.o.logger.error('effect dead-lettered', { id, key: e.key, type: e.type, attempts, permanent, err: lastError });
       return;
     }

@@ -2,7 +2,20 @@
  * What the approval feature needs of storage, as interfaces (the mongoose repositories in models/
  * implement them; handlers never import mongoose).
  */
-import type { Carrier as CarrierRecord, CarrierInput, CarrierStatus, ClaimResult, Effect, Kind, Level, ReminderKind, Request, Role, Target } from '../../domain/index.js';
+import type {
+  Carrier as CarrierRecord,
+  CarrierInput,
+  CarrierStatus,
+  ClaimOptions,
+  ClaimResult,
+  Effect,
+  Kind,
+  Level,
+  ReminderKind,
+  Request,
+  Role,
+  Target,
+} from '../../domain/index.js';
 
 export type CardKind = 'approval' | 'status' | 'execution' | 'witness';
 
@@ -62,12 +75,16 @@ export interface OutboxRepo {
 
 /** Cards sent about a request, as a patch queue that never shows an older version over a newer one. */
 export interface CardStateRepo {
-  /** Takes the right to patch `messageId` up to `version`; 'shown' when it already shows it, 'busy' when another patcher holds it. */
-  claimPatch(tenantKey: string, id: string, messageId: string, version: number, ms: number): Promise<'ok' | 'shown' | 'busy'>;
-  /** Records that the message shows `version` (never lowers it) and frees the patch claim. */
-  markShown(tenantKey: string, id: string, messageId: string, version: number): Promise<void>;
-  /** Frees the patch claim after a failed patch, leaving the shown version as it was. */
-  releasePatch(tenantKey: string, id: string, messageId: string): Promise<void>;
+  /** Takes the right to patch `messageId` up to `version` as `owner`; 'shown' when it already shows it, 'busy' when another patcher holds it. */
+  claimPatch(tenantKey: string, id: string, messageId: string, version: number, ms: number, owner: string): Promise<'ok' | 'shown' | 'busy'>;
+  /** Records that the message shows `version` and frees `owner`'s claim; 'lost' when the claim had expired (the next refresh patches again). */
+  markShown(tenantKey: string, id: string, messageId: string, version: number, owner: string): Promise<'ok' | 'lost'>;
+  /** Frees `owner`'s claim after a failed patch, leaving the shown version as it was. */
+  releasePatch(tenantKey: string, id: string, messageId: string, owner: string): Promise<void>;
+  /** Records that the message shows `version` by other means (a callback answer redrew it). */
+  markRedrawn(tenantKey: string, id: string, messageId: string, version: number): Promise<void>;
+  /** A message Lark will never update again: left out of later refreshes. */
+  markGone(tenantKey: string, id: string, messageId: string): Promise<void>;
 }
 
 /** The register's record and its input: one type, from the domain (domain/carrier.ts). */
@@ -90,8 +107,8 @@ export interface CarrierRepo {
     opts: { expect?: string[]; requestId?: string; expectRequestId?: string },
   ): Promise<'changed' | 'unchanged' | 'conflict' | 'missing'>;
   nextCopyIndex(tenantKey: string, parentNumber: string): Promise<number>;
-  claim(tenantKey: string, number: string, to: CarrierStatus, requestId: string): Promise<ClaimResult>;
-  release(tenantKey: string, number: string, from: CarrierStatus, requestId: string): Promise<boolean>;
+  claim(tenantKey: string, number: string, to: CarrierStatus, requestId: string, opts?: ClaimOptions): Promise<ClaimResult>;
+  release(tenantKey: string, number: string, from: CarrierStatus, requestId: string, token?: string): Promise<boolean>;
   reserveCopyNumbers(tenantKey: string, parentNumber: string, requestId: string, count: number): Promise<number>;
 }
 

@@ -91,7 +91,7 @@ export class ApprovalService {
     this.now = o.now ?? (() => new Date());
     const names = (tenantKey: string, r: Request) => this.namesFor(tenantKey, r);
     const render = o.cards.render.bind(o.cards);
-    this.custody = new Custody(o.repos.carriers);
+    this.custody = new Custody(o.repos.carriers, o.repos.requests, this.now);
     this.refresher = new CardRefresher({ requests: o.repos.requests, cardState: o.repos.cardState, sender: o.sender, logger: o.logger, names, render });
     const executor = new EffectExecutor({
       repos: o.repos,
@@ -178,7 +178,12 @@ export class ApprovalService {
    * takes are claimed before the commit (custody.ts): of two requests wanting one carrier, one
    * wins and the other is told which request holds it.
    */
-  async act(tenantKey: string, id: string, command: Command, actorId: string, channel: Channel): Promise<ActResult> {
+  /**
+   * `opts.redrawnMessageId`: the card message that was clicked. Its callback answer redraws it, and
+   * Lark refuses a patch of it while the callback is open (11310), so it is recorded as showing the
+   * new version before the effects run, and the refresh patches only the other holders' cards.
+   */
+  async act(tenantKey: string, id: string, command: Command, actorId: string, channel: Channel, opts: { redrawnMessageId?: string } = {}): Promise<ActResult> {
     const { repos, people } = this.o;
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await repos.requests.get(tenantKey, id);
@@ -203,10 +208,13 @@ export class ApprovalService {
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
+        if (opts.redrawnMessageId && stored.cards.some((c) => c.messageId === opts.redrawnMessageId)) {
+          await repos.cardState.markRedrawn(tenantKey, id, opts.redrawnMessageId, result.request.version).catch(() => undefined);
+        }
         const done = this.runner.runInBackground(tenantKey, id);
         return { ok: true, request: result.request, stored: { ...stored, request: result.request }, done };
       }
-      if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken);
+      if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken, claimed.token);
     }
     throw new BotError('errors:busy');
   }

@@ -449,7 +449,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: { filter?: Doc; array
     const ctx: PathContext = { filter: opts.inserting ? undefined : opts.filter, arrayFilters: opts.arrayFilters ?? [] };
     next = cloneDeep(doc);
     checkOperatorsOn(next, opts.inserting && isPlainObject($setOnInsert) ? { ...rawOps, $setOnInsert } : rawOps, ctx);
-    const ops = prepareOperators(next, rawOps, ctx);
+    const ops = concretePaths(next, prepareOperators(next, rawOps, ctx), ctx);
     if (Object.keys(ops).length) {
       runMingo(() => mingoUpdate(next, ops, opts.arrayFilters, ctx.filter, { queryOptions: MINGO_OPTIONS }));
     }
@@ -460,6 +460,36 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: { filter?: Doc; array
   }
   if (doc._id !== undefined && canon(next._id) !== canon(doc._id)) throw immutableId();
   return next;
+}
+
+/**
+ * Positional paths (`a.$.b`, `a.$[e].b`, `a.$[].b`) resolved to the concrete elements they name,
+ * before mingo applies them. MongoDB lets one update set several fields of the positional
+ * element (`cards.$.x` and `cards.$.y`); mingo would refuse those siblings as a conflict, so it is
+ * handed the concrete paths instead (`cards.1.x`, `cards.1.y`), resolved once against the document
+ * as it was matched.
+ */
+function concretePaths(doc: Doc, ops: Doc, ctx: PathContext): Doc {
+  const out: Doc = {};
+  for (const [op, spec] of Object.entries(ops)) {
+    if (!isPlainObject(spec)) {
+      out[op] = spec;
+      continue;
+    }
+    const resolved: Doc = {};
+    for (const [path, value] of Object.entries(spec)) {
+      if (!path.split('.').some(isPositional)) {
+        resolved[path] = value;
+        continue;
+      }
+      const targets = targetsOf(doc, path, CREATING.has(op), ctx);
+      // Nothing resolved (no element matched): leave it to mingo, which answers as before.
+      if (targets.length === 0) resolved[path] = value;
+      for (const t of targets) resolved[t.path] = value;
+    }
+    out[op] = resolved;
+  }
+  return out;
 }
 
 /** Equality fields of a query (`{a: 1, 'b.c': 2, $and: [...]}`) used to seed an upserted document. */

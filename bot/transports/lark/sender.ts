@@ -5,6 +5,31 @@ import type { LarkClientBundle } from './client.js';
 
 const TOKEN_INVALID = new Set([99991663, 99991661, 99991668, 99991664]);
 const RATE_LIMITED = new Set([99991400, 230020]);
+/**
+ * Lark's final word on a call: trying again later cannot help, so the effect becomes a dead letter
+ * at once (open.feishu.cn server-docs/im-v1/message/create and message-card/patch, error tables).
+ * Any other refusal is retried with back-off by the effect runner until it runs out of attempts.
+ */
+const PERMANENT = new Set([
+  230001, // invalid request parameter (the message itself is wrong)
+  230002, // the bot is not in the chat
+  230013, // the user is outside the app's availability
+  230025, // content too long (card > 30 KB)
+  230027, // no permission for this operation
+  230031, // the message is older than the 14-day update window
+  230053, // the user stopped the bot
+  99992402, // field validation failed
+]);
+/**
+ * A JSON 2.0 card being interacted with (its callback still open) refuses updates: 11310 "card
+ * action is lock" (also seen as 230099 with that message). The lock ends when the callback is
+ * answered (≤ 3 s), so it is retried — in this call after a pause, then by the effect runner.
+ */
+const CARD_LOCKED = 11310;
+const LOCK_WAIT_MS = 1000;
+export function isCardLocked(code: number, msg: string): boolean {
+  return code === CARD_LOCKED || (code === 230099 && /card action is lock/i.test(msg));
+}
 
 /**
  * A Lark Open API failure with its code. `permanent`: Lark refused the call itself (e.g. 230013 the
@@ -114,7 +139,7 @@ export class LarkSender implements Sender {
       }
       last = outcome.error;
       if (outcome.kind === 'fail') {
-        last.permanent = true;
+        last.permanent = PERMANENT.has(last.code);
         break;
       }
       if (outcome.kind === 'token') {
@@ -161,6 +186,7 @@ export class LarkSender implements Sender {
   private classify(op: string, code: number, status: number | undefined, msg: string, resetSeconds: number | undefined): Outcome<LarkBody> {
     const error = new LarkApiError(op, code, status, msg);
     if (TOKEN_INVALID.has(code)) return { kind: 'token', error };
+    if (isCardLocked(code, msg)) return { kind: 'retry', error, waitMs: LOCK_WAIT_MS };
     if (status === 429 || RATE_LIMITED.has(code)) {
       const waitMs = resetSeconds !== undefined ? Math.min(resetSeconds, this.maxReset) * 1000 : undefined;
       return { kind: 'retry', error, waitMs };

@@ -88,7 +88,7 @@ describe('card patches across instances', () => {
     await instance(log, () => 6, 0).refresh(T, 'CP-2026-0903');
     expect(log).toEqual([]);
     await seed('CP-2026-0904', 7, 5);
-    await new CardStateStore(db.connection).markShown(T, 'CP-2026-0904', 'om_CP-2026-0904', 7);
+    await new CardStateStore(db.connection).markRedrawn(T, 'CP-2026-0904', 'om_CP-2026-0904', 7);
     await instance(log, () => 7, 0).refresh(T, 'CP-2026-0904');
     expect(log).toEqual([]);
   });

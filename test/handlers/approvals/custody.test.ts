@@ -194,3 +194,74 @@ describe('copy numbers', () => {
     expect(r.kind === 'COPY' && r.details.execution?.newNumbers).toEqual(['CUS-006-C2']);
   });
 });
+
+describe('claims that outlive their moment', () => {
+  it('a take effect replayed late (after a back-off or a dead-letter retry) does not take back a carrier that was returned', async () => {
+    await register('CUS-010');
+    const id = await approved('CARRY_OUT', 'CUS-010', U.staff);
+    expect((await attempt(id, { type: 'check_out' }, U.officer)).ok).toBe(true);
+    const takeEffect = (await db.connection.collection('requests').findOne({ _id: `${TENANT}:${id}` } as never))!;
+    // The check-out's carrier.status effect, as the outbox held it.
+    const version = (takeEffect.request as { version: number }).version;
+    expect((await attempt(id, { type: 'return_carrier' }, U.officer2)).ok).toBe(true);
+    expect((await attempt(id, { type: 'inspect', ok: true }, U.officer2)).ok).toBe(true);
+    expect((await h.repos.carriers.get(TENANT, 'CUS-010'))!.status).toBe('IN_STOCK');
+    // Put the old take effect back into the outbox, due now, and let the sweep run it.
+    const now = h.clock.now;
+    await db.connection.collection('requests').updateOne(
+      { _id: `${TENANT}:${id}` } as never,
+      {
+        $push: { pending: { type: 'carrier.status', number: 'CUS-010', status: 'CHECKED_OUT', key: `${id}:${version}:99:carrier.status`, requestId: id, version, nextAt: now } },
+        $set: { nextEffectAt: now },
+      } as never,
+    );
+    await h.service.recover();
+    expect((await h.repos.carriers.get(TENANT, 'CUS-010'))!.status).toBe('IN_STOCK');
+    expect((await h.repos.requests.get(TENANT, id))!.pending).toEqual([]);
+  });
+
+  it('a claim left by a crash between claim and commit is given back when its request ends, and taken over once stale', async () => {
+    await register('CUS-011');
+    await register('CUS-012');
+    const stranded = await approved('CARRY_OUT', 'CUS-011', U.staff);
+    const other = await approved('CARRY_OUT', 'CUS-011', U.staffRd, 1);
+    // The "crash": the claim is made, the commit never happens (the request stays APPROVED).
+    expect(await h.repos.carriers.claim(TENANT, 'CUS-011', 'CHECKED_OUT', stranded)).toEqual({ ok: true });
+    expect(await attempt(other, { type: 'check_out' }, U.officer)).toMatchObject({ ok: false, key: 'request:carrier_held', params: { holder: stranded } });
+    // The stranded request expires unexecuted: its guarded release gives the carrier back.
+    h.clock.now = new Date(Date.now() + 8 * 86_400_000);
+    try {
+      const r = await h.service.act(TENANT, stranded, { type: 'expire' }, 'system', 'system');
+      expect(r.ok).toBe(true);
+      await r.done;
+    } finally {
+      h.clock.now = new Date();
+    }
+    expect((await h.repos.carriers.get(TENANT, 'CUS-011'))!.status).toBe('IN_STOCK');
+    expect((await attempt(other, { type: 'check_out' }, U.officer)).ok).toBe(true);
+
+    // A stranded claim whose request is still APPROVED: refused while fresh, taken over once stale.
+    const stranded2 = await approved('CARRY_OUT', 'CUS-012', U.staff, 2);
+    const other2 = await approved('CARRY_OUT', 'CUS-012', U.staffRd, 3);
+    expect(await h.repos.carriers.claim(TENANT, 'CUS-012', 'CHECKED_OUT', stranded2)).toEqual({ ok: true });
+    expect((await attempt(other2, { type: 'check_out' }, U.officer)).ok).toBe(false);
+    h.clock.now = new Date(Date.now() + 3 * 60_000);
+    try {
+      expect((await attempt(other2, { type: 'check_out' }, U.officer)).ok).toBe(true);
+    } finally {
+      h.clock.now = new Date();
+    }
+    expect((await h.repos.carriers.get(TENANT, 'CUS-012')) as { status: string; statusRequestId?: string }).toMatchObject({ status: 'CHECKED_OUT', statusRequestId: other2 });
+  });
+
+  it('the give-back of a failed attempt never releases what a later attempt of the same request took', async () => {
+    await register('CUS-013');
+    const id = await approved('CARRY_OUT', 'CUS-013', U.staff);
+    expect(await h.repos.carriers.claim(TENANT, 'CUS-013', 'CHECKED_OUT', id, { token: 'attempt-a' })).toEqual({ ok: true });
+    expect(await h.repos.carriers.claim(TENANT, 'CUS-013', 'CHECKED_OUT', id, { token: 'attempt-b' })).toEqual({ ok: true });
+    // Attempt A gives back "its" claim: it is B's now, so nothing moves.
+    expect(await h.repos.carriers.release(TENANT, 'CUS-013', 'CHECKED_OUT', id, 'attempt-a')).toBe(false);
+    expect((await h.repos.carriers.get(TENANT, 'CUS-013'))!.status).toBe('CHECKED_OUT');
+    expect(await h.repos.carriers.release(TENANT, 'CUS-013', 'CHECKED_OUT', id, 'attempt-b')).toBe(true);
+  });
+});

@@ -206,6 +206,52 @@ describe('the sweep', () => {
     h.sender.allow(U.staffRd);
   }, 120_000);
 
+  it('requests whose messages keep failing wait out their back-off and do not crowd a crashed healthy request out of the sweep', async () => {
+    const flaky = 'ou_bc069cd99b82ad8c509d23d6d056fff6'; // 周杰: every message to him fails for now (retryable)
+    h.sender.flaky(flaky, 1_000_000);
+    const poisoned: string[] = [];
+    try {
+      for (let i = 0; i < 110; i++) {
+        const s = await h.service.create(TENANT, {
+          kind: 'COPY',
+          requesterId: flaky,
+          carrierNumbers: ['JM-2026-001'],
+          details: { copies: 1, purpose: `重试 ${i}` },
+          channel: 'command',
+        });
+        poisoned.push(s.request.id);
+      }
+      // Each waits out its back-off with the failed message still in its outbox.
+      const first = (await h.repos.requests.get(TENANT, poisoned[0]!))!;
+      expect(first.pending.map((e) => e.attempts)).toEqual([1]);
+      const crashed = await serviceHarnessCrashOnce();
+      // One sweep, in batches of 100: the crashed request is due, the 110 older ones are not.
+      const ran = await h.service.recover({ batch: 100 });
+      expect(ran).toBe(1);
+      expect((await h.repos.requests.get(TENANT, crashed))!.pending).toEqual([]);
+      expect((await h.repos.requests.get(TENANT, poisoned[0]!))!.pending).toHaveLength(1);
+    } finally {
+      h.sender.flaky(flaky, 0);
+    }
+  }, 120_000);
+
+  it('a notice for a role nobody holds is a dead letter, not silence', async () => {
+    await registerCarrier('EFF-006');
+    const id = await approvedCarry(U.staff, 'EFF-006');
+    const holders = await h.repos.roles.holders(TENANT, 'security_head');
+    for (const p of holders) await h.repos.roles.revoke(TENANT, p, 'security_head', 'test');
+    try {
+      await act(id, { type: 'check_out' }, U.officer);
+      await act(id, { type: 'return_carrier' }, U.officer2);
+      expect((await act(id, { type: 'inspect', ok: false, note: '封条破损' }, U.officer2)).ok).toBe(true);
+      expect(await h.repos.roles.holders(TENANT, 'security_head')).toEqual([]);
+      const dead = (await h.repos.requests.get(TENANT, id))!.dead ?? [];
+      expect(dead.map((d) => d.lastError)).toEqual(['nobody holds the role security_head']);
+    } finally {
+      for (const p of holders) await h.repos.roles.grant(TENANT, p, 'security_head', 'test');
+    }
+  });
+
   it('two runs of one instance at once (the live path and the sweep) carry out each effect once', async () => {
     await registerCarrier('EFF-005');
     const id = await approvedCarry(U.staff, 'EFF-005');

@@ -97,12 +97,41 @@ describe('LarkSender', () => {
     expect(tokensIssued).toBe(3);
   });
 
+  // A 2.0 card whose callback is open refuses updates with 11310 "card action is lock" (LARK.md,
+  // "Checked against the docs"): a later try succeeds, so it is never a permanent failure.
+  it('retries a card lock refusal (11310, or 230099 "card action is lock") and never marks it permanent', async () => {
+    const { sender, waits } = makeSender();
+    script = [
+      { status: 400, body: { code: 11310, msg: 'card action is lock' } },
+      { status: 400, body: { code: 230099, msg: 'Failed to create card content, ext=ErrCode: 11310; ErrMsg: card action is lock' } },
+    ];
+    await sender.patchCard('om_1', { schema: '2.0', body: { elements: [] } });
+    expect(waits).toEqual([1000, 1000]);
+    expect(messageBodies).toHaveLength(3);
+    script = Array.from({ length: 4 }, () => ({ status: 400, body: { code: 11310, msg: 'card action is lock' } }));
+    const err = (await sender.patchCard('om_1', { schema: '2.0', body: { elements: [] } }).catch((e) => e)) as LarkApiError;
+    expect(err).toBeInstanceOf(LarkApiError);
+    expect(err.code).toBe(11310);
+    expect(err.permanent).toBe(false);
+  });
+
   it('does not retry a permanent error (user outside the availability scope)', async () => {
     const { sender, waits } = makeSender();
     script = [{ status: 400, body: { code: 230013, msg: 'Bot has NO availability to this user.' } }];
     const err = await sender.send({ openId: 'ou_1' }, { type: 'text', text: 'x' }, { uuid: 'u-6' }).catch((e) => e);
     expect(err).toBeInstanceOf(LarkApiError);
     expect(err.code).toBe(230013);
+    expect(err.permanent).toBe(true);
+    expect(messageBodies).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('an unknown refusal is not retried in the call but is not final either: the effect runner tries it again later', async () => {
+    const { sender, waits } = makeSender();
+    script = [{ status: 400, body: { code: 234567, msg: 'something new' } }];
+    const err = await sender.send({ openId: 'ou_1' }, { type: 'text', text: 'x' }, { uuid: 'u-6b' }).catch((e) => e);
+    expect(err).toBeInstanceOf(LarkApiError);
+    expect(err.permanent).toBe(false);
     expect(messageBodies).toHaveLength(1);
     expect(waits).toEqual([]);
   });
