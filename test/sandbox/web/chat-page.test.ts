@@ -69,8 +69,9 @@ describe('sandbox chat page (browser)', () => {
     // only the group exists yet: the start button is offered
     await page.getByTestId('start-p2p').waitFor({ state: 'visible' });
     await page.getByTestId('start-p2p').click();
+    // The click's request reaches the API asynchronously: wait for the chat, not a fixed moment.
+    await expect.poll(() => api.p2pOf(ME), { timeout: T }).toBeDefined();
     const p2p = api.p2pOf(ME);
-    expect(p2p).toBeDefined();
     await page.locator(`[data-testid="chat-item"][data-chat-id="${p2p}"]`).waitFor();
     // the p2p chat is listed first, and the start button is gone
     expect(await page.getByTestId('chat-item').first().getAttribute('data-chat-id')).toBe(p2p);
