@@ -1,6 +1,24 @@
 // Zod schema for our Card JSON 2.0 subset (card.types.ts) plus the platform limits that a schema
 // cannot express. Objects are strict because Feishu 2.0 rejects unknown properties.
 //
+// Lark's documented limits encoded here, each with the page that states it (open.feishu.cn):
+// - card-json-v2-structure (https://open.feishu.cn/document/feishu-cards/card-json-v2-structure):
+//   at most 200 elements, text objects (plain_text / lark_md inside components) included; nesting
+//   at most 5 levels; element_id ≤ 20 characters `[A-Za-z][A-Za-z0-9_]*`.
+// - im-v1 message create / patch (https://open.feishu.cn/document/server-docs/im-v1/message/create,
+//   https://open.feishu.cn/document/server-docs/im-v1/message-card/patch): a card's request body is
+//   at most 30 KB (error 230025), measured as sent: the card JSON escaped inside `content`.
+// - table (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/table):
+//   column width `auto`, `[80,600]px` or a percentage; page_size 1–10; at most 5 tables per card;
+//   a table only at the root of the body.
+// - title / header (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/title):
+//   at most 3 header tags (`text_tag_list`).
+// - input (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/input):
+//   placeholder plain_text of at most 100 characters; max_length 1–1000.
+// - form container (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container):
+//   the form and every field inside it need a `name` unique in the card; a form needs a submit
+//   button (`form_action_type: "submit"`); forms only at the root, no table or form inside.
+//
 // Definitions used by validateCard:
 // - Component count: every element node in body, recursively, including each `column` of a
 //   column_set. Header, text objects, options and behaviors are not components.
@@ -13,12 +31,45 @@ import { z } from 'zod';
 import { BUTTON_TYPES, HEADER_TEMPLATES, LOCALES, TABLE_DATA_TYPES, TAG_COLORS, type Card, type CardElement } from './card.types.js';
 
 export const CARD_LIMITS = {
+  /** Request body as sent (card-json-v2-structure; im-v1 message create / patch, error 230025). */
   maxBytes: 30 * 1024,
+  /** Elements: components and the text objects inside them (card-json-v2-structure). */
   maxComponents: 200,
   maxDepth: 5,
+  /** Tables per card (table component page). */
   maxTables: 5,
   maxElementIdLength: 20,
+  /** Header tags, `text_tag_list` (title component page). */
+  maxHeaderTags: 3,
+  /** Input placeholder characters (input component page). */
+  maxPlaceholderChars: 100,
+  /** Table column width in px: `[80,600]px` (table component page). */
+  minColumnPx: 80,
+  maxColumnPx: 600,
 } as const;
+
+/**
+ * What the message body around a card adds when it is sent (`receive_id`, `msg_type`, `uuid`):
+ * generous, so a card that passes here also fits in Lark's 30 KB once wrapped.
+ */
+export const SEND_ENVELOPE_BYTES = 256;
+
+/** The card's size as Lark counts it: its JSON escaped as the `content` string of a message. */
+export function sentCardBytes(card: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(JSON.stringify(card))).length;
+}
+
+/** `auto`, `[80,600]px` or a percentage (table component page). */
+export function isColumnWidth(w: string): boolean {
+  if (w === 'auto') return true;
+  const px = /^(\d{1,4})px$/.exec(w);
+  if (px) {
+    const n = Number(px[1]);
+    return n >= CARD_LIMITS.minColumnPx && n <= CARD_LIMITS.maxColumnPx;
+  }
+  const pct = /^(\d{1,3}(?:\.\d+)?)%$/.exec(w);
+  return pct !== null && Number(pct[1]) > 0 && Number(pct[1]) <= 100;
+}
 
 export const ELEMENT_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -64,7 +115,10 @@ export const textTagSchema = z.strictObject({
 export const headerSchema = z.strictObject({
   title: textSchema,
   subtitle: textSchema.optional(),
-  text_tag_list: z.array(textTagSchema).optional(),
+  text_tag_list: z
+    .array(textTagSchema)
+    .max(CARD_LIMITS.maxHeaderTags, { error: `header.text_tag_list holds at most ${CARD_LIMITS.maxHeaderTags} tags` })
+    .optional(),
   template: z.enum(HEADER_TEMPLATES, { error: `header template must be one of: ${HEADER_TEMPLATES.join(' ')}` }).optional(),
   icon: iconSchema.optional(),
   padding: spacing.optional(),
@@ -185,11 +239,19 @@ const interactive = {
   confirm: confirmSchema.optional(),
 };
 
+// https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/input
+const inputPlaceholder = textSchema
+  .refine((t) => t.tag === 'plain_text', { error: 'an input placeholder must be plain_text' })
+  .refine((t) => [t.content, ...Object.values(t.i18n_content ?? {})].every((c) => [...(c ?? '')].length <= CARD_LIMITS.maxPlaceholderChars), {
+    error: `an input placeholder has at most ${CARD_LIMITS.maxPlaceholderChars} characters (in every language)`,
+  });
+
 export const inputSchema = z.strictObject({
   tag: z.literal('input'),
   ...base,
   name: fieldName,
   ...interactive,
+  placeholder: inputPlaceholder.optional(),
   default_value: z.string().optional(),
   max_length: z.int().min(1).max(1000).optional(),
   label: textSchema.optional(),
@@ -299,7 +361,11 @@ export const tableSchema = z.strictObject({
       name: z.string().min(1),
       display_name: z.string(),
       data_type: z.enum(TABLE_DATA_TYPES),
-      width: z.string().optional(),
+      // auto | [80,600]px | %: https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/table
+      width: z
+        .string()
+        .refine(isColumnWidth, { error: `a table column width is auto, ${CARD_LIMITS.minColumnPx}px–${CARD_LIMITS.maxColumnPx}px or a percentage` })
+        .optional(),
       horizontal_align: textAlign.optional(),
       vertical_align: verticalAlign.optional(),
       format: z
@@ -472,10 +538,28 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
 interface WalkState {
   errors: string[];
   components: number;
+  /** Text objects (plain_text / lark_md) inside components: they count toward the 200 elements. */
+  texts: number;
   tables: number;
   elementIds: Map<string, string>;
   /** name → paths where it occurs, and whether the name must be unique. */
   names: Map<string, { paths: string[]; strict: boolean }>;
+}
+
+const TEXT_TAGS = new Set(['plain_text', 'lark_md']);
+/** Properties holding child components (walked on their own), not text objects of this one. */
+const CHILD_KEYS = new Set(['elements', 'columns']);
+
+/** Text objects in a component's own properties (labels, placeholders, option texts, confirm…). */
+function countTexts(v: unknown, top = true): number {
+  if (Array.isArray(v)) return v.reduce<number>((n, x) => n + countTexts(x, false), 0);
+  if (!isObj(v)) return 0;
+  let n = !top && typeof v.tag === 'string' && TEXT_TAGS.has(v.tag) ? 1 : 0;
+  for (const [k, x] of Object.entries(v)) {
+    if (top && CHILD_KEYS.has(k)) continue;
+    n += countTexts(x, false);
+  }
+  return n;
 }
 
 function noteElementId(node: Obj, path: string, st: WalkState): void {
@@ -513,6 +597,7 @@ function walkElements(list: unknown, path: string, depth: number, ancestors: str
     const at = `${path}[${i}]`;
     if (!isObj(node)) return;
     st.components += 1;
+    if (node.tag !== 'table') st.texts += countTexts(node);
     noteElementId(node, at, st);
     const tag = typeof node.tag === 'string' ? node.tag : '';
     const inForm = ancestors.includes('form');
@@ -571,11 +656,15 @@ function walkElements(list: unknown, path: string, depth: number, ancestors: str
   });
 }
 
+/**
+ * Bytes of the card as sent: escaped inside `content`, plus the rest of the message body (30 KB,
+ * error 230025: https://open.feishu.cn/document/server-docs/im-v1/message/create).
+ */
 function jsonBytes(card: unknown): number | string {
   try {
     const json = JSON.stringify(card);
     if (json === undefined) return 'the card is not JSON-serialisable';
-    return new TextEncoder().encode(json).length;
+    return new TextEncoder().encode(JSON.stringify(json)).length + SEND_ENVELOPE_BYTES;
   } catch (e) {
     return `the card is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -594,10 +683,10 @@ export function validateCard(card: unknown): CardValidation {
     const size = jsonBytes(card);
     if (typeof size === 'string') errors.push(size);
     else if (size > CARD_LIMITS.maxBytes) {
-      errors.push(`card JSON is ${size} bytes; the limit is ${CARD_LIMITS.maxBytes} (30 KB)`);
+      errors.push(`card JSON is ${size} bytes; the limit is ${CARD_LIMITS.maxBytes} (30 KB, measured as sent: escaped inside the message content, with the message body)`);
     }
 
-    const st: WalkState = { errors, components: 0, tables: 0, elementIds: new Map(), names: new Map() };
+    const st: WalkState = { errors, components: 0, texts: 0, tables: 0, elementIds: new Map(), names: new Map() };
     if (isObj(card)) {
       if (isObj(card.header) && Array.isArray(card.header.text_tag_list)) {
         card.header.text_tag_list.forEach((t, i) => {
@@ -608,6 +697,10 @@ export function validateCard(card: unknown): CardValidation {
     }
     if (st.components > CARD_LIMITS.maxComponents) {
       errors.push(`card has ${st.components} components; the limit is ${CARD_LIMITS.maxComponents}`);
+    }
+    // 200 elements, text objects included: https://open.feishu.cn/document/feishu-cards/card-json-v2-structure
+    if (st.components + st.texts > CARD_LIMITS.maxComponents) {
+      errors.push(`card has ${st.components + st.texts} elements (${st.components} components and ${st.texts} text objects); the limit is ${CARD_LIMITS.maxComponents}`);
     }
     if (st.tables > CARD_LIMITS.maxTables) {
       errors.push(`card has ${st.tables} tables; the limit is ${CARD_LIMITS.maxTables}`);

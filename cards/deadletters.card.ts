@@ -4,7 +4,8 @@
 import { encodeAction } from './action-value.js';
 import { button, card, header, md, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
-import { clip, esc, fmtTime, tr, type Tb } from './request.card.js';
+import { sentCardBytes } from './card.schema.js';
+import { CARD_BUDGET_BYTES, clip, esc, fmtTime, tr, type Tb } from './request.card.js';
 
 /** At most this many letters are listed on the card (the rest are counted). */
 export const DEAD_LETTERS_SHOWN = 20;
@@ -25,17 +26,35 @@ export interface DeadLettersCardOptions {
   nonce?: () => string;
 }
 
+/** How much of each dead letter is shown, fullest first, until the card fits Lark's 30 KB. */
+const DEAD_FITS = [
+  { rows: DEAD_LETTERS_SHOWN, error: 160 },
+  { rows: DEAD_LETTERS_SHOWN, error: 60 },
+  { rows: 10, error: 40 },
+  { rows: 5, error: 0 },
+] as const;
+
 export function deadLettersCard(letters: readonly DeadLetterView[], opts: DeadLettersCardOptions): Card {
+  let last: Card | undefined;
+  for (const fit of DEAD_FITS) {
+    last = drawDeadLetters(letters, opts, fit);
+    if (sentCardBytes(last) <= CARD_BUDGET_BYTES) return last;
+  }
+  return last!;
+}
+
+function drawDeadLetters(letters: readonly DeadLetterView[], opts: DeadLettersCardOptions, fit: { rows: number; error: number }): Card {
   const { tb } = opts;
   const elements: CardElement[] = [];
   if (letters.length === 0) {
     elements.push(md(tb('cards:dead.empty')));
   } else {
     elements.push(md(tb('cards:dead.intro')));
-    const shown = letters.slice(0, DEAD_LETTERS_SHOWN);
+    const shown = letters.slice(0, fit.rows);
     for (const l of shown) {
       const at = fmtTime(l.diedAt.toISOString(), opts.timeZone);
-      elements.push(md(tr(tb, 'cards:dead.row', { id: l.requestId, what: l.what, attempts: l.attempts, at, error: esc(clip(l.error, 160)) })));
+      const what = { zh: clip(l.what.zh, 40), en: clip(l.what.en, 60) };
+      elements.push(md(tr(tb, 'cards:dead.row', { id: l.requestId, what, attempts: l.attempts, at, error: esc(clip(l.error, fit.error)) })));
     }
     if (letters.length > shown.length) elements.push(md(tb('cards:hint.more_rows', { count: letters.length - shown.length })));
     elements.push(md(tb('cards:dead.hint')));

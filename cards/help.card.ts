@@ -35,11 +35,15 @@ export function helpDetailCard(command: HelpEntry, tb: Tb): Card {
     ? { zh: `${aliasLabel.zh}：${slashList(command.aliases)}`, en: `${aliasLabel.en}: ${slashList(command.aliases)}` }
     : undefined;
   const usageLabel = tb('help:usage');
+  // The README promises a command's arguments in both languages (Chinese and English keys both
+  // work): each reader sees theirs first, then the other language's.
+  const other = tb('cards:help_other_language');
   return card({
     header: header({ title: tb('help:detail_title', { name: command.name }), subtitle: summary, template: 'blue' }),
     summary: tb('help:detail_title', { name: command.name }),
     elements: [
       md({ zh: `**${usageLabel.zh}**\n${usage.zh}`, en: `**${usageLabel.en}**\n${usage.en}` }),
+      ...(usage.zh !== usage.en ? [md({ zh: `**${other.zh}**\n${usage.en}`, en: `**${other.en}**\n${usage.zh}` })] : []),
       ...(aliases ? [md(aliases)] : []),
       hr(),
       button({ name: 'help_all', text: tb('help:back'), value: encodeAction({ action: 'help.show' }) }),

@@ -3,6 +3,7 @@
 // typed command and the form's `action.form_value`. Pure: translator (+ the user's carriers) → card.
 import { encodeAction } from './action-value.js';
 import { button, card, datePicker, form, header, input, md, multiPersonPicker, multiSelect, select, type Bi } from './builder.js';
+import { sentCardBytes } from './card.schema.js';
 import type { Card, CardElement } from './card.types.js';
 import type { Tb } from './help.card.js';
 import { COPY_METHOD_KEYS, DESTROY_METHOD_KEYS, NO, YES, cat, tr } from './request.card.js';
@@ -113,10 +114,7 @@ const ALIAS_FITS = [30, 12, 0] as const;
 /** Lark's 30 KB is the request body as sent (the card escaped inside `content`): budget on that. */
 export const FORM_BUDGET_BYTES = 28 * 1024;
 
-/** The card's size as Lark counts it: its JSON escaped as the `content` string of a message. */
-export function sentCardBytes(c: Card): number {
-  return new TextEncoder().encode(JSON.stringify(JSON.stringify(c))).length;
-}
+export { sentCardBytes };
 
 function carrierOption(tb: Tb, c: FormCarrier, aliasMax: number): { text: Bi; value: string } {
   const level = tb(`cards:level.${c.level}`);
@@ -261,4 +259,18 @@ export function requestFormCard(kind: Kind, opts: RequestFormOptions): Card {
     case 'DESTROY':
       return destroyFormCard(opts);
   }
+}
+
+/**
+ * What a submitted form becomes (through the callback answer): read-only, naming the request it
+ * created, so the same form cannot be submitted twice.
+ */
+export function formSubmittedCard(kind: Kind, requestId: string, tb: Tb): Card {
+  const k = tb(`cards:kind.${kind}`);
+  const title = tr(tb, 'cards:title.form_submitted', { kind: k });
+  return card({
+    header: header({ title, subtitle: { zh: requestId, en: requestId }, template: 'green' }),
+    summary: tb('cards:form.submitted_summary', { id: requestId }),
+    elements: [md(tb('cards:form.submitted', { id: requestId }))],
+  });
 }

@@ -10,6 +10,7 @@
 // the budget (e.g. 50 carriers with long aliases), so every card stays under 30 KB.
 import { encodeAction, type ActionExtra } from './action-value.js';
 import { both, button, card, columns, datePicker, form, header, hr, input, md, multiPersonPicker, panel, select, table, type Bi } from './builder.js';
+import { sentCardBytes, validateCard } from './card.schema.js';
 import type { Card, CardElement, HeaderTemplate, MarkdownElement, TagColor } from './card.types.js';
 import type { Tb } from './help.card.js';
 import { DEFAULT_TIMEZONE, type ApprovalStep, type CarrierRef, type Decision, type HistoryEntry, type Kind, type Level, type Request, type State } from '../domain/index.js';
@@ -283,11 +284,22 @@ const FITS: readonly Fit[] = [
   { text: 16, comment: 0, alias: 0, rows: 8 },
 ];
 
-/** Leaves room under Feishu's 30 KB for the message envelope. */
+/**
+ * Leaves room under Feishu's 30 KB for the message envelope. Measured as Lark measures it: the card
+ * escaped inside the message's `content` (sentCardBytes), which is larger than the card's JSON.
+ */
 export const CARD_BUDGET_BYTES = 28 * 1024;
 
+/** The card's size as sent (escaped inside `content`): what the budget is compared with. */
 export function cardBytes(c: Card): number {
-  return new TextEncoder().encode(JSON.stringify(c)).length;
+  return sentCardBytes(c);
+}
+
+/** Under both of Lark's limits: the size as sent and the 200 elements (text objects included). */
+function fits(c: Card): boolean {
+  if (sentCardBytes(c) > CARD_BUDGET_BYTES) return false;
+  const v = validateCard(c);
+  return v.ok || !v.errors.some((e) => / elements \(| components;/.test(e));
 }
 
 /** The first rendering (fullest first) that fits the budget, else the most compact one. */
@@ -295,7 +307,7 @@ function fitCard(build: (fit: Fit) => Card): Card {
   let last: Card | undefined;
   for (const fit of FITS) {
     last = build(fit);
-    if (cardBytes(last) <= CARD_BUDGET_BYTES) return last;
+    if (fits(last)) return last;
   }
   return last!;
 }
@@ -380,7 +392,7 @@ function carriersBlock(c: Ctx, carriers: readonly CarrierRef[]): CardElement[] {
   const shown = carriers.slice(0, c.fit.rows);
   const withAlias = c.fit.alias > 0;
   const cols: Parameters<typeof table>[0]['columns'] = [
-    { name: 'no', display: tb('cards:field.no'), type: 'number', width: '60px' },
+    { name: 'no', display: tb('cards:field.no'), type: 'number', width: '80px' },
     { name: 'number', display: tb('cards:field.number'), type: 'text' },
     { name: 'level', display: tb('cards:field.level'), type: 'text' },
     { name: 'type', display: tb('cards:field.type'), type: 'text' },

@@ -8,7 +8,10 @@ import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
 import { inputRefusal, parseForm, parseInput, type CompleteValue, type InputName } from './approvals/input.js';
 import { copyAttestationsError } from './input/index.js';
-import type { ApprovalCards } from './approvals/render.js';
+import { tbFor, type ApprovalCards } from './approvals/render.js';
+import { formSubmittedCard } from '../cards/request-forms.card.js';
+import { readableParams } from '../cards/readable.js';
+import { forReader } from '../cards/reader.js';
 import { seesWholeRegister } from './need-to-know.js';
 
 export interface RequestDeps {
@@ -42,7 +45,8 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
           const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK', ...(whole ? {} : { custodianId: ctx.actorId! }) }, { limit: 50 });
           // The form is made for the asker (only they may submit it); companions are picked.
           const people = name === 'carry' ? await companionCandidates(ctx, deps) : undefined;
-          await ctx.replyPrivately({ type: 'card', card: deps.cards.form(KIND_OF[name], inStock.items, { owner: ctx.actorId!, ...(people ? { people } : {}) }) });
+          const form = deps.cards.form(KIND_OF[name], inStock.items, { owner: ctx.actorId!, ...(people ? { people } : {}) }, ctx.locale);
+          await ctx.replyPrivately({ type: 'card', card: form });
           return;
         }
         const parsed = parseInput(name, args);
@@ -69,17 +73,34 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       if (e.kind !== 'card_action') return;
       // The router refuses anybody but the form's owner; a form without one is from before owners.
       if (!actionOf(ctx).owner) throw new BotError('people:stale_form');
+      // One submission per form: the form's nonce (one per rendered form, in the submit button's
+      // value) is the request's idempotency key, so submitting the same form again — a second click,
+      // another device — answers with the request it already created.
+      const a = actionOf(ctx);
+      const sourceKey = `form:${a.owner}:${a.nonce}`;
+      const kind = KIND_OF[name];
+      const existing = await deps.requests.getBySourceKey(ctx.tenantKey, sourceKey);
+      if (existing) {
+        const id = existing.request.id;
+        ctx.ack({
+          toast: toast('info', ctx.tb('request:already_submitted', { id })),
+          card: { type: 'raw', data: forReader(formSubmittedCard(kind, id, tbFor(ctx.locale)), ctx.locale) },
+        });
+        return;
+      }
       const parsed = parseForm(name, e.action.formValue ?? {});
       if (!parsed.ok) throw inputRefusal(parsed.error);
       await requireRealPeople(ctx, deps, parsed.value.details);
       const stored = await deps.service.create(ctx.tenantKey, {
-        kind: KIND_OF[name],
+        kind,
         requesterId: ctx.actorId!,
         ...parsed.value,
         channel: 'card',
-        sourceKey: dedupeKey(ctx.event),
+        sourceKey,
       });
-      ctx.ack({ toast: toast('success', ctx.tb('request:created', { id: stored.request.id })) });
+      // The answer replaces the form by a read-only "submitted as …" card.
+      const id = stored.request.id;
+      ctx.ack({ toast: toast('success', ctx.tb('request:created', { id })), card: { type: 'raw', data: forReader(formSubmittedCard(kind, id, tbFor(ctx.locale)), ctx.locale) } });
     });
   }
 
@@ -182,6 +203,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
         card: await deps.cards.myRequests(
           ctx.tenantKey,
           mine.map((s) => s.request),
+          ctx.locale,
         ),
       });
     },
@@ -203,6 +225,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
         card: await deps.cards.pending(
           ctx.tenantKey,
           all.map((s) => s.request),
+          ctx.locale,
         ),
       });
     },
@@ -300,7 +323,8 @@ async function companionCandidates(ctx: Context, deps: RequestDeps): Promise<str
 async function act(ctx: Context, deps: RequestDeps, id: string, command: Command, messageId?: string): Promise<void> {
   const canonical = normaliseId(id);
   const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
-  const result = await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel);
+  // The clicked card is redrawn by the callback answer below, not patched (Lark locks it: 11310).
+  const result = await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel, messageId ? { redrawnMessageId: messageId } : {});
   if (ctx.event.kind === 'card_action') {
     // Answer the click at once with the clicked card redrawn; the other holders' cards, the
     // ledgers and the notifications follow from the effects.
@@ -323,20 +347,16 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
   await ctx.reply({ type: 'text', text: ctx.t(`request:done.${command.type}`, { id: canonical }) });
 }
 
-/** A workflow refusal in both languages, with people's names instead of their open_ids. */
+/**
+ * A workflow refusal in both languages, readable: people by name (the reader as "you"), times in
+ * the unit's zone as `YYYY-MM-DD HH:mm`, never an ISO/UTC timestamp.
+ */
 async function explain(ctx: Context, deps: RequestDeps, error: WorkflowError): Promise<Bi> {
   const params: Record<string, string | number> = { ...(error.params ?? {}) };
-  const ids = Object.values(params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v));
+  const ids = Object.values(params).filter((v): v is string => typeof v === 'string' && OPEN_ID.test(v) && v !== ctx.actorId);
   const names = await deps.people.names(ctx.tenantKey, ids);
-  const zhParams = { ...params };
-  const enParams = { ...params };
-  for (const [k, v] of Object.entries(params)) {
-    if (typeof v === 'string' && OPEN_ID.test(v)) {
-      zhParams[k] = names(v).zh;
-      enParams[k] = names(v).en;
-    }
-  }
-  return { zh: ctx.tb(`workflow:${error.code}`, zhParams).zh, en: ctx.tb(`workflow:${error.code}`, enParams).en };
+  const { zh, en } = readableParams(params, { timeZone: ctx.services.timezone, names, you: ctx.tb('common:you'), ...(ctx.actorId ? { reader: ctx.actorId } : {}) });
+  return { zh: ctx.tb(`workflow:${error.code}`, zh).zh, en: ctx.tb(`workflow:${error.code}`, en).en };
 }
 
 async function load(ctx: Context, deps: RequestDeps, id: string) {

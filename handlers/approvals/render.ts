@@ -1,15 +1,37 @@
+import type { Locale } from '../../bot/core/config.js';
 import type { Bi, CardJson } from '../../bot/core/types.js';
 import { bilingual } from '../../locales/index.js';
 import { carrierCard, carrierListCard, type CarrierView, type CopySupervision } from '../../cards/carrier.card.js';
 import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
 import { approvalCard, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
 import { requestFormCard } from '../../cards/request-forms.card.js';
+import { forReader, oneLanguage } from '../../cards/reader.js';
 import type { Kind, Request } from '../../domain/index.js';
 import type { People } from './people.js';
 import type { CardKind, CarrierRecord } from './ports.js';
 import type { CardRenderer } from './service.js';
 
+/** Both languages (Lark's per-text i18n picks): only where the reader cannot be known. */
 const tb = (key: string, params?: Record<string, unknown>): Bi => bilingual(key, params);
+
+/**
+ * The texts of a card for one reader: their language only (`/lang` applies to cards too), so a
+ * table never mixes languages ("秘密 Confidential"). Without a reader, both languages.
+ */
+export function tbFor(locale?: Locale): (key: string, params?: Record<string, unknown>) => Bi {
+  if (!locale) return tb;
+  return (key, params) => {
+    const b = bilingual(key, params);
+    const one = locale === 'en-US' ? b.en : b.zh;
+    return { zh: one, en: one };
+  };
+}
+
+/** Where a reader's language comes from (their `/lang` choice, else the bot's default). */
+export interface ReaderLocales {
+  get(tenantKey: string, openId: string): Promise<Locale | undefined>;
+  defaultLocale: Locale;
+}
 
 export type { CopySupervision };
 
@@ -23,11 +45,15 @@ export class ApprovalCards implements CardRenderer {
   private readonly depts = new Map<string, Bi>();
   /** Person-picker candidates (active directory users) per tenant, refreshed by `prepare`. */
   private readonly pickers = new Map<string, string[]>();
+  /** Holders' languages seen by `prepare`, by `<tenant>:<open_id>`. */
+  private readonly langs = new Map<string, Locale>();
 
   constructor(
     private readonly people: People,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
+    /** When given, each holder's card is drawn in the holder's language. */
+    private readonly locales?: ReaderLocales,
   ) {}
 
   /**
@@ -38,19 +64,35 @@ export class ApprovalCards implements CardRenderer {
   render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
     // An approver whose step is over (or not yet) holds the same card without the decision form.
     const spectator = kind === 'approval' && holder !== undefined && !canDecide(request, holder);
+    // The holder's language when known (prepare looked it up), else both languages.
+    const lang = holder !== undefined ? this.langs.get(`${tenantKey}:${holder}`) : undefined;
     // Request ids repeat across tenants: the tenant is part of the key.
-    const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${Math.floor(this.now().getTime() / 60_000)}`;
+    const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${lang ?? ''}:${Math.floor(this.now().getTime() / 60_000)}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
-    const drawn = this.draw(tenantKey, kind, request, names, holder);
+    const drawn = this.draw(tenantKey, kind, request, names, holder, lang);
     const card = spectator ? withoutForm(drawn, 'decision') : drawn;
     if (this.recent.size >= 500) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, card);
     return card;
   }
 
-  private draw(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
-    const opts = { tb, names, now: this.now(), timeZone: this.timeZone, dept: (id: string) => this.depts.get(`${tenantKey}:${id}`) ?? { zh: id, en: id } };
+  private draw(tenantKey: string, kind: CardKind, request: Request, allNames: (openId: string) => Bi, holder?: string, lang?: Locale): CardJson {
+    const drawn = this.drawIn(tenantKey, kind, request, lang ? (id) => oneLanguage(allNames(id), lang) : allNames, holder, lang);
+    return lang ? forReader(drawn, lang) : drawn;
+  }
+
+  private drawIn(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string, lang?: Locale): CardJson {
+    const opts = {
+      tb: tbFor(lang),
+      names,
+      now: this.now(),
+      timeZone: this.timeZone,
+      dept: (id: string) => {
+        const d = this.depts.get(`${tenantKey}:${id}`) ?? { zh: id, en: id };
+        return lang ? oneLanguage(d, lang) : d;
+      },
+    };
     switch (kind) {
       case 'approval':
         return approvalCard(request, opts);
@@ -72,6 +114,16 @@ export class ApprovalCards implements CardRenderer {
     }
     // The destruction execution card picks witnesses from the directory's active users.
     if (request.kind === 'DESTROY' && request.state === 'APPROVED') this.pickers.set(tenantKey, await this.people.candidates(tenantKey));
+    if (this.locales) {
+      const loc = this.locales;
+      if (this.langs.size > 5000) this.langs.clear();
+      await Promise.all(
+        peopleOf(request).map(async (id) => {
+          const l = (await loc.get(tenantKey, id).catch(() => undefined)) ?? loc.defaultLocale;
+          this.langs.set(`${tenantKey}:${id}`, l);
+        }),
+      );
+    }
     return this.people.names(tenantKey, peopleOf(request));
   }
 
@@ -80,34 +132,47 @@ export class ApprovalCards implements CardRenderer {
     return this.render(tenantKey, kind, request, await this.prepare(tenantKey, request), holder);
   }
 
-  /** A request form for `owner` (only they may submit it), with person-picker candidates `people`. */
-  form(kind: Kind, carriers: CarrierRecord[], who: { owner?: string; people?: readonly string[] } = {}): CardJson {
-    return requestFormCard(kind, { tb, carriers: carriers.map((c) => ({ number: c.number, level: c.level, alias: c.alias })), ...who });
+  /** A request form for `owner` (only they may submit it), with person-picker candidates `people`, in `locale`. */
+  form(kind: Kind, carriers: CarrierRecord[], who: { owner?: string; people?: readonly string[] } = {}, locale?: Locale): CardJson {
+    const c = requestFormCard(kind, { tb: tbFor(locale), carriers: carriers.map((c) => ({ number: c.number, level: c.level, alias: c.alias })), ...who });
+    return locale ? forReader(c, locale) : c;
   }
 
   /** One carrier; a copy shows the supervision record of the request that made it. */
-  async carrier(tenantKey: string, c: CarrierRecord, supervision?: CopySupervision): Promise<CardJson> {
-    const names = await this.people.names(tenantKey, c.custodianId ? [c.custodianId] : []);
-    return carrierCard(toView(c), { tb, names, ...(supervision ? { supervision } : {}) });
+  /** One carrier, in the reader's language (`locale`; both languages without one). */
+  async carrier(tenantKey: string, c: CarrierRecord, supervision?: CopySupervision, locale?: Locale): Promise<CardJson> {
+    const all = await this.people.names(tenantKey, c.custodianId ? [c.custodianId] : []);
+    const names = locale ? (id: string) => oneLanguage(all(id), locale) : all;
+    const card = carrierCard(toView(c), { tb: tbFor(locale), names, ...(supervision ? { supervision } : {}) });
+    return locale ? forReader(card, locale) : card;
   }
 
   /** `mineOnly`: the list is the reader's own carriers (held or asked for), not the register. */
-  async carrierList(tenantKey: string, items: CarrierRecord[], next?: string, opts: { mineOnly?: boolean } = {}): Promise<CardJson> {
-    const names = await this.people.names(
+  async carrierList(tenantKey: string, items: CarrierRecord[], next?: string, opts: { mineOnly?: boolean; locale?: Locale } = {}): Promise<CardJson> {
+    const all = await this.people.names(
       tenantKey,
       items.flatMap((c) => (c.custodianId ? [c.custodianId] : [])),
     );
-    return carrierListCard(items.map(toView), { tb, names, ...(next ? { nextCursor: next } : {}), ...(opts.mineOnly ? { mineOnly: true } : {}) });
+    const { locale } = opts;
+    const names = locale ? (id: string) => oneLanguage(all(id), locale) : all;
+    const card = carrierListCard(items.map(toView), { tb: tbFor(locale), names, ...(next ? { nextCursor: next } : {}), ...(opts.mineOnly ? { mineOnly: true } : {}) });
+    return locale ? forReader(card, locale) : card;
   }
 
-  async myRequests(tenantKey: string, requests: Request[]): Promise<CardJson> {
-    const names = await this.people.names(tenantKey, requests.flatMap(peopleOf));
-    return myRequestsCard(requests, { tb, names, timeZone: this.timeZone });
+  /** `/my`, in the reader's language (`locale`). */
+  async myRequests(tenantKey: string, requests: Request[], locale?: Locale): Promise<CardJson> {
+    const all = await this.people.names(tenantKey, requests.flatMap(peopleOf));
+    const names = locale ? (id: string) => oneLanguage(all(id), locale) : all;
+    const c = myRequestsCard(requests, { tb: tbFor(locale), names, timeZone: this.timeZone });
+    return locale ? forReader(c, locale) : c;
   }
 
-  async pending(tenantKey: string, requests: Request[]): Promise<CardJson> {
-    const names = await this.people.names(tenantKey, requests.flatMap(peopleOf));
-    return pendingCard(requests, { tb, names, timeZone: this.timeZone });
+  /** `/pending`, in the reader's language (`locale`). */
+  async pending(tenantKey: string, requests: Request[], locale?: Locale): Promise<CardJson> {
+    const all = await this.people.names(tenantKey, requests.flatMap(peopleOf));
+    const names = locale ? (id: string) => oneLanguage(all(id), locale) : all;
+    const c = pendingCard(requests, { tb: tbFor(locale), names, timeZone: this.timeZone });
+    return locale ? forReader(c, locale) : c;
   }
 }
 

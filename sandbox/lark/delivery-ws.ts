@@ -72,6 +72,11 @@ export class WsGateway {
   private seq = 1;
   clientConfig: WsClientConfig;
   fragmentBytes = 0;
+  /**
+   * A half-dead Lark: connections are accepted but pings go unanswered (no pong, no frame at all),
+   * so only a client with a ping timeout notices.
+   */
+  silent = false;
   /** Number of endpoint calls answered (successful or not). */
   endpointCalls = 0;
 
@@ -141,6 +146,7 @@ export class WsGateway {
       }
       if (frame.method === FrameMethod.control) {
         if (frameHeader(frame, 'type') === 'ping') {
+          if (this.silent) return;
           conn.pings += 1;
           conn.ready = true;
           clearTimeout(readyTimer);
@@ -188,6 +194,7 @@ export class WsGateway {
   /** Sends one event (or callback) and waits for the SDK's response frame. */
   send(payload: unknown, opts: WsSendOptions = {}): Promise<DeliveryResult> {
     const started = Date.now();
+    if (this.silent) return Promise.resolve({ mode: 'ws', status: 0, body: '', error: 'the long connection is silent', durationMs: 0 });
     const conn = this.pickConnection();
     if (!conn) return Promise.resolve({ mode: 'ws', status: 0, body: '', error: 'no WebSocket connection', durationMs: 0 });
     const bytes = new TextEncoder().encode(typeof payload === 'string' ? payload : JSON.stringify(payload));

@@ -35,6 +35,15 @@ export const LarkError = {
   updateWindowPassed: { code: 230031, msg: 'The message exceeds the time limit for updates (14 days).' },
   /** Lark: the card content could not be created (invalid card JSON). */
   invalidCard: { code: 230099, msg: 'Failed to create card content.' },
+  /**
+   * Lark: a JSON 2.0 card is being interacted with (its callback is still open): an update is
+   * refused until the callback was answered — "card action is lock". Retry later.
+   */
+  cardActionLocked: { code: 11310, msg: 'card action is lock' },
+  /** Lark (callback answer): the card in the answer is invalid. */
+  callbackInvalidCard: { code: 200673, msg: 'invalid card in the callback response' },
+  /** Lark (callback answer): a JSON 2.0 card must be answered with a JSON 2.0 card. */
+  callbackCardSchemaMismatch: { code: 200830, msg: 'a card JSON 2.0 card must be updated with a card JSON 2.0 card' },
   /** Lark: im file larger than 30 MB. */
   fileTooLarge: { code: 234006, msg: 'The file size exceeds the limit (30 MB).' },
   /** Lark (contact): the user is unknown / outside the contact scope. */

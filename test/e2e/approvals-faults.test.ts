@@ -60,8 +60,20 @@ describe('racing clicks', () => {
     const refused = clicks.filter((c) => c.toast?.type === 'warning');
     expect(success).toHaveLength(1);
     expect(refused).toHaveLength(49);
-    // Each refusal says who decided (by name), and redraws the card.
-    expect(refused.every((c) => /李娜|黄敏|Li Na|Huang Min/.test(JSON.stringify(c.toast)))).toBe(true);
+    // Each refusal says who decided — by name to the other officer, as "您 / you" to the officer
+    // who decided (issue 7: the reader is never named to themselves) — and redraws the card.
+    const winner = (await req(id)).request.steps[1]!.decidedBy;
+    const winnerName = winner === USERS.securityOfficer ? /李娜[\s\S]*Li Na/ : /黄敏[\s\S]*Huang Min/;
+    const byWinner = (i: number) => (i % 2 === 0 ? USERS.securityOfficer : USERS.securityOfficer2) === winner;
+    clicks.forEach((c, i) => {
+      if (c.toast?.type !== 'warning') return;
+      const toast = JSON.stringify(c.toast);
+      if (byWinner(i)) {
+        expect(toast).toMatch(/您[\s\S]*you/);
+        expect(toast).not.toMatch(/李娜|黄敏|Li Na|Huang Min/);
+      } else expect(toast).toMatch(winnerName);
+    });
+    expect(refused.every((c) => /李娜|黄敏|Li Na|Huang Min|您/.test(JSON.stringify(c.toast)))).toBe(true);
     expect(refused.every((c) => c.card_updated)).toBe(true);
 
     const after = await req(id);

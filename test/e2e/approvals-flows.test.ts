@@ -256,11 +256,13 @@ describe('who may do what', () => {
   it('/copy without arguments answers with a form, and the form creates the request', async () => {
     const sent = await h.standIn.sendText(USERS.staffFinance, null, '/copy');
     const form = await h.standIn.waitForMessage((x) => x.parent_id === sent.message_id, 3000);
+    // A bad submission is refused and leaves the form as it was (a good one then replaces it by
+    // the read-only "submitted" card, so the bad one goes first).
+    const bad = await clickAction(h.standIn, USERS.staffFinance, form.message_id, 'form.copy', { carrier: 'SM-2026-002', copies: '0', purpose: 'x' });
+    expect(bad.toast?.type).toBe('error');
     const submit = await clickAction(h.standIn, USERS.staffFinance, form.message_id, 'form.copy', { carrier: 'SM-2026-002', copies: '1', purpose: '客户回访' });
     expect(submit.toast?.type, JSON.stringify(submit)).toBe('success');
     expect(JSON.stringify(submit.toast)).toMatch(/CP-\d{4}-\d{4}/);
-    const bad = await clickAction(h.standIn, USERS.staffFinance, form.message_id, 'form.copy', { carrier: 'SM-2026-002', copies: '0', purpose: 'x' });
-    expect(bad.toast?.type).toBe('error');
     expect(cardFor(h.standIn, USERS.staffFinance, 'SM-2026-002')).toBeTruthy();
   });
 });

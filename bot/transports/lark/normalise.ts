@@ -205,16 +205,31 @@ export function extractText(messageType: string, content: string | undefined, me
   if (messageType === 'text' && isObj(parsed)) text = str(parsed.text) ?? '';
   else if (messageType === 'post' && isObj(parsed)) text = postText(parsed);
   // A mention of a person becomes their open_id (commands take people as open_ids); a mention of
-  // the bot itself, or of someone without an open_id, disappears.
+  // the bot itself, or of someone without an open_id, disappears. Keys are replaced as whole
+  // tokens, in one pass: `@_user_1` never rewrites the start of `@_user_10`.
+  const byKey = new Map<string, string>();
   for (const m of mentions) {
-    if (!m.key) continue;
-    const replacement = m.openId && m.openId !== selfOpenId ? m.openId : ' ';
-    text = text.split(m.key).join(replacement);
+    if (m.key) byKey.set(m.key, m.openId && m.openId !== selfOpenId ? m.openId : ' ');
   }
   return text
-    .replace(/@_user_\d+/g, ' ')
+    .replace(new RegExp(`${KEY_END}(?=@_|ou_)`, 'g'), ' ') // two mention nodes in a row stay two words
+    .replace(/@_user_\d+|@_all/g, (key) => byKey.get(key) ?? ' ')
+    .replaceAll(KEY_END, '')
     .replace(/[ \t\u00a0]+/g, ' ')
     .trim();
+}
+
+/** Ends a placeholder taken from a post node, so that following digits never extend the key. */
+const KEY_END = '\u200b';
+
+/**
+ * A mention node of a post, `{"tag": "at", "user_id": "@_user_1", "user_name": "…"}`: its
+ * placeholder key (resolved through `mentions` like a text message's). A node carrying an open_id
+ * directly gives that open_id.
+ */
+function atNode(el: Obj): string {
+  const id = str(el.user_id) ?? '';
+  return id.startsWith('@_') || id.startsWith('ou_') ? `${id}${KEY_END}` : ' ';
 }
 
 function postText(post: Obj): string {
@@ -226,7 +241,7 @@ function postText(post: Obj): string {
       Array.isArray(line)
         ? line
             .filter(isObj)
-            .map((el) => (el.tag === 'text' || el.tag === 'a' ? (str(el.text) ?? '') : ''))
+            .map((el) => (el.tag === 'text' || el.tag === 'a' ? (str(el.text) ?? '') : el.tag === 'at' ? atNode(el) : ''))
             .join('')
         : '',
     )

@@ -7,6 +7,35 @@ export interface LongConnectionOptions extends IntakeDeps {
   lark: Pick<LarkConfig, 'appId' | 'appSecret' | 'domain'>;
   /** Delay before restarting a client that gave up (doubles up to 60 s). */
   restartDelayMs?: number;
+  /**
+   * The SDK's `wsConfig.pingTimeout`, in seconds: when no frame arrives within this time after a
+   * ping, the SDK terminates the socket and reconnects (without it a half-dead socket stays "open").
+   * Default 15.
+   */
+  pingTimeoutSec?: number;
+  /**
+   * The connection is reported dead when no frame (pong, event) arrived for this long. Default: the
+   * server's ping interval (read from the SDK, 120 s unless Lark says otherwise) + pingTimeout + 10 s.
+   */
+  maxSilenceMs?: number;
+}
+
+export type ConnectionState = 'connecting' | 'ready' | 'reconnecting' | 'restarting' | 'stopped';
+
+/** What `/healthz` reports about the long connection. */
+export interface ConnectionHealth {
+  ok: boolean;
+  state: ConnectionState;
+  /** Milliseconds since the last frame from Lark (pong or event); null before the first. */
+  lastFrameAgeMs: number | null;
+  /** Silence after which the connection counts as dead. */
+  maxSilenceMs: number;
+  restarts: number;
+}
+
+/** The SDK keeps its socket in `wsConfig` (not in its public types): read it defensively. */
+interface SdkInternals {
+  wsConfig?: { getWSInstance?: () => { on(ev: 'message', fn: () => void): unknown } | null; getWS?: (key?: string) => unknown };
 }
 
 /**
@@ -23,13 +52,48 @@ export class LongConnection {
   private failures = 0;
   private restarts = 0;
   private timer?: NodeJS.Timeout;
+  private watch?: NodeJS.Timeout;
+  private watched?: object;
+  private lastFrameAt?: number;
+  private state: ConnectionState = 'connecting';
   ready = false;
 
-  constructor(private readonly opts: LongConnectionOptions) {}
+  constructor(
+    private readonly opts: LongConnectionOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   start(): void {
     this.stopped = false;
+    this.state = 'connecting';
     this.spawn();
+    // Every frame from Lark (a pong answers each ping) proves the connection alive: watch the
+    // SDK's current socket, which it replaces on every reconnect.
+    this.watch = setInterval(() => this.watchSocket(), 200);
+    this.watch.unref();
+  }
+
+  private watchSocket(): void {
+    const socket = (this.client as unknown as SdkInternals | undefined)?.wsConfig?.getWSInstance?.();
+    if (!socket || socket === this.watched) return;
+    this.watched = socket;
+    socket.on('message', () => {
+      this.lastFrameAt = this.now();
+    });
+  }
+
+  private pingIntervalMs(): number {
+    const v = Number((this.client as unknown as SdkInternals | undefined)?.wsConfig?.getWS?.('pingInterval'));
+    return Number.isFinite(v) && v > 0 ? v : 120_000;
+  }
+
+  /** State and liveness of the connection: dead when no frame arrived for `maxSilenceMs`. */
+  health(): ConnectionHealth {
+    const timeoutMs = (this.opts.pingTimeoutSec ?? 15) * 1000;
+    const maxSilenceMs = this.opts.maxSilenceMs ?? this.pingIntervalMs() + timeoutMs + 10_000;
+    const age = this.lastFrameAt === undefined ? null : this.now() - this.lastFrameAt;
+    const ok = this.state !== 'stopped' && age !== null && age <= maxSilenceMs;
+    return { ok, state: this.state, lastFrameAgeMs: age, maxSilenceMs, restarts: this.restarts };
   }
 
   private spawn(): void {
@@ -43,19 +107,27 @@ export class LongConnection {
       domain: resolveDomain(cfg.domain),
       loggerLevel: lark.LoggerLevel.warn,
       logger: sdkLogger(logger),
+      wsConfig: { pingTimeout: this.opts.pingTimeoutSec ?? 15 },
       onReady: () => {
         this.ready = true;
+        this.state = 'ready';
+        // A first connection counts as a sign of life; after that only frames do (a silent server
+        // still accepts connections, so a reconnect proves nothing).
+        this.lastFrameAt ??= this.now();
         this.failures = 0;
         logger.info('long connection ready');
       },
       onReconnected: () => {
         this.ready = true;
+        this.state = 'ready';
       },
       onReconnecting: () => {
         this.ready = false;
+        this.state = 'reconnecting';
       },
       onError: (err: Error) => {
         this.ready = false;
+        this.state = 'restarting';
         logger.error('long connection gave up; restarting', { err: err.message });
         this.scheduleRestart();
       },
@@ -90,8 +162,11 @@ export class LongConnection {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.watch) clearInterval(this.watch);
     this.timer = undefined;
+    this.watch = undefined;
     this.ready = false;
+    this.state = 'stopped';
     try {
       this.client?.close({ force: true });
     } catch {

@@ -197,6 +197,54 @@ describe('webhook delivery to an SDK EventDispatcher', () => {
     }
   });
 
+  // Callback answers Lark refuses: https://open.feishu.cn/document/feishu-cards/card-callback-communication
+  // (200673 invalid card in the answer; 200830 a JSON 2.0 card answered with a card that is not 2.0).
+  it('refuses invalid answer cards with 200673 and a non-2.0 answer to a 2.0 card with 200830', async () => {
+    const client = sdkClient(s.url);
+    const sent = await client.im.v1.message.create({
+      params: { receive_id_type: 'open_id' },
+      data: { receive_id: liNa.open_id, msg_type: 'interactive', content: JSON.stringify(sampleCard('x')) },
+    });
+    const id = sent.data?.message_id ?? '';
+    const before = s.openapi.cardRefusals.length;
+    const badTable = {
+      ...sampleCard('y'),
+      body: { elements: [{ tag: 'table', page_size: 5, columns: [{ name: 'n', display_name: '#', data_type: 'text', width: '60px' }], rows: [] }] },
+    };
+    cardAnswer = () => ({ card: { type: 'raw', data: badTable } });
+    const r1 = await s.click(liNa.open_id, id, { value: {} });
+    expect(r1).toMatchObject({ ok: false, code: 200673, card_updated: false, error: expect.stringContaining('width') });
+    cardAnswer = () => ({ card: { type: 'raw', data: { config: { wide_screen_mode: true }, elements: [{ tag: 'div', text: { tag: 'plain_text', content: '1.0' } }] } } });
+    expect(await s.click(liNa.open_id, id, { value: {} })).toMatchObject({ ok: false, code: 200830 });
+    expect(s.openapi.cardRefusals.slice(before).map((r) => r.code)).toEqual([200673, 200830]);
+    expect(s.getCard(id)).toMatchObject({ header: { title: { content: 'x' } } });
+    s.openapi.cardRefusals.splice(before);
+  });
+
+  // https://open.feishu.cn/document/server-docs/im-v1/message-card/patch: a 2.0 card being interacted
+  // with is locked; Lark answers an update with 11310 "card action is lock" until the callback is answered.
+  it('refuses a patch of the clicked card while its callback is open (11310), and accepts it after', async () => {
+    const client = sdkClient(s.url);
+    const sent = await client.im.v1.message.create({
+      params: { receive_id_type: 'open_id' },
+      data: { receive_id: liNa.open_id, msg_type: 'interactive', content: JSON.stringify(sampleCard('x')) },
+    });
+    const id = sent.data?.message_id ?? '';
+    const patch = (title: string) =>
+      client.im.v1.message
+        .patch({ path: { message_id: id }, data: { content: JSON.stringify(sampleCard(title)) } })
+        .catch((e: { response?: { data?: { code?: number; msg?: string } } }) => e.response?.data);
+    let during: unknown;
+    cardAnswer = async () => {
+      during = await patch('during');
+      return {};
+    };
+    expect(await s.click(liNa.open_id, id, { value: {} })).toMatchObject({ ok: true });
+    expect(during).toMatchObject({ code: 11310, msg: expect.stringContaining('card action is lock') });
+    expect(await patch('after')).toMatchObject({ code: 0 });
+    expect(s.getCard(id)).toMatchObject({ header: { title: { content: 'after' } } });
+  });
+
   it('delivers forgeries: the SDK answers a bad signature with HTTP 200 and an empty body', async () => {
     const env = {
       schema: '2.0',

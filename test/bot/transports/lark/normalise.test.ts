@@ -142,3 +142,66 @@ describe('extractText', () => {
     expect(extractText('image', JSON.stringify({ image_key: 'k' }), [])).toBe('');
   });
 });
+
+// Mentions as Lark sends them (LARK.md, "Checked against the docs"; the receive-event page
+// https://open.feishu.cn/document/server-docs/im-v1/message/events/receive and the message content
+// page https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content):
+// text messages carry `@_user_N` placeholders with `mentions[].key`; a post carries mention nodes
+// `{"tag": "at", "user_id": "@_user_N", "user_name": "…"}`. Variants of the official payload.
+describe('mentions as Lark sends them', () => {
+  const BOT = 'ou_84aad35d084aa403a838cf73ee18467'; // Tom in the official payload: the bot here
+  const person = (n: number) => `ou_${String(n).padStart(2, '0')}${'a'.repeat(30)}`;
+  /** The official event with twelve mentions: @_user_1 is the bot, @_user_2…12 are people. */
+  function withMentions(messageType: 'text' | 'post', content: unknown) {
+    const body = load('im.message.receive_v1.json');
+    const official = body.event.message.mentions[0];
+    body.event.message.message_type = messageType;
+    body.event.message.content = JSON.stringify(content);
+    body.event.message.mentions = Array.from({ length: 12 }, (_, i) => ({
+      ...official,
+      key: `@_user_${i + 1}`,
+      id: { ...official.id, open_id: i === 0 ? BOT : person(i + 1) },
+      name: i === 0 ? 'Tom' : `P${i + 1}`,
+    }));
+    return body;
+  }
+  const textOf = (body: unknown) => {
+    const r = normalise(body, { selfOpenId: BOT });
+    if (!r.ok || r.event.kind !== 'message') throw new Error('not a message');
+    return r.event.text;
+  };
+
+  it('twelve mentions in a text message: @_user_1 never rewrites @_user_10, 11 or 12', () => {
+    const keys = Array.from({ length: 11 }, (_, i) => `@_user_${i + 2}`).join(' ');
+    const text = textOf(withMentions('text', { text: `@_user_1 /role add ${keys} committee_member` }));
+    const expected = Array.from({ length: 11 }, (_, i) => person(i + 2)).join(' ');
+    expect(text).toBe(`/role add ${expected} committee_member`);
+    expect(text).not.toContain('@_user');
+    expect(text).not.toContain(`${BOT}0`);
+  });
+
+  it('a post message: text, link and at nodes, mentions resolved like a text message', () => {
+    const post = {
+      title: '外携申请',
+      content: [
+        [
+          { tag: 'at', user_id: '@_user_1', user_name: 'Tom', style: [] },
+          { tag: 'text', text: ' /carry carrier=JM-2026-001 destination=北京 companions=', style: ['bold'] },
+          { tag: 'at', user_id: '@_user_10', user_name: 'P10', style: [] },
+          { tag: 'text', text: ',', style: [] },
+          { tag: 'at', user_id: '@_user_2', user_name: 'P2', style: [] },
+          { tag: 'text', text: '3 due=2026-12-31', style: [] },
+        ],
+        [{ tag: 'img', image_key: 'img_7ea74629-9191-4176-998c-2e603c9c5e8g' }],
+      ],
+    };
+    // `@_user_2` followed by a text node starting with "3" is still @_user_2, not @_user_23.
+    expect(textOf(withMentions('post', post))).toBe(`/carry carrier=JM-2026-001 destination=北京 companions=${person(10)},${person(2)}3 due=2026-12-31`);
+  });
+
+  it('a post wrapped per locale (zh_cn) with twelve at nodes', () => {
+    const ats = Array.from({ length: 12 }, (_, i) => ({ tag: 'at', user_id: `@_user_${i + 1}`, user_name: `P${i + 1}` }));
+    const text = textOf(withMentions('post', { zh_cn: { title: '', content: [[{ tag: 'text', text: '/pending' }, ...ats]] } }));
+    expect(text).toBe(['/pending', ...Array.from({ length: 11 }, (_, i) => person(i + 2))].join(' '));
+  });
+});
