@@ -111,6 +111,8 @@ auditSchema.index({ tenantKey: 1, objectId: 1, seq: 1 });
 auditSchema.index({ tenantKey: 1, actorId: 1, seq: 1 });
 // list({from, to}): date-range queries and exports.
 auditSchema.index({ tenantKey: 1, at: 1 });
+// LedgerReader (/ledger audit status=refused): refused or accepted actions, newest first.
+auditSchema.index({ tenantKey: 1, outcome: 1, seq: 1 });
 guardAppendOnly(auditSchema, 'the audit log is append-only');
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], v: unknown): T {

@@ -110,6 +110,17 @@ ledgerSchema.index({ tenantKey: 1, ledger: 1, requestId: 1, seq: 1 });
 ledgerSchema.index({ tenantKey: 1, ledger: 1, actorId: 1, seq: 1 });
 // list({from, to}): date-range queries and exports.
 ledgerSchema.index({ tenantKey: 1, ledger: 1, occurredAt: 1 });
+// LedgerReader.page/count/stream (/ledger, /export) with dept=: a department's entries, newest first.
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.deptId': 1, seq: 1 });
+// LedgerReader with level=: one level's entries, newest first.
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.level': 1, seq: 1 });
+// LedgerReader with status= (an event: CHECKED_OUT, OVERDUE…).
+ledgerSchema.index({ tenantKey: 1, ledger: 1, event: 1, seq: 1 });
+// LedgerReader with user= (PERSON_FIELD): the requester (COPY), the carrier person (CARRY), the
+// custodian (DESTROY). Partial: an equality query on the field implies it exists.
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.requesterId': 1, seq: 1 }, { partialFilterExpression: { 'data.requesterId': { $exists: true } } });
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.carrierPersonId': 1, seq: 1 }, { partialFilterExpression: { 'data.carrierPersonId': { $exists: true } } });
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.custodianId': 1, seq: 1 }, { partialFilterExpression: { 'data.custodianId': { $exists: true } } });
 guardAppendOnly(ledgerSchema, 'ledgers are append-only');
 
 function ledgerName(v: unknown): Ledger {

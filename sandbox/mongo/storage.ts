@@ -309,6 +309,41 @@ function equalityValue(v: unknown): { value: unknown } | undefined {
   return { value: v };
 }
 
+const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
+
+/**
+ * A cheap test that only ever rejects documents the query cannot match (the query still tests
+ * every document kept): a top-level string equality the document's value(s) at that path do not
+ * contain, or a date range on a field holding exactly one date outside it. Fields a group already
+ * pinned (`pinned`) are skipped. Undefined when the filter has no such condition.
+ */
+function quickCheck(filter: Doc, pinned: readonly string[] = []): ((doc: Doc) => boolean) | undefined {
+  const checks: ((doc: Doc) => boolean)[] = [];
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field.startsWith('$') || pinned.includes(field)) continue;
+    const path = field.split('.');
+    if (path.some((p) => /^\d+$/.test(p))) continue; // array positions: MongoDB's rules are subtler
+    const eq = equalityValue(cond);
+    if (eq && typeof eq.value === 'string') {
+      const want = eq.value;
+      checks.push((doc) => valuesAtPath(doc, path).includes(want));
+      continue;
+    }
+    if (!isPlainObject(cond)) continue;
+    const ops = Object.entries(cond);
+    if (ops.length === 0 || !ops.every(([op, v]) => RANGE_OPS.has(op) && v instanceof Date)) continue;
+    const bounds = ops.map(([op, v]) => [op, (v as Date).getTime()] as const);
+    checks.push((doc) => {
+      const vals = valuesAtPath(doc, path);
+      if (vals.length !== 1 || !(vals[0] instanceof Date)) return true; // for the query to decide
+      const t = vals[0].getTime();
+      return bounds.every(([op, b]) => (op === '$gt' ? t > b : op === '$gte' ? t >= b : op === '$lt' ? t < b : t <= b));
+    });
+  }
+  if (checks.length === 0) return undefined;
+  return (doc) => checks.every((c) => c(doc));
+}
+
 // ---------------------------------------------------------------------------
 // Indexes
 
@@ -374,10 +409,83 @@ const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 // ---------------------------------------------------------------------------
 // Collections
 
+/**
+ * Documents grouped by the string values of an index's leading fields (all but the last field of a
+ * compound index, the field of a single-field one), so an equality query on those fields reads one
+ * group instead of the whole collection — as a server's index scan would. Only plain (not sparse,
+ * not partial) indexes are grouped, only string keys are used (no numeric cross-type equality to
+ * get wrong), and the group is a superset that the query still filters.
+ */
+class Groups {
+  readonly paths: string[][];
+  /** group key → canonical `_id`s, in insertion order unless the key is in `unordered` */
+  readonly members = new Map<string, Set<string>>();
+  /** Groups a document re-entered after an update (its id is now out of natural order). */
+  readonly unordered = new Set<string>();
+
+  constructor(readonly fields: readonly string[]) {
+    this.paths = fields.map((f) => f.split('.'));
+  }
+
+  /** The group keys of a document (several when a field holds an array); none for non-strings. */
+  keysOf(doc: Doc): string[] {
+    let combos: string[][] = [[]];
+    for (const p of this.paths) {
+      const vals = [...new Set(valuesAtPath(doc, p).filter((v): v is string => typeof v === 'string'))];
+      combos = combos.flatMap((c) => vals.map((v) => [...c, v]));
+      if (combos.length === 0) return [];
+    }
+    return combos.map((c) => JSON.stringify(c));
+  }
+
+  add(doc: Doc, id: string, keys = this.keysOf(doc), reentering = false): void {
+    for (const k of keys) {
+      let set = this.members.get(k);
+      if (!set) this.members.set(k, (set = new Set()));
+      set.add(id);
+      if (reentering && set.size > 1) this.unordered.add(k);
+    }
+  }
+
+  delete(doc: Doc, id: string, keys = this.keysOf(doc)): void {
+    for (const k of keys) {
+      const set = this.members.get(k);
+      if (!set) continue;
+      set.delete(id);
+      if (set.size === 0) {
+        this.members.delete(k);
+        this.unordered.delete(k);
+      }
+    }
+  }
+
+  /** An update: only the groups the document leaves or enters change. */
+  move(before: Doc, after: Doc, id: string): void {
+    const was = this.keysOf(before);
+    const is = this.keysOf(after);
+    this.delete(
+      before,
+      id,
+      was.filter((k) => !is.includes(k)),
+    );
+    this.add(
+      after,
+      id,
+      is.filter((k) => !was.includes(k)),
+      true,
+    );
+  }
+}
+
 export class Collection {
   /** canonical `_id` → document, in insertion order. */
   readonly docs = new Map<string, Doc>();
   readonly indexes = new Map<string, Index>([['_id_', new Index(ID_INDEX)]]);
+  /** Equality groups of the plain indexes, by their leading fields (see Groups). */
+  private readonly groups = new Map<string, Groups>();
+  /** canonical `_id` → insertion number (natural order of documents read from a group). */
+  private readonly positions = new Map<string, number>();
+  private nextPosition = 0;
 
   constructor(
     public dbName: string,
@@ -414,7 +522,7 @@ export class Collection {
     }
   }
 
-  private indexDoc(doc: Doc, id: string, add: boolean): void {
+  private indexUnique(doc: Doc, id: string, add: boolean): void {
     for (const ix of this.uniqueIndexes()) {
       for (const key of ix.keysOf(doc)) {
         if (add) ix.entries.set(key, id);
@@ -423,12 +531,52 @@ export class Collection {
     }
   }
 
+  private indexDoc(doc: Doc, id: string, add: boolean): void {
+    this.indexUnique(doc, id, add);
+    for (const g of this.groups.values()) {
+      if (add) g.add(doc, id);
+      else g.delete(doc, id);
+    }
+  }
+
+  /** The leading fields an index groups documents by, or undefined for an index that cannot. */
+  private static groupFields(spec: IndexSpec): string[] | undefined {
+    if (spec.sparse || spec.partialFilterExpression || spec.name === '_id_') return undefined;
+    const fields = Object.keys(spec.key);
+    if (fields.some((f) => typeof spec.key[f] !== 'number')) return undefined; // text, hashed, 2dsphere…
+    if (fields.some((f) => f.split('.').some((p) => /^\d+$/.test(p)))) return undefined; // array positions
+    if (fields.length === 1) return spec.unique ? undefined : fields;
+    return fields.slice(0, -1);
+  }
+
+  private addGroups(spec: IndexSpec): void {
+    const fields = Collection.groupFields(spec);
+    if (!fields) return;
+    const key = JSON.stringify(fields);
+    if (this.groups.has(key)) return;
+    const g = new Groups(fields);
+    for (const [id, doc] of this.docs) g.add(doc, id);
+    this.groups.set(key, g);
+  }
+
+  /** Drops groups no remaining index needs (after dropIndexes). */
+  pruneGroups(): void {
+    const needed = new Set(
+      [...this.indexes.values()]
+        .map((ix) => Collection.groupFields(ix.spec))
+        .filter((f): f is string[] => !!f)
+        .map((f) => JSON.stringify(f)),
+    );
+    for (const key of [...this.groups.keys()]) if (!needed.has(key)) this.groups.delete(key);
+  }
+
   /** Stores a new document (which must already have an `_id`). */
   insert(doc: Doc): void {
     const id = canon(doc._id);
     if (this.docs.has(id)) throw this.duplicateKey(this.indexes.get('_id_')!, doc);
     this.checkUnique(doc, id);
     this.docs.set(id, doc);
+    this.positions.set(id, this.nextPosition++);
     this.indexDoc(doc, id, true);
   }
 
@@ -439,9 +587,10 @@ export class Collection {
       throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
     this.checkUnique(newDoc, id);
-    this.indexDoc(oldDoc, id, false);
+    this.indexUnique(oldDoc, id, false);
     this.docs.set(id, newDoc);
-    this.indexDoc(newDoc, id, true);
+    this.indexUnique(newDoc, id, true);
+    for (const g of this.groups.values()) g.move(oldDoc, newDoc, id);
   }
 
   remove(doc: Doc): void {
@@ -449,6 +598,7 @@ export class Collection {
     if (this.docs.get(id) !== doc) return;
     this.indexDoc(doc, id, false);
     this.docs.delete(id);
+    this.positions.delete(id);
   }
 
   /** Documents that may match `filter`: uses `_id` / unique-index equality when possible. */
@@ -469,7 +619,35 @@ export class Collection {
         return doc ? [doc] : [];
       }
     }
-    return [...this.docs.values()];
+    const group = this.smallestGroup(filter);
+    const keep = quickCheck(filter, group?.fields);
+    if (group) {
+      // Natural (insertion) order, as a full scan would give.
+      let ids = [...group.ids];
+      if (group.unordered) ids = ids.sort((a, b) => this.positions.get(a)! - this.positions.get(b)!);
+      const docs = ids.map((i) => this.docs.get(i)!);
+      return keep ? docs.filter(keep) : docs;
+    }
+    return keep ? [...this.docs.values()].filter(keep) : [...this.docs.values()];
+  }
+
+  /** The smallest group whose fields the filter pins to strings (top-level equality, or $eq). */
+  private smallestGroup(filter: Doc): { ids: Set<string>; unordered: boolean; fields: readonly string[] } | undefined {
+    let best: { ids: Set<string>; unordered: boolean; fields: readonly string[] } | undefined;
+    for (const g of this.groups.values()) {
+      const values: string[] = [];
+      for (const f of g.fields) {
+        const eq = equalityValue(filter[f]);
+        if (!eq || typeof eq.value !== 'string') break;
+        values.push(eq.value);
+      }
+      if (values.length !== g.fields.length) continue;
+      const key = JSON.stringify(values);
+      const ids = g.members.get(key) ?? new Set<string>();
+      if (!best || ids.size < best.ids.size) best = { ids, unordered: g.unordered.has(key), fields: g.fields };
+      if (best.ids.size === 0) break;
+    }
+    return best;
   }
 
   private byId(ids: unknown[]): Doc[] {
@@ -521,6 +699,7 @@ export class Collection {
       }
     }
     this.indexes.set(spec.name, index);
+    this.addGroups(index.spec);
     return true;
   }
 
