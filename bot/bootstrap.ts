@@ -18,7 +18,7 @@ import { People } from '../handlers/approvals/people.js';
 import type { ApprovalRepos } from '../handlers/approvals/ports.js';
 import { ApprovalCards } from '../handlers/approvals/render.js';
 import { ApprovalService, type ApprovalOptions } from '../handlers/approvals/service.js';
-import { DEFAULT_POLICY_JSON, loadPolicy } from '../domain/index.js';
+import { DEFAULT_POLICY_JSON, loadPolicy, type Policy } from '../domain/index.js';
 import { AuditLogStore } from '../models/audit.model.js';
 import { CarrierStore } from '../models/carrier.model.js';
 import { CounterStore } from '../models/counter.model.js';
@@ -33,6 +33,15 @@ import { connectDb, type DbHandle } from '../models/connection.js';
 import { MongoDedupeStore } from '../models/dedupe.model.js';
 import { MongoUserPrefsStore } from '../models/user-prefs.model.js';
 import { readTestFaults } from './test-faults.js';
+import { LedgerReader } from '../models/ledger-reader.js';
+import { AnchorStore } from '../models/anchor.model.js';
+import { anchorDaily } from '../handlers/ledger/index.js';
+import { ReminderSender, type ReminderClaims } from '../handlers/approvals/reminders.js';
+import { ScheduleRunStore } from '../models/schedule.model.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { botScheduler } from '../scheduler/tasks.js';
+import { FanoutStore } from '../models/fanout.model.js';
+import { FanoutService } from '../scheduler/fanout.js';
 
 export interface StartOptions {
   config: Config;
@@ -47,6 +56,9 @@ export interface StartOptions {
   backoffMs?: number;
   /** Delay before restarting a long connection the SDK gave up on (default 1 s, doubling). */
   wsRestartDelayMs?: number;
+  /** The long connection's ping timeout (s) and the silence after which /healthz calls it dead (ms). */
+  wsPingTimeoutSec?: number;
+  wsMaxSilenceMs?: number;
   /** The clock (tests move it forward); default the system clock. */
   now?: () => Date;
   /** The unit's approval policy (JSON); default config/policy.default.json. */
@@ -56,7 +68,7 @@ export interface StartOptions {
   afterEffect?: ApprovalOptions['afterEffect'];
   /** The effect runner's tuning (tests shorten the lease and the back-off). */
   effects?: ApprovalOptions['effects'];
-  /** How often the effects sweep and the overdue sweep run (default 5 s). */
+  /** How often the effects sweep runs (default 5 s; the reminder sweep follows config.reminderSweep). */
   sweepIntervalMs?: number;
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
@@ -74,6 +86,10 @@ export interface RunningBot {
   db: DbHandle;
   ws?: LongConnection;
   approvals: Approvals;
+  /** Cadence and interval tasks (the sweeps), see scheduler/tasks.ts. */
+  scheduler: Scheduler;
+  /** Notices to many people (scheduler/fanout.ts). */
+  fanout: FanoutService;
   stop(): Promise<void>;
 }
 
@@ -131,8 +147,41 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   };
   const approvals = await wireApprovals(db, services, config, logger, faults ? withTestFaults(opts, faults) : opts);
   faults?.wrap(approvals.repos);
+  const runs = new ScheduleRunStore(db.connection);
+  const fanoutStore = new FanoutStore(db.connection);
+  await Promise.all([runs.init(), fanoutStore.init()]);
+  // Fan-out sends are paced by the fan-out itself: its sender does not retry a 429 on its own.
+  const fanoutSender = new LarkSender(bundle, { logger, metrics, backoffMs: opts.backoffMs, attempts: 1 });
+  const fanout = new FanoutService({ store: fanoutStore, sender: fanoutSender, logger, rate: config.fanout.rate, perChat: config.fanout.perChat });
+  const clock = opts.now ? { now: opts.now } : undefined;
+  const reminders = new ReminderSender({
+    // The store behind the approval port is the ReminderStore, whose claims return whole records.
+    repos: { ...approvals.repos, reminders: approvals.repos.reminders as unknown as ReminderClaims },
+    service: approvals.service,
+    people: approvals.deps.people,
+    sender,
+    prefs,
+    policy: approvals.policy,
+    logger,
+    timezone: config.timezone,
+    defaultLocale: config.locale,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(faults?.leaseMs ? { lockMs: faults.leaseMs } : {}),
+    ...(faults?.reminder ?? {}),
+  });
+  const scheduler = botScheduler({
+    runs,
+    timezone: config.timezone,
+    logger,
+    ...(clock ? { clock } : {}),
+    service: approvals.service,
+    reminders,
+    fanout,
+    effectsEveryMs: opts.sweepIntervalMs ?? 5_000,
+    reminderCron: config.reminderSweep,
+  });
   const app = new App(services);
-  const router = buildRouter(approvals.deps);
+  const router = buildRouter({ ...approvals.deps, scheduler });
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 
@@ -141,7 +190,13 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const intakeDeps = { app, logger, metrics, selfOpenId: () => self.openId };
   let ws: LongConnection | undefined;
   if (lark.transport === 'ws') {
-    ws = new LongConnection({ ...intakeDeps, lark, restartDelayMs: opts.wsRestartDelayMs });
+    ws = new LongConnection({
+      ...intakeDeps,
+      lark,
+      restartDelayMs: opts.wsRestartDelayMs,
+      ...(opts.wsPingTimeoutSec !== undefined ? { pingTimeoutSec: opts.wsPingTimeoutSec } : {}),
+      ...(opts.wsMaxSilenceMs !== undefined ? { maxSilenceMs: opts.wsMaxSilenceMs } : {}),
+    });
     ws.start();
   }
   events =
@@ -173,23 +228,23 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
         tokenCheck = { ok: false, at: Date.now(), error: (err as Error).message };
       }
     }
-    const larkStatus = { ok: tokenCheck.ok, transport: lark.transport, error: tokenCheck.error, ...(ws ? { connected: ws.ready } : {}) };
-    return { ok: store.ok && tokenCheck.ok, store, lark: larkStatus };
+    // Long connection: its state and the age of the last frame from Lark; dead (503) when silent.
+    const connection = ws?.health();
+    const larkStatus = { ok: tokenCheck.ok, transport: lark.transport, error: tokenCheck.error, ...(ws && connection ? { connected: ws.ready, connection } : {}) };
+    return { ok: store.ok && tokenCheck.ok && (connection?.ok ?? true), store, lark: larkStatus };
   };
 
-  // Finish whatever a previous process committed but did not carry out, then keep sweeping: effects
-  // due after a crash or a back-off, and carry-outs past their due-back day. One sweep at a time.
-  let sweeping: Promise<unknown> | undefined;
-  const runSweeps = () => {
-    if (sweeping) return;
-    sweeping = Promise.allSettled([
-      approvals.service.recover().catch((err: unknown) => logger.error('recovery failed', { err })),
-      approvals.service.sweepOverdue().catch((err: unknown) => logger.error('overdue sweep failed', { err })),
-    ]).finally(() => (sweeping = undefined));
-  };
-  runSweeps();
-  const sweep = setInterval(runSweeps, opts.sweepIntervalMs ?? 5_000);
-  sweep.unref();
+  // Finish whatever a previous process committed but did not carry out (the effects sweep runs at
+  // once, then every 5 s), send the reminders that came due meanwhile (the reminder sweep's latest
+  // missed slot), then keep both going (scheduler/tasks.ts).
+  void scheduler.start().catch((err: unknown) => logger.error('the scheduler did not start', { err: (err as Error).message }));
+  // The ledgers' daily anchor (one per tenant and local day across instances; the hourly tick only
+  // claims the day's key, so a restart never skips a day). The scheduler may take this over.
+  const ledgerDeps = approvals.deps.ledgers!;
+  const anchorTick = setInterval(() => {
+    anchorDaily({ ...ledgerDeps, sender, timezone: config.timezone }).catch((err: unknown) => logger.error('daily ledger anchor failed', { err: (err as Error).message }));
+  }, 3_600_000);
+  anchorTick.unref();
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
 
   return {
@@ -201,8 +256,12 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     db,
     ws,
     approvals,
+    scheduler,
+    fanout,
     async stop() {
-      clearInterval(sweep);
+      clearInterval(anchorTick);
+      await scheduler.stop();
+      await fanout.stop();
       ws?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -215,6 +274,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
 
 export interface Approvals {
   service: ApprovalService;
+  policy: Policy;
   deps: FeatureDeps;
   repos: ApprovalRepos;
 }
@@ -239,7 +299,12 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
   if (!loaded.ok) throw new ConfigError(`BAOMI_POLICY: the approval policy is invalid:\n  ${loaded.errors.join('\n  ')}`, 'BAOMI_POLICY');
   logger.info('approval policy loaded', { version: loaded.policy.version, file: config.policyFile ?? 'config/policy.default.json' });
   const people = new People(repos.roles, services.directory);
-  const cards = new ApprovalCards(people, config.timezone);
+  // The ledgers for the security office (/ledger, /export, /verify) and their anchors.
+  const ledgerReader = new LedgerReader(conn);
+  const anchors = new AnchorStore(conn);
+  await Promise.all([ledgerReader.init(), anchors.init()]);
+  // Each holder's card in the holder's language (/lang applies to cards too).
+  const cards = new ApprovalCards(people, config.timezone, undefined, { get: (t, id) => services.prefs.getLocale(t, id), defaultLocale: config.locale });
   const service = new ApprovalService({
     repos,
     people,
@@ -258,8 +323,19 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
   });
   return {
     service,
+    policy: loaded.policy,
     repos,
-    deps: { service, people, requests: repos.requests, carriers: repos.carriers, cards, roles: repos.roles, audit: repos.audit, ledger: repos.ledger },
+    deps: {
+      service,
+      people,
+      requests: repos.requests,
+      carriers: repos.carriers,
+      cards,
+      roles: repos.roles,
+      audit: repos.audit,
+      ledger: repos.ledger,
+      ledgers: { reader: ledgerReader, anchors, people, directory: services.directory, carriers: repos.carriers, audit: repos.audit, roles: repos.roles },
+    },
   };
 }
 

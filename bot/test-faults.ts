@@ -10,11 +10,15 @@
  *   - `kill:before-effect:<command>:<effect type>` — before the first effect of that type (e.g.
  *     `ledger`, `carrier.status`, `notify`) produced by that workflow command (e.g. `check_out`,
  *     `record_destruction`, `confirm_witness`). The command is known from the audit effect that
- *     leads every version's effects (`<requestId>:<version>:0:audit`).
- * - `BAOMI_TEST_LEASE_MS`: the delivery claim's and the effect runner's lease, shortened so that a
- *   restarted process takes over at once instead of after the production lease.
+ *     leads every version's effects (`<requestId>:<version>:0:audit`);
+ *   - `kill:reminder:<after-claim|after-send>:<reminder kind>` — in the reminder sweep, right after
+ *     a reminder of that kind (e.g. `approval.remind`) was claimed, or after its messages were sent
+ *     and before it was marked sent (handlers/approvals/reminders.ts).
+ * - `BAOMI_TEST_LEASE_MS`: the delivery claim's, the effect runner's and the reminder claim's lease,
+ *   shortened so that a restarted process takes over at once instead of after the production lease.
  */
 import type { ApprovalRepos, PendingEffect } from '../handlers/approvals/ports.js';
+import type { Reminder } from '../models/reminder.model.js';
 import { ConfigError } from './core/config.js';
 import type { Logger } from './core/logger.js';
 
@@ -25,6 +29,8 @@ export interface TestFaults {
   beforeEffect?: (effect: PendingEffect, index: number) => void;
   /** Wraps repositories (the after-insert point). */
   wrap(repos: ApprovalRepos): void;
+  /** For ReminderSender's `afterClaim` / `afterSend`. */
+  reminder?: { afterClaim?: (r: Reminder) => void; afterSend?: (r: Reminder) => void };
 }
 
 const KINDS = new Set(['COPY', 'CARRY_OUT', 'DESTROY']);
@@ -71,9 +77,15 @@ export function readTestFaults(env: NodeJS.ProcessEnv, logger: Logger): TestFaul
       if (effect.type === 'audit') commandOf.set(version, effect.action);
       if (effect.type === type && commandOf.get(version) === command) die(logger, spec);
     };
+  } else if (parts[0] === 'kill' && parts[1] === 'reminder' && parts.length === 4 && (parts[2] === 'after-claim' || parts[2] === 'after-send') && parts[3]) {
+    const kind = parts[3];
+    const point = (r: Reminder) => {
+      if (r.kind === kind) die(logger, spec);
+    };
+    faults.reminder = parts[2] === 'after-claim' ? { afterClaim: point } : { afterSend: point };
   } else {
     throw new ConfigError(
-      `BAOMI_TEST_FAULT must be kill:after-insert:<COPY|CARRY_OUT|DESTROY> or kill:before-effect:<command>:<effect type> (got ${JSON.stringify(spec)})`,
+      `BAOMI_TEST_FAULT must be kill:after-insert:<COPY|CARRY_OUT|DESTROY>, kill:before-effect:<command>:<effect type> or kill:reminder:<after-claim|after-send>:<kind> (got ${JSON.stringify(spec)})`,
       'BAOMI_TEST_FAULT',
     );
   }

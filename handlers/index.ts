@@ -6,8 +6,10 @@ import { registerRoles, type RoleDeps } from './role.handler.js';
 import { registerCarriers, type CarrierDeps } from './carrier.handler.js';
 import { registerRequests, type RequestDeps } from './request.handler.js';
 import { registerDeadLetters } from './deadletters.handler.js';
+import { registerSchedule, type ScheduleDeps } from './schedule.handler.js';
+import { registerLedgers, type LedgerDeps } from './ledger/index.js';
 
-export type FeatureDeps = RoleDeps & CarrierDeps & RequestDeps;
+export type FeatureDeps = RoleDeps & CarrierDeps & RequestDeps & Partial<Pick<ScheduleDeps, 'scheduler'>> & { ledgers?: LedgerDeps };
 
 /** Every feature, mounted on one router. Order matters only for /help's listing. */
 export function buildRouter(deps?: FeatureDeps): Router {
@@ -18,6 +20,8 @@ export function buildRouter(deps?: FeatureDeps): Router {
     registerCarriers(router, deps);
     registerRoles(router, deps);
     registerDeadLetters(router, deps);
+    if (deps.ledgers) registerLedgers(router, deps.ledgers);
+    if (deps.scheduler) registerSchedule(router, { scheduler: deps.scheduler, people: deps.people });
   }
   registerLang(router);
   registerWelcome(router);

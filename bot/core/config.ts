@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
 /** Thrown when the environment is invalid; the message names the variable. */
@@ -52,6 +53,15 @@ const schema = z.object({
     message: 'must be one of debug, info, warn, error, silent',
   }),
   BAOMI_POLICY: optionalString,
+  BAOMI_REMINDER_SWEEP: optionalString.refine((v) => v === undefined || validCron(v), {
+    message: "must be a cron expression (5 or 6 fields), such as '* * * * *' (every minute)",
+  }),
+  BAOMI_FANOUT_RATE: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 50), {
+    message: "must be an integer from 1 to 50 (messages per second for the whole app; Lark's limit is 50)",
+  }),
+  BAOMI_FANOUT_PER_CHAT: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 5), {
+    message: "must be an integer from 1 to 5 (messages per second to one user or group; Lark's limit is 5)",
+  }),
   NODE_ENV: optionalString,
 });
 
@@ -90,6 +100,10 @@ export interface Config {
   production: boolean;
   /** The unit's approval policy file (JSON); default config/policy.default.json. */
   policyFile?: string;
+  /** When the reminder records are swept (cron, unit's time zone; default every minute). */
+  reminderSweep: string;
+  /** Fan-out: messages per second for the whole app (default 40) and to one user or group (default 5). */
+  fanout: { rate: number; perChat: number };
 }
 
 /** Reads and validates the environment once. Throws ConfigError naming the first bad variable. */
@@ -142,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: (e.BAOMI_LOG_LEVEL ?? 'info') as LogLevel,
     production,
     policyFile: e.BAOMI_POLICY,
+    reminderSweep: e.BAOMI_REMINDER_SWEEP ?? '* * * * *',
+    fanout: { rate: Number(e.BAOMI_FANOUT_RATE ?? 40), perChat: Number(e.BAOMI_FANOUT_PER_CHAT ?? 5) },
   };
 }
 

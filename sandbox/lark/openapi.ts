@@ -82,6 +82,8 @@ export interface OpenApiOptions {
    * true, like Lark). Tests turn it off so that a doubled send by the bot shows as two messages.
    */
   dedupeUuid?: boolean;
+  /** App-wide limit on message sends (POST …/im/v1/messages and replies) per second; off by default. */
+  rateLimit?: { perSecond: number };
 }
 
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user', 'system']);
@@ -98,13 +100,24 @@ export const fail = (err: LarkErrorDef, detail?: string, status = 400): ApiResul
 });
 
 function cardFail(p: CardProblem): ApiResult {
-  return p.kind === 'too_long' ? fail(LarkError.contentTooLong, `card is ${p.bytes} bytes, the limit is 30 KB`) : fail(LarkError.invalidCard, p.reason);
+  return p.kind === 'too_long' ? fail(LarkError.contentTooLong, `card is ${p.bytes} bytes as sent, the limit is 30 KB`) : fail(LarkError.invalidCard, p.reason);
+}
+
+/** A card the stand-in refused (too long or invalid), kept so a test suite can assert there are none. */
+export interface CardRefusal {
+  /** `POST /open-apis/im/v1/messages`, `PATCH …`, `callback answer`… */
+  where: string;
+  code: number;
+  reason: string;
+  at: number;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export class OpenApi {
   readonly calls: RecordedCall[] = [];
+  /** Every card refused (create, reply, patch, delayed update, callback answer), oldest first. */
+  readonly cardRefusals: CardRefusal[] = [];
   readonly calendarEvents = new Map<string, CalendarEventRecord>();
   private readonly routes: Route[] = [];
   private readonly tokens = new Map<string, { expiresAt: number; kind: 'tenant' | 'app' }>();
@@ -117,6 +130,9 @@ export class OpenApi {
   private readonly callListeners = new Set<(c: RecordedCall) => void>();
   private dedupeUuid: boolean;
   private readonly unavailable = new Set<string>();
+  private rateLimit: { perSecond: number } | undefined;
+  /** Arrival times (ms) of the message sends in the last second, for the app-wide limit. */
+  private sendTimes: number[] = [];
 
   constructor(
     private readonly opts: OpenApiOptions,
@@ -125,6 +141,7 @@ export class OpenApi {
   ) {
     this.primaryCalendarId = `feishu.cn_${hex(22)}@group.calendar.feishu.cn`;
     this.dedupeUuid = opts.dedupeUuid ?? true;
+    this.rateLimit = opts.rateLimit;
     this.registerRoutes();
   }
 
@@ -151,6 +168,32 @@ export class OpenApi {
     this.latencyMs = Math.max(0, ms);
   }
 
+  /**
+   * Enforces Lark's app-wide limit on message sends (50/s): past `perSecond` sends in the last
+   * second a send is answered 429 (code 99991400) with `x-ogw-ratelimit-reset`. `undefined`: off.
+   */
+  setRateLimit(limit: { perSecond: number } | undefined): void {
+    this.rateLimit = limit;
+    this.sendTimes = [];
+  }
+
+  /** A 429 when this message send is past the app-wide limit (it is then not counted as a send). */
+  private overRateLimit(method: string, path: string): ApiResult | undefined {
+    if (!this.rateLimit || method !== 'POST' || !/^\/open-apis\/im\/v1\/messages(\/[^/]+\/reply)?\/?$/.test(path)) return undefined;
+    const now = Date.now();
+    while (this.sendTimes.length > 0 && this.sendTimes[0]! <= now - 1000) this.sendTimes.shift();
+    if (this.sendTimes.length < this.rateLimit.perSecond) {
+      this.sendTimes.push(now);
+      return undefined;
+    }
+    const resetSeconds = Math.max(1, Math.ceil((this.sendTimes[0]! + 1000 - now) / 1000));
+    return {
+      status: 429,
+      body: { code: LarkError.rateLimited.code, msg: LarkError.rateLimited.msg },
+      headers: { 'x-ogw-ratelimit-limit': String(this.rateLimit.perSecond), 'x-ogw-ratelimit-reset': String(resetSeconds) },
+    };
+  }
+
   /** Switches Lark's send de-duplication by `uuid` on (Lark's behaviour) or off (every send is a new message). */
   setUuidDedupe(on: boolean): void {
     this.dedupeUuid = on;
@@ -171,6 +214,14 @@ export class OpenApi {
 
   addRoute(method: string, pattern: RegExp, auth: boolean, handler: Route['handler']): void {
     this.routes.push({ method, pattern, auth, handler });
+  }
+
+  /** Records a refused card and answers with Lark's error (230025 too long, 230099 invalid). */
+  refuseCard(where: string, p: CardProblem): ApiResult {
+    const r = cardFail(p);
+    const body = r.body as { code: number; msg: string };
+    this.cardRefusals.push({ where, code: body.code, reason: body.msg, at: Date.now() });
+    return r;
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -209,7 +260,7 @@ export class OpenApi {
     let result: ApiResult;
 
     if (this.latencyMs > 0) await sleep(this.latencyMs);
-    const fault = this.takeFault(path);
+    const fault = this.takeFault(path) ?? this.overRateLimit(method, path);
     if (fault) {
       result = fault;
     } else if (tooLarge) {
@@ -342,7 +393,7 @@ export class OpenApi {
     if (typeof content !== 'string') return fail(LarkError.fieldValidation, 'content must be a JSON string');
     if (msgType === 'interactive') {
       const p = checkCardContent(content);
-      return p ? cardFail(p) : null;
+      return p ? this.refuseCard('message create / reply', p) : null;
     }
     const parsed = parseJsonSafe(content);
     if (!parsed.ok || !isPlainObject(parsed.value)) return fail(LarkError.invalidParam, 'content is not a valid JSON object');
@@ -468,8 +519,12 @@ export class OpenApi {
       if (Date.now() - Number(msg.create_time) > PATCH_WINDOW_MS) return fail(LarkError.updateWindowPassed);
       const content = b['content'];
       if (typeof content !== 'string') return fail(LarkError.fieldValidation, 'content must be a JSON string');
+      // A 2.0 card whose callback is still open is locked: Lark refuses the update (retry later).
+      if ([...this.store.cardTokens.values()].some((t) => t.message_id === msg.message_id && !t.answered)) {
+        return fail(LarkError.cardActionLocked, 'the card is being interacted with (its callback is still open)');
+      }
       const p = checkCardContent(content);
-      if (p) return cardFail(p);
+      if (p) return this.refuseCard('message patch', p);
       // 5 QPS per message.
       const now = Date.now();
       const times = (this.patchTimes.get(msg.message_id) ?? []).filter((t) => now - t < 1000);
@@ -736,7 +791,7 @@ export class OpenApi {
       if (rest['schema'] !== '2.0' && !Array.isArray(openIds)) return fail(LarkError.cardOpenIdsMissing);
       const content = JSON.stringify(rest);
       const p = checkCardContent(content) ?? checkCardObject(rest);
-      if (p) return cardFail(p);
+      if (p) return this.refuseCard('delayed card update', p);
       const msg = this.store.messages.get(rec.message_id);
       if (!msg) return fail(LarkError.invalidParam, 'message not found');
       rec.uses += 1;
@@ -756,7 +811,7 @@ export class OpenApi {
         if (!isPlainObject(b['card'])) return fail(LarkError.fieldValidation, 'card is required for interactive batch messages');
         content = JSON.stringify(b['card']);
         const p = checkCardContent(content);
-        if (p) return cardFail(p);
+        if (p) return this.refuseCard('batch send', p);
       } else {
         if (!isPlainObject(b['content'])) return fail(LarkError.fieldValidation, 'content must be an object');
         const c = b['content'];

@@ -34,6 +34,7 @@ import {
   type EventEnvelope,
 } from './events.js';
 import { checkCardContent, checkCardObject } from './card-check.js';
+import { LarkError } from './errors.js';
 import { isPlainObject, sendJson, sleep } from './http-util.js';
 import { hex, newCardToken } from './ids.js';
 import { OpenApi, type FaultSpec, type RecordedCall } from './openapi.js';
@@ -108,6 +109,8 @@ export interface ClickResult {
   answer?: unknown;
   card_updated: boolean;
   error?: string;
+  /** Lark's error code when the answer was refused (200673 invalid card, 200830 not a 2.0 card). */
+  code?: number;
   /** The `c-…` token carried by this click (for delayed updates). */
   token: string;
   delivery?: DeliveryResult;
@@ -259,6 +262,26 @@ export class LarkStandIn extends EventEmitter {
         (p2pChat === undefined || m.chat_id === p2pChat) &&
         (filter.since === undefined || Number(m.create_time) >= filter.since),
     );
+  }
+
+  /** Goes silent on the long connection (pings unanswered, nothing sent) or speaks again. */
+  setWsSilent(silent: boolean): void {
+    this.ws.silent = silent;
+  }
+
+  /**
+   * Every card problem seen: cards refused (create, reply, patch, delayed update, callback answer),
+   * and any card message now held that the validator refuses. Empty when every card the bot sent
+   * or patched obeys Lark's limits (the e2e harness asserts it when it stops).
+   */
+  cardProblems(): string[] {
+    const out = this.openapi.cardRefusals.map((r) => `${r.where}: ${r.code} ${r.reason}`);
+    for (const m of this.store.messages.values()) {
+      if (m.msg_type !== 'interactive' || m.deleted) continue;
+      const p = checkCardContent(m.body.content);
+      if (p) out.push(`message ${m.message_id}: ${p.kind === 'too_long' ? `${p.bytes} bytes as sent` : p.reason}`);
+    }
+    return out;
   }
 
   chatMessages(chatId: string): StoredMessage[] {
@@ -509,14 +532,33 @@ export class LarkStandIn extends EventEmitter {
     const card = answer['card'];
     if (card !== undefined) {
       result.card = card;
+      // Lark's answers to a bad card: 200673 invalid card; 200830 a 2.0 card answered with a non-2.0 one.
+      const refuse = (code: number, reason: string): ClickResult => {
+        this.openapi.cardRefusals.push({ where: 'callback answer', code, reason, at: Date.now() });
+        return { ...bad(`${code} ${reason}`, answer), code };
+      };
       if (!isPlainObject(card) || (card['type'] !== 'raw' && card['type'] !== 'template')) {
-        return bad('invalid card in answer: needs {type: "raw" | "template", data: {...}}', answer);
+        return refuse(LarkError.callbackInvalidCard.code, 'invalid card in answer: needs {type: "raw" | "template", data: {...}}');
       }
       const data = card['data'];
-      if (!isPlainObject(data)) return bad('invalid card in answer: card.data must be an object (not a string)', answer);
+      if (!isPlainObject(data)) return refuse(LarkError.callbackInvalidCard.code, 'invalid card in answer: card.data must be an object (not a string)');
+      const clickedIs2 = (() => {
+        try {
+          return (JSON.parse(msg.body.content) as { schema?: unknown }).schema === '2.0';
+        } catch {
+          return false;
+        }
+      })();
+      if (clickedIs2 && (card['type'] !== 'raw' || data['schema'] !== '2.0')) {
+        return refuse(LarkError.callbackCardSchemaMismatch.code, 'a card JSON 2.0 card must be answered with a card JSON 2.0 card');
+      }
       const content = JSON.stringify(card['type'] === 'raw' ? data : { type: 'template', data });
       const problem = checkCardContent(content) ?? (card['type'] === 'raw' ? checkCardObject(data) : null);
-      if (problem) return bad(problem.kind === 'too_long' ? `card too long (${problem.bytes} bytes > 30 KB)` : `invalid card: ${problem.reason}`, answer);
+      if (problem)
+        return refuse(
+          LarkError.callbackInvalidCard.code,
+          problem.kind === 'too_long' ? `card too long (${problem.bytes} bytes as sent > 30 KB)` : `invalid card: ${problem.reason}`,
+        );
       this.store.updateContent(msg.message_id, content);
       result.card_updated = true;
     }

@@ -77,9 +77,13 @@ export async function startHarness(
       return bot;
     },
     async stop() {
+      // Every card the bot created or patched in this suite must obey Lark's limits: the stand-in
+      // refuses invalid ones (230025, 230099, 200673…) and re-checks every card it holds.
+      const problems = standIn.cardProblems();
       await bot.stop();
       await standIn.stop();
       await db.close();
+      if (problems.length) throw new Error(`the stand-in refused or holds invalid cards:\n- ${problems.join('\n- ')}`);
     },
   };
   return harness;

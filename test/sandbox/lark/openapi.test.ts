@@ -161,6 +161,41 @@ describe('Open API through the real SDK Client', () => {
     ).toMatchObject({ code: 230001 });
   });
 
+  // The stand-in refuses, with Lark's codes, what the card validator (cards/card.schema.ts) refuses:
+  // 230025 when the body as sent is over 30 KB (https://open.feishu.cn/document/server-docs/im-v1/message/create),
+  // 230099 for an invalid card (a table column 60px wide: the table page allows auto, [80,600]px, %).
+  it('measures 30 KB on the card as sent and refuses invalid cards on create, reply and patch', async () => {
+    const client = sdkClient(s.url);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        (r) => (r as { code?: number }).code,
+        (e: unknown) => errorData(e).code,
+      );
+    // 24 K quotes: ~24 KB of card JSON, but ~48 KB once escaped inside `content`.
+    const quoted = sampleCard('q', { body: { elements: [{ tag: 'markdown', content: '"'.repeat(12 * 1024) }] } });
+    expect(JSON.stringify(quoted).length).toBeLessThan(30 * 1024);
+    const create = (card: unknown) =>
+      client.im.v1.message.create({ params: { receive_id_type: 'open_id' }, data: { receive_id: liNa.open_id, msg_type: 'interactive', content: JSON.stringify(card) } });
+    const before = s.openapi.cardRefusals.length;
+    expect(await codeOf(create(quoted))).toBe(230025);
+    const table = (width: string) =>
+      sampleCard('t', { body: { elements: [{ tag: 'table', page_size: 5, columns: [{ name: 'n', display_name: '#', data_type: 'number', width }], rows: [{ n: 1 }] }] } });
+    expect(await codeOf(create(table('60px')))).toBe(230099);
+    const sent = await create(table('80px'));
+    expect(sent.code).toBe(0);
+    const id = sent.data?.message_id ?? '';
+    expect(await codeOf(client.im.v1.message.reply({ path: { message_id: id }, data: { msg_type: 'interactive', content: JSON.stringify(table('601px')) } }))).toBe(230099);
+    expect(await codeOf(client.im.v1.message.patch({ path: { message_id: id }, data: { content: JSON.stringify(table('auto')) } }))).toBe(0);
+    expect(await codeOf(client.im.v1.message.patch({ path: { message_id: id }, data: { content: JSON.stringify(quoted) } }))).toBe(230025);
+    expect(s.openapi.cardRefusals.slice(before).map((r) => [r.where, r.code])).toEqual([
+      ['message create / reply', 230025],
+      ['message create / reply', 230099],
+      ['message create / reply', 230099],
+      ['message patch', 230025],
+    ]);
+    s.openapi.cardRefusals.splice(before);
+  });
+
   it('refuses patches outside the 14-day window', async () => {
     const client = sdkClient(s.url);
     const sent = await client.im.v1.message.create({

@@ -1,0 +1,55 @@
+/**
+ * The bot's scheduled work, on one Scheduler:
+ *
+ * | task | when | what |
+ * |---|---|---|
+ * | `effects.sweep` | every 5 s, each instance | effects due after a crash, a restart or a back-off (handlers/approvals/effects.ts); each request's outbox is leased, so instances share the work |
+ * | `reminders.sweep` | every minute (BAOMI_REMINDER_SWEEP), one instance per slot | reminder records due: sent once each (handlers/approvals/reminders.ts); the latest slot missed while down runs at start-up |
+ * | `fanout.worker` | every 5 s, each instance (one sends at a time: a lease) | fan-out deliveries still pending, e.g. after a crash (scheduler/fanout.ts) |
+ *
+ * Further tasks (the fan-out worker, the committee's cadences) are added by their features.
+ */
+import type { Logger } from '../bot/core/logger.js';
+import type { ReminderSender } from '../handlers/approvals/reminders.js';
+import type { ApprovalService } from '../handlers/approvals/service.js';
+import type { ScheduleRunStore } from '../models/schedule.model.js';
+import type { Clock } from './clock.js';
+import type { FanoutService } from './fanout.js';
+import { Scheduler } from './scheduler.js';
+
+export interface BotTasksOptions {
+  runs: ScheduleRunStore;
+  timezone: string;
+  logger: Logger;
+  clock?: Clock;
+  service: Pick<ApprovalService, 'recover'>;
+  reminders: Pick<ReminderSender, 'sweep'>;
+  fanout?: Pick<FanoutService, 'kick'>;
+  /** Effects sweep period (default 5 s). */
+  effectsEveryMs?: number;
+  /** Reminder sweep cadence (default every minute). */
+  reminderCron?: string;
+}
+
+export function botScheduler(o: BotTasksOptions): Scheduler {
+  const s = new Scheduler({ runs: o.runs, timezone: o.timezone, logger: o.logger, ...(o.clock ? { clock: o.clock } : {}) });
+  s.interval({
+    name: 'effects.sweep',
+    everyMs: o.effectsEveryMs ?? 5_000,
+    run: async () => `${await o.service.recover()} requests`,
+  });
+  s.cadence({
+    name: 'reminders.sweep',
+    cron: o.reminderCron ?? '* * * * *',
+    leaseMs: 5 * 60_000,
+    run: async () => {
+      const r = await o.reminders.sweep();
+      return `sent ${r.sent}, acted ${r.acted}, skipped ${r.skipped}, failed ${r.failed}`;
+    },
+  });
+  if (o.fanout) {
+    const fanout = o.fanout;
+    s.interval({ name: 'fanout.worker', everyMs: 5_000, run: async () => void (await fanout.kick()) });
+  }
+  return s;
+}
