@@ -32,7 +32,7 @@ export interface CarrierView {
   parentNumber?: string;
 }
 
-/** A copy's supervision record, from the copy request that made it (DOMAIN §6.5, 复制登记). */
+/** A copy's supervision record, from the copy request that made it (docs/domain.md §6.5, 复制登记). */
 export interface CopySupervision {
   requestId: string;
   originalsReturned: boolean;

@@ -1,7 +1,7 @@
 // Cards of the approval feature: what approvers, the requester, the security officer and the
 // destruction witnesses hold. Pure: a request (the view model) + a translator → Card JSON 2.0.
 //
-// Metadata only (DESIGN.md §1): numbers, levels, types, aliases, counts, dates, people and status.
+// Metadata only (docs/design.md §1): numbers, levels, types, aliases, counts, dates, people and status.
 // Every button carries the request id and version (encodeAction) so a stale card cannot act.
 //
 // Size: JSON 2.0 repeats every translated text three times (content + zh_cn + en_us), so text the
@@ -467,6 +467,10 @@ function detailsBlock(c: Ctx, req: Request): MarkdownElement {
 }
 
 const DECISION_ICON: Record<Decision, string> = { PENDING: '⏳', APPROVED: '✅', REJECTED: '❌', RETURNED: '↩️' };
+const NOT_REACHED_ICON = '⚪';
+const WITHDRAWN_ICON = '⏹️';
+/** Earlier rounds shown in full; older ones are counted. */
+const MAX_EARLIER_ROUNDS = 3;
 
 function stepTitle(c: Ctx, s: ApprovalStep, i: number): Bi {
   const { tb } = c.o;
@@ -477,28 +481,96 @@ function stepTitle(c: Ctx, s: ApprovalStep, i: number): Bi {
   return notes.length ? cat(title, { zh: '（', en: ' (' }, joinBi(notes, { zh: '，', en: ', ' }), { zh: '）', en: ')' }) : title;
 }
 
-/** Each step: role, assignees, decision with who and when, comment; the current step highlighted. */
+/** One submission and what happened in it, read from the request's history. */
+export interface Round {
+  n: number;
+  start: HistoryEntry;
+  events: HistoryEntry[];
+}
+
+/** The history cut into rounds: each `submit` / `resubmit` starts one (a return ends one). */
+export function roundsOf(req: Pick<Request, 'history'>): Round[] {
+  const out: Round[] = [];
+  for (const h of req.history) {
+    if (h.action === 'submit' || h.action === 'resubmit') out.push({ n: out.length + 1, start: h, events: [] });
+    else if (out.length) out[out.length - 1]!.events.push(h);
+  }
+  return out;
+}
+
+function commentLine(c: Ctx, s: string | undefined): CardElement[] {
+  return s && c.fit.comment > 0 ? [mdRaw(`💬 ${esc(clip(s, c.fit.comment))}`)] : [];
+}
+
+function roundTitle(c: Ctx, r: Round): MarkdownElement {
+  const { tb } = c.o;
+  const started = tr(tb, r.start.action === 'resubmit' ? 'cards:chain.resubmitted' : 'cards:chain.submitted', { by: who(c, r.start.actorId), at: at(c, r.start.at) });
+  return md(cat('**', tr(tb, 'cards:chain.round', { n: r.n }), '** · ', started));
+}
+
+const DECISION_OF: Partial<Record<HistoryEntry['action'], Decision>> = { approve: 'APPROVED', reject: 'REJECTED', return: 'RETURNED' };
+
+/** A round that is over (the steps restarted since): its decisions and withdrawal, from the history. */
+function pastRound(c: Ctx, r: Round): CardElement[] {
+  const { tb } = c.o;
+  const out: CardElement[] = [roundTitle(c, r)];
+  for (const h of r.events) {
+    const decision = DECISION_OF[h.action];
+    if (decision && h.stepIndex !== undefined) {
+      const status = tr(tb, 'cards:chain.decided', { decision: tb(`cards:decision.${decision}`), by: who(c, h.actorId), at: at(c, h.at) });
+      out.push(md(cat(DECISION_ICON[decision], ' ', tr(tb, 'cards:chain.step_n', { n: h.stepIndex + 1 }), ' — ', status)), ...commentLine(c, h.comment));
+    } else if (h.action === 'withdraw') {
+      out.push(md(cat(WITHDRAWN_ICON, ' ', tr(tb, 'cards:chain.withdrawn', { by: who(c, h.actorId), at: at(c, h.at) }))), ...commentLine(c, h.comment));
+    }
+  }
+  return out;
+}
+
+/**
+ * The approval timeline: earlier rounds (a return restarts the steps; their decisions come from the
+ * history), then the steps of the live round — decided ones with who, when and the comment, the
+ * current one highlighted, the others "not reached" — and a withdrawal with who, when and why.
+ * Every reason appears here once (the outcome line does not repeat it).
+ */
 function chainBlock(c: Ctx, req: Request, withTitle = true): CardElement[] {
   const { tb } = c.o;
   const out: CardElement[] = withTitle ? [md(cat('**', tb('cards:chain.title'), '**'))] : [];
+  const rounds = roundsOf(req);
+  // A return ends its round (the steps restart): then every round so far is over.
+  const last = rounds[rounds.length - 1];
+  const live = last && !last.events.some((h) => h.action === 'return') ? last : undefined;
+  const past = live ? rounds.slice(0, -1) : rounds;
+  const hidden = Math.max(0, past.length - MAX_EARLIER_ROUNDS);
+  if (hidden) out.push(md(tr(tb, 'cards:chain.earlier_hidden', { count: hidden })));
+  for (const r of past.slice(hidden)) out.push(...pastRound(c, r));
+  if (!live && past.length) {
+    if (req.state === 'DRAFT') out.push(md(tb('cards:chain.restart')));
+    return out;
+  }
+  if (live && rounds.length > 1) out.push(roundTitle(c, live));
   req.steps.forEach((s, i) => {
     const current = req.state === 'IN_APPROVAL' && req.currentStep === i;
     const assignees = s.assignees.length ? whoList(c, s.assignees) : tb('cards:chain.unassigned');
     let status: Bi;
-    if (s.decision === 'PENDING') {
-      status = current ? cat(tb('cards:decision.PENDING'), ' · ', tb('cards:chain.current')) : tb('cards:decision.PENDING');
+    let icon: string;
+    if (s.decision !== 'PENDING') {
+      status = tr(tb, 'cards:chain.decided', { decision: tb(`cards:decision.${s.decision}`), by: who(c, s.decidedBy), at: at(c, s.decidedAt) });
+      icon = DECISION_ICON[s.decision];
+    } else if (current) {
+      status = cat(tb('cards:decision.PENDING'), ' · ', tb('cards:chain.current'));
+      icon = '▶️';
     } else {
-      status = tr(tb, 'cards:chain.decided', {
-        decision: tb(`cards:decision.${s.decision}`),
-        by: who(c, s.decidedBy),
-        at: at(c, s.decidedAt),
-      });
+      status = tb('cards:chain.not_reached');
+      icon = NOT_REACHED_ICON;
     }
-    const icon = current ? '▶️' : DECISION_ICON[s.decision];
     const line = cat(icon, ' **', stepTitle(c, s, i), '** · ', assignees, ' — ', status);
     out.push(md(current ? cat("<font color='blue'>", line, '</font>') : line));
-    if (s.comment && c.fit.comment > 0) out.push(mdRaw(`💬 ${esc(clip(s.comment, c.fit.comment))}`));
+    out.push(...commentLine(c, s.comment));
   });
+  const withdrawn = live?.events.find((h) => h.action === 'withdraw') ?? (rounds.length ? undefined : lastHistory(req, 'withdraw'));
+  if (withdrawn) {
+    out.push(md(cat(WITHDRAWN_ICON, ' ', tr(tb, 'cards:chain.withdrawn', { by: who(c, withdrawn.actorId), at: at(c, withdrawn.at) }))), ...commentLine(c, withdrawn.comment));
+  }
   return out;
 }
 
@@ -546,7 +618,6 @@ function outcomeBlock(c: Ctx, req: Request): CardElement[] {
       if (ret) {
         const role = ret.stepIndex !== undefined ? req.steps[ret.stepIndex]?.role : undefined;
         out.push(md(tr(tb, 'cards:outcome.returned', { by: who(c, ret.actorId), role: role ? roleName(tb, role) : B('—'), at: at(c, ret.at) })));
-        comment(ret.comment);
       } else out.push(md(tb('cards:outcome.draft')));
       break;
     }
@@ -563,13 +634,11 @@ function outcomeBlock(c: Ctx, req: Request): CardElement[] {
     case 'REJECTED': {
       const s = req.steps.find((x) => x.decision === 'REJECTED');
       out.push(md(tr(tb, 'cards:outcome.rejected', { by: who(c, s?.decidedBy), role: s ? roleName(tb, s.role) : B('—'), at: at(c, s?.decidedAt ?? req.closedAt) })));
-      comment(s?.comment);
       break;
     }
     case 'WITHDRAWN': {
       const h = lastHistory(req, 'withdraw');
       out.push(md(tr(tb, 'cards:outcome.withdrawn', { at: at(c, h?.at ?? req.closedAt) })));
-      comment(h?.comment);
       break;
     }
     case 'EXPIRED':

@@ -6,7 +6,7 @@ import { isIsoDate } from './time.js';
 import { DESTROY_METHODS, LEVELS, type AnyDetails, type CarrierRef, type Kind, type Level, type Regime, type WorkflowError } from './types.js';
 
 // Shape validation of what a requester may write (carriers and kind-specific details). Free text
-// is short on purpose: metadata only, never content (DESIGN.md §1.1).
+// is short on purpose: metadata only, never content (docs/design.md §1.1).
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optText = (max: number) => z.string().trim().max(max).optional();

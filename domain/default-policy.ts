@@ -1,7 +1,7 @@
 import raw from '../config/policy.default.json' with { type: 'json' };
 import { loadPolicy, type Policy } from './policy.js';
 
-/** The shipped default (DOMAIN.md §6.4), as parsed JSON, for units that start from it. */
+/** The shipped default (docs/domain.md §6.4), as parsed JSON, for units that start from it. */
 export const DEFAULT_POLICY_JSON: unknown = raw;
 
 let cached: Policy | undefined;

@@ -1,7 +1,7 @@
 import { err } from './errors.js';
 import type { AnyDetails, CarrierRef, CarryDetails, CopyDetails, DestroyDetails, Kind, WorkflowError } from './types.js';
 
-// The legal floor (DESIGN.md §1.2, DOMAIN.md §6.1–6.4). Code, not configuration: no policy value
+// The legal floor (docs/design.md §1.2, docs/domain.md §6.1–6.4). Code, not configuration: no policy value
 // is read here, so no policy can switch a rule off.
 
 export const MIN_DESTRUCTION_WITNESSES = 2;
@@ -38,7 +38,7 @@ export function checkLegalFloor(kind: Kind, carriers: readonly CarrierRef[], det
       const d = details as CarryDetails;
       if (d.abroad === true) {
         // 绝密 never goes abroad (Reg 29(五)); anything else abroad needs an exit permit, which the
-        // bot does not process (DOMAIN.md §1.4): both are refused, with different explanations.
+        // bot does not process (docs/domain.md §1.4): both are refused, with different explanations.
         out.push(top ? err('floor.carry_top_secret_abroad', { number: top.number }) : err('floor.carry_abroad_offline'));
       }
       if (top) {

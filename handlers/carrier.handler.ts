@@ -97,7 +97,7 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
     outcome: 'ok',
     effectKey: `carrier:${c.number}:registered:audit`,
   });
-  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c) });
+  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c, undefined, ctx.locale) });
 }
 
 async function show(ctx: Context, deps: CarrierDeps, args: string): Promise<void> {
@@ -109,7 +109,7 @@ async function show(ctx: Context, deps: CarrierDeps, args: string): Promise<void
     if (!c || !(await maySee(deps, ctx.tenantKey, ctx.actorId!, c))) throw new BotError('request:carrier.not_yours', { number });
   }
   if (!c) throw new BotError('request:unknown_carrier', { number });
-  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c, await supervisionOf(deps, ctx.tenantKey, c.sourceRequestId)) });
+  await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c, await supervisionOf(deps, ctx.tenantKey, c.sourceRequestId), ctx.locale) });
 }
 
 /** A copy's supervision record (原稿收回、废页清点回收、设备数据清除) from the request that made it. */
@@ -129,5 +129,5 @@ async function list(ctx: Context, deps: CarrierDeps, args: string): Promise<void
   // Staff get the register filtered to their own carriers (held or asked for), not a refusal.
   const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
   const page = whole ? await deps.carriers.list(ctx.tenantKey, parsed.value.filter, pageOpts) : await ownCarriers(deps, ctx.tenantKey, ctx.actorId!, parsed.value.filter, pageOpts);
-  await ctx.reply({ type: 'card', card: await deps.cards.carrierList(ctx.tenantKey, page.items, page.next, { mineOnly: !whole }) });
+  await ctx.reply({ type: 'card', card: await deps.cards.carrierList(ctx.tenantKey, page.items, page.next, { mineOnly: !whole, locale: ctx.locale }) });
 }

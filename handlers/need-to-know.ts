@@ -1,4 +1,4 @@
-// Need to know (DESIGN.md §8): who may see which carriers of the register. The security office
+// Need to know (docs/design.md §8): who may see which carriers of the register. The security office
 // (security officers, its head) and administrators see the whole register; everybody else sees the
 // carriers they hold (custodian) and those they asked for in their own requests.
 import type { People } from './approvals/people.js';

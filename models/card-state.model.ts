@@ -1,6 +1,6 @@
 /**
  * What each card message sent about a request shows, so that several instances patching the same
- * message never replace a newer version with an older one (DESIGN §8).
+ * message never replace a newer version with an older one (docs/design.md §8).
  *
  * The cards live in the request document (`cards[]`, models/request.model.ts). A patcher first
  * claims the message for a version (a conditional update: only when the message shows an older

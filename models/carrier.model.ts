@@ -1,6 +1,6 @@
 /**
  * The carrier register (载体台账, master data): one document per carrier, metadata only
- * (DESIGN §1.1: number, level, type, counts, people, status; the title is an alias). The MASTER
+ * (docs/design.md §1.1: number, level, type, counts, people, status; the title is an alias). The MASTER
  * ledger entries about these carriers are written by the ledger store, not here.
  *
  * Numbers (保密编号) are stored as entered (trimmed) and compared case- and width-insensitively:

@@ -1,8 +1,8 @@
 /**
  * The registers (台账): append-only, hash-chained, one chain per (tenant, ledger).
  *
- * Entries carry metadata only (DESIGN §1.1): numbers, people, counts, dates and the kind's
- * columns of DOMAIN §6.5 in `data`. There is no update or delete API, and the schema refuses
+ * Entries carry metadata only (docs/design.md §1.1): numbers, people, counts, dates and the kind's
+ * columns of docs/domain.md §6.5 in `data`. There is no update or delete API, and the schema refuses
  * mutations through the model; `verify` detects any made around it. See `chain.ts` for how
  * appends stay exactly-once and gap-free without transactions.
  */
@@ -27,7 +27,7 @@ export interface LedgerEntryInput {
   counterpartIds?: string[];
   quantity?: number;
   occurredAt: Date;
-  /** The kind's columns (DOMAIN §6.5) as plain JSON; dates inside are stored as ISO strings. */
+  /** The kind's columns (docs/domain.md §6.5) as plain JSON; dates inside are stored as ISO strings. */
   data: Record<string, unknown>;
 }
 

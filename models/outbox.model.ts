@@ -1,5 +1,5 @@
 /**
- * The effects outbox of approval requests, as a work queue (DESIGN §8 "Effects are independent and
+ * The effects outbox of approval requests, as a work queue (docs/design.md §8 "Effects are independent and
  * never lost"). The effects live in the request document (`pending`), written by the same guarded
  * update as the state change (models/request.model.ts); this store runs the queue on top:
  *

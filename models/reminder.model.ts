@@ -1,5 +1,5 @@
 /**
- * Reminder records for the scheduler (DOMAIN §6.6): written from the workflow's
+ * Reminder records for the scheduler (docs/domain.md §6.6): written from the workflow's
  * `reminder.create` / `reminder.cancel` effects, sent later by the reminder sweep.
  *
  * - Created exactly once per effect: the `_id` is `${tenantKey}:${effect key}` (effect keys name

@@ -1,5 +1,5 @@
 /**
- * Approval requests and their outbox (DESIGN §5).
+ * Approval requests and their outbox (docs/design.md §5).
  *
  * The workflow's `Request` is stored as is under `request`; a few copies of its fields sit at the
  * top level for the indexes. Every change is ONE `findOneAndUpdate` guarded by

@@ -1,5 +1,5 @@
 /**
- * Role assignments per tenant (DESIGN §4 "People and roles").
+ * Role assignments per tenant (docs/design.md §4 "People and roles").
  *
  * One document per (tenantKey, openId, role). Two roles are never stored:
  * - `staff` is everyone's, implicitly;

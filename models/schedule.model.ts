@@ -1,5 +1,5 @@
 /**
- * The scheduler's run coordinator (DESIGN §2 "distributed coordinator in MongoDB"): one record per
+ * The scheduler's run coordinator (docs/design.md §2 "distributed coordinator in MongoDB"): one record per
  * fire of a cadence task, `_id` `<name>:<slot ISO>`, so that several instances sharing one
  * database run each slot exactly once.
  *

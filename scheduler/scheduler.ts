@@ -1,5 +1,5 @@
 /**
- * The scheduler (DESIGN §2): cadence tasks fired by node-cron in the unit's time zone, coordinated
+ * The scheduler (docs/design.md §2): cadence tasks fired by node-cron in the unit's time zone, coordinated
  * across instances through MongoDB, and interval tasks (the sweeps) that each instance runs on its
  * own because the work they pick is claimed item by item.
  *

@@ -1,5 +1,5 @@
 /**
- * Custody is a claim, not a check (DESIGN §8). Whatever only one request may have — a carrier
+ * Custody is a claim, not a check (docs/design.md §8). Whatever only one request may have — a carrier
  * handed out, a carrier set aside for destruction, a copy number — is taken by one atomic
  * conditional write on the carrier, before the request moves on:
  *

@@ -1,5 +1,5 @@
 /**
- * The effect runner: carries out a request's outbox (DESIGN §8 "Effects are independent and never
+ * The effect runner: carries out a request's outbox (docs/design.md §8 "Effects are independent and never
  * lost").
  *
  * - Storage effects (ledger, audit, carrier, reminders, incidents) run first, in order; messages to

@@ -1,5 +1,5 @@
 /**
- * Sends the reminder records the workflow schedules (DOMAIN §6.6), swept every minute by the
+ * Sends the reminder records the workflow schedules (docs/domain.md §6.6), swept every minute by the
  * scheduler (scheduler/tasks.ts):
  *
  * | kind | to | what |

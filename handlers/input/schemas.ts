@@ -255,7 +255,7 @@ export const completeSpec: CommandSpec<CompleteInput> = {
   name: 'complete',
   keys: [
     { canonical: 'copies_made', aliases: ['实际份数'], required: false, kind: 'int', min: 1, max: 100 },
-    // The copy register's supervision columns (DOMAIN §6.5): never assumed, see copyAttestationsError.
+    // The copy register's supervision columns (docs/domain.md §6.5): never assumed, see copyAttestationsError.
     { canonical: 'originals_returned', aliases: ['原稿收回', '原件收回', 'originals'], required: false, kind: 'bool' },
     { canonical: 'waste_recovered', aliases: ['废页清点回收', '废页回收', 'waste'], required: false, kind: 'bool' },
     { canonical: 'device_wiped', aliases: ['设备数据清除', '设备清除', 'wiped'], required: false, kind: 'bool' },

@@ -1,6 +1,6 @@
 /**
  * Builders for v2 event envelopes in the shapes of the official payload examples
- * (/work/shared/lark/payloads/*.json).
+ * (/work/test/fixtures/lark/*.json).
  */
 import type { Directory } from './directory.js';
 import { newEventId, nowMs } from './ids.js';

@@ -43,7 +43,7 @@ const submitValue = (c: Card) => {
   return decodeAction(v);
 };
 
-/** What Lark counts against 200: components and text objects (LARK.md, "Checked against the docs"). */
+/** What Lark counts against 200: components and text objects (docs/lark.md, "Checked against the docs"). */
 function elementsAndTexts(c: Card): number {
   let n = 0;
   walk(c.body, (x) => {

@@ -9,7 +9,7 @@ const errorsOf = (json: unknown) => {
   return r.ok ? [] : r.errors;
 };
 
-// DOMAIN.md §6.4 as the default policy must spell it ('SO' = security_officer, ANY_OF).
+// docs/domain.md §6.4 as the default policy must spell it ('SO' = security_officer, ANY_OF).
 const EXPECTED: Record<Kind, Record<Level, string>> = {
   COPY: {
     TOP_SECRET: 'dept_head > SO > leader > principal',
@@ -143,7 +143,7 @@ describe('loadPolicy', () => {
       j.chains[kind][level] = chain;
       expect(errorsOf(j)).toContain(message);
     }
-    // CARRY_OUT below TOP_SECRET may go without a leader (DOMAIN §6.4: 秘密 = 部门负责人 → 保密办)
+    // CARRY_OUT below TOP_SECRET may go without a leader (docs/domain.md §6.4: 秘密 = 部门负责人 → 保密办)
     const j = clone();
     j.chains.CARRY_OUT.SECRET = [{ role: 'dept_head' }, { role: 'security_officer', mode: 'ANY_OF' }];
     expect(loadPolicy(j).ok).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * Need to know (DESIGN.md §8), end to end: lists asked for in a group are answered in the asker's
+ * Need to know (docs/design.md §8), end to end: lists asked for in a group are answered in the asker's
  * private chat and the group gets a short note; staff see only their own carriers; p2p unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

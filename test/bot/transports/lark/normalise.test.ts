@@ -143,7 +143,7 @@ describe('extractText', () => {
   });
 });
 
-// Mentions as Lark sends them (LARK.md, "Checked against the docs"; the receive-event page
+// Mentions as Lark sends them (docs/lark.md, "Checked against the docs"; the receive-event page
 // https://open.feishu.cn/document/server-docs/im-v1/message/events/receive and the message content
 // page https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content):
 // text messages carry `@_user_N` placeholders with `mentions[].key`; a post carries mention nodes

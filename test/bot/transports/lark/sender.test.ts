@@ -97,7 +97,7 @@ describe('LarkSender', () => {
     expect(tokensIssued).toBe(3);
   });
 
-  // A 2.0 card whose callback is open refuses updates with 11310 "card action is lock" (LARK.md,
+  // A 2.0 card whose callback is open refuses updates with 11310 "card action is lock" (docs/lark.md,
   // "Checked against the docs"): a later try succeeds, so it is never a permanent failure.
   it('retries a card lock refusal (11310, or 230099 "card action is lock") and never marks it permanent', async () => {
     const { sender, waits } = makeSender();
