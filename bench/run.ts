@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, printing its figures. Record them in bench/RESULTS.md. */
 import os from 'node:os';
 import { runClickBench } from './click.bench.js';
+import { runLedgerBench } from './ledger.bench.js';
 import { runFanoutBench } from './fanout.bench.js';
 import { runWebhookBench } from './webhook.bench.js';
 
@@ -12,6 +13,8 @@ console.log('# webhook throughput');
 await runWebhookBench();
 console.log('\n# approval clicks');
 await runClickBench();
+console.log('\n# ledgers: first page and export at 100,000 entries');
+await runLedgerBench();
 console.log('\n# fan-out (5,000 recipients, stand-in limit 50/s)');
 await runFanoutBench();
 process.exit(0);

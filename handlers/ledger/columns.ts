@@ -1,4 +1,4 @@
-// The columns of each register (DOMAIN.md §6.5), for the card (the most telling ones) and the
+// The columns of each register (docs/domain.md §6.5), for the card (the most telling ones) and the
 // export (all of them). A column reads one stored entry; people, departments and the carrier
 // register's current state come from a `Resolver` filled for a batch of rows beforehand.
 import type { Carrier } from '../../domain/index.js';

@@ -67,14 +67,40 @@ function displayWidth(s: string): number {
 }
 
 const LOCAL = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$/;
+const QUARTER_HOUR = 900_000;
+
+/**
+ * The unit's wall-clock time of an instant as a Date whose UTC fields show it (what Excel needs;
+ * it has no zones). Offsets only change at a quarter hour boundary in every zone, so the offset is
+ * looked up once per quarter hour instead of formatting every value with Intl.
+ */
+export function wallClock(timeZone: string): (d: Date) => Date | undefined {
+  const offsets = new Map<number, number | undefined>();
+  return (d) => {
+    const t = d.getTime();
+    if (Number.isNaN(t)) return undefined;
+    const bucket = Math.floor(t / QUARTER_HOUR);
+    let off = offsets.get(bucket);
+    if (!offsets.has(bucket)) {
+      const start = bucket * QUARTER_HOUR;
+      const m = LOCAL.exec(fmtTime(new Date(start).toISOString(), timeZone));
+      off = m ? Date.parse(`${m[1]}T${m[2]}:00Z`) - start : undefined;
+      if (offsets.size > 10_000) offsets.clear();
+      offsets.set(bucket, off);
+    }
+    // Minutes, as people are shown (YYYY-MM-DD HH:mm).
+    return off === undefined ? undefined : new Date(Math.floor((t + off) / 60_000) * 60_000);
+  };
+}
+
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+/** `YYYY-MM-DD HH:mm` of a wall-clock Date from `wallClock`. */
+const showClock = (w: Date) => `${w.getUTCFullYear()}-${pad(w.getUTCMonth() + 1)}-${pad(w.getUTCDate())} ${pad(w.getUTCHours())}:${pad(w.getUTCMinutes())}`;
 
 /** A value for an Excel cell: instants as the unit's wall-clock time (Excel has no zones). */
-function excelValue(v: CellValue, type: Column['type'], timeZone: string): string | number | Date | null {
+function excelValue(v: CellValue, type: Column['type'], clock: (d: Date) => Date | undefined): string | number | Date | null {
   if (v === undefined) return null;
-  if (type === 'datetime' && v instanceof Date) {
-    const m = LOCAL.exec(fmtTime(v.toISOString(), timeZone));
-    return m ? new Date(`${m[1]}T${m[2]}:00Z`) : null;
-  }
+  if (type === 'datetime' && v instanceof Date) return clock(v) ?? null;
   if (type === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new Date(`${v}T00:00:00Z`);
   return v instanceof Date ? v : v;
 }
@@ -82,6 +108,7 @@ function excelValue(v: CellValue, type: Column['type'], timeZone: string): strin
 /** Writes an XLSX workbook, one sheet per register; returns the rows written. */
 export async function writeXlsx(path: string, sheets: Sheet[], opts: WriteOptions): Promise<number> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const clock = wallClock(opts.timeZone);
   let written = 0;
   for (const sheet of sheets) {
     const ws = wb.addWorksheet(sheet.title.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -104,7 +131,7 @@ export async function writeXlsx(path: string, sheets: Sheet[], opts: WriteOption
     };
     for await (const { rows, x } of batches(sheet.rows, opts.resolve)) {
       for (const r of rows) {
-        const values = sheet.columns.map((c) => excelValue(c.value(r, x), c.type, opts.timeZone));
+        const values = sheet.columns.map((c) => excelValue(c.value(r, x), c.type, clock));
         if (columnsSet) {
           ws.addRow(values).commit();
           continue;
@@ -139,11 +166,19 @@ export async function writeCsv(path: string, sheet: Sheet, opts: WriteOptions, b
     if (!out.write(s)) await once(out, 'drain');
   };
   let written = 0;
+  const clock = wallClock(opts.timeZone);
+  const text = (v: CellValue, type: Column['type']): string => {
+    if (v instanceof Date && type !== 'date') {
+      const w = clock(v);
+      return w ? showClock(w) : '';
+    }
+    return formatCell(v, type, opts.timeZone);
+  };
   try {
     await write(`\ufeff${sheet.headers.map(csvField).join(',')}\r\n`);
     for await (const { rows, x } of batches(sheet.rows, opts.resolve)) {
       let chunk = '';
-      for (const r of rows) chunk += `${sheet.columns.map((c) => csvField(formatCell(c.value(r, x), c.type, opts.timeZone))).join(',')}\r\n`;
+      for (const r of rows) chunk += `${sheet.columns.map((c) => csvField(text(c.value(r, x), c.type))).join(',')}\r\n`;
       await write(chunk);
       written += rows.length;
       await opts.progress?.(before + written);

@@ -195,6 +195,20 @@ describe('/ledger', () => {
   });
 });
 
+describe('/help', () => {
+  it('lists the ledger commands and shows their usage in both languages', async () => {
+    const [list] = await ask(USERS.staffGeneral, '/help');
+    for (const c of ['/ledger', '/export', '/verify']) expect(list!.body.content).toContain(c);
+    const [zh] = await ask(USERS.staffGeneral, '/帮助 台账');
+    expect(zh!.body.content).toContain('/台账 统计 [年份]');
+    await ask(USERS.staffFinance, '/lang en');
+    const [en] = await ask(USERS.staffFinance, '/help export');
+    expect(en!.body.content).toContain('format=xlsx|csv');
+    const [verify] = await ask(USERS.staffFinance, '/help 核验');
+    expect(verify!.body.content).toContain('/verify anchor');
+  });
+});
+
 describe('/export', () => {
   const files = () => [...h.standIn.store.files.values()];
 
