@@ -2,7 +2,7 @@
 // Table cells have no i18n in Feishu, so translated cells show both languages ("审批中 In approval").
 import { both, card, header, md, table, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
-import { fitRows, fmtTime, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
+import { cat, fitRows, fmtTime, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
 import { DEFAULT_TIMEZONE, type Request } from '../domain/index.js';
 
 export interface ListCardOptions {
@@ -101,7 +101,6 @@ export function pendingCard(reqs: readonly Request[], opts: ListCardOptions): Ca
             { name: 'requester', display: tb('cards:field.requester'), type: 'text' },
             { name: 'step', display: tb('cards:field.step'), type: 'text' },
             { name: 'since', display: tb('cards:field.since'), type: 'text' },
-            { name: 'commands', display: tb('cards:field.commands'), type: 'text' },
           ],
           rows: shown.map((r) => ({
             id: r.id,
@@ -111,10 +110,12 @@ export function pendingCard(reqs: readonly Request[], opts: ListCardOptions): Ca
             // A security officer's list also holds requests to execute: they show their state.
             step: r.state === 'IN_APPROVAL' ? stepCell(tb, r) : both(stateName(tb, r)),
             since: fmtTime(r.state === 'IN_APPROVAL' ? waitingSince(r) : r.updatedAt, tz),
-            commands: r.state === 'IN_APPROVAL' ? `/approve ${r.id}  ·  /reject ${r.id} ${reason}` : '—',
           })),
         }),
       ];
+      // The typed fallbacks under the table (a command column would be cut off on a 600 px card).
+      const commands = shown.filter((r) => r.state === 'IN_APPROVAL').map((r) => `- \`/approve ${r.id}\`  ·  \`/reject ${r.id} ${reason}\``);
+      if (commands.length) out.push(md(cat('**', tb('cards:field.commands'), '**\n', commands.join('\n'))));
       if (reqs.length > shown.length) out.push(md(tb('cards:hint.more_rows', { count: reqs.length - shown.length })));
       return out;
     },

@@ -30,6 +30,19 @@ export interface RequestCardOptions {
   dept?: (deptId: string) => Bi;
   /** Nonce source for button values (deterministic tests); default random per button. */
   nonce?: () => string;
+  /**
+   * The open_id of the person holding this card, when known: buttons and command hints are shown
+   * only to whoever can act now (an approver whose turn is over, or not yet, sees neither).
+   */
+  viewer?: string;
+}
+
+/** May `openId` decide the request's current step now (assignee, not the requester, no other step decided)? */
+export function canDecideNow(req: Request, openId: string): boolean {
+  const k = req.currentStep;
+  const step = req.state === 'IN_APPROVAL' && k !== null ? req.steps[k] : undefined;
+  if (!step || openId === req.requesterId || !step.assignees.includes(openId)) return false;
+  return !req.steps.some((s, i) => i !== k && s.decidedBy === openId);
 }
 
 export interface ExecutionCardOptions extends RequestCardOptions {
@@ -379,40 +392,57 @@ function requesterLine(c: Ctx, req: Request): MarkdownElement {
   return md(joinBi(parts, ' · '));
 }
 
-function flagsText(tb: Tb, cr: Pick<CarrierRef, 'copyRestricted' | 'mustReturnToIssuer'>): string {
-  const flags: string[] = [];
-  if (cr.copyRestricted) flags.push(both(tb('cards:flag.copy_restricted')));
-  if (cr.mustReturnToIssuer) flags.push(both(tb('cards:flag.must_return')));
-  return flags.join(' · ');
-}
-
-/** The carriers as a table (cells are shown as typed: one language-neutral copy each). */
+/**
+ * The carriers as a table that fits a 600 px card: the key columns (number, level, type, alias)
+ * with widths that add up to 100 %; the secondary fields (pages, flags) in a detail line under
+ * the table, only for carriers that have them. Cells are shown as typed (language-neutral).
+ */
 function carriersBlock(c: Ctx, carriers: readonly CarrierRef[]): CardElement[] {
   const { tb } = c.o;
   const shown = carriers.slice(0, c.fit.rows);
   const withAlias = c.fit.alias > 0;
-  const cols: Parameters<typeof table>[0]['columns'] = [
-    { name: 'no', display: tb('cards:field.no'), type: 'number', width: '80px' },
-    { name: 'number', display: tb('cards:field.number'), type: 'text' },
-    { name: 'level', display: tb('cards:field.level'), type: 'text' },
-    { name: 'type', display: tb('cards:field.type'), type: 'text' },
-  ];
-  if (withAlias) cols.push({ name: 'alias', display: tb('cards:field.alias'), type: 'text' });
-  cols.push({ name: 'pages', display: tb('cards:field.pages'), type: 'text' });
-  cols.push({ name: 'flags', display: tb('cards:field.flags'), type: 'text' });
-  const rows = shown.map((cr, i) => {
+  const cols: Parameters<typeof table>[0]['columns'] = withAlias
+    ? [
+        { name: 'number', display: tb('cards:field.number'), type: 'text', width: '34%' },
+        { name: 'level', display: tb('cards:field.level'), type: 'text', width: '18%' },
+        { name: 'type', display: tb('cards:field.type'), type: 'text', width: '18%' },
+        { name: 'alias', display: tb('cards:field.alias'), type: 'text', width: '30%' },
+      ]
+    : [
+        { name: 'number', display: tb('cards:field.number'), type: 'text', width: '46%' },
+        { name: 'level', display: tb('cards:field.level'), type: 'text', width: '27%' },
+        { name: 'type', display: tb('cards:field.type'), type: 'text', width: '27%' },
+      ];
+  const rows = shown.map((cr) => {
     const row: Record<string, unknown> = {
-      no: i + 1,
       number: cr.number,
       level: both(levelName(tb, cr.level)),
       type: clip(cr.carrierType ?? '', Math.max(c.fit.alias, 8)),
     };
     if (withAlias) row.alias = clip(cr.alias ?? '', c.fit.alias);
-    row.pages = clip(cr.pagesOrCapacity ?? '', 16);
-    row.flags = flagsText(tb, cr);
     return row;
   });
+  // The fuller renderings list each carrier's secondary fields; a compact one (a very large
+  // request) names the flagged carriers once per flag.
+  const details: Bi[] = [];
+  if (!withAlias) {
+    for (const [flag, has] of [
+      ['copy_restricted', (x: CarrierRef) => x.copyRestricted],
+      ['must_return', (x: CarrierRef) => x.mustReturnToIssuer],
+    ] as const) {
+      const nums = shown.filter(has).map((x) => esc(x.number));
+      if (nums.length) details.push(cat('**', tb(`cards:flag.${flag}`), '**', { zh: '：', en: ': ' }, nums.join(', ')));
+    }
+  }
+  for (const cr of withAlias ? shown : []) {
+    const parts: Bi[] = [];
+    if (cr.pagesOrCapacity) parts.push(kv(tb('cards:field.pages'), esc(clip(cr.pagesOrCapacity, 16))));
+    if (cr.copyRestricted) parts.push(tb('cards:flag.copy_restricted'));
+    if (cr.mustReturnToIssuer) parts.push(tb('cards:flag.must_return'));
+    if (parts.length) details.push(cat('- ', esc(cr.number), { zh: '：', en: ': ' }, joinBi(parts, ' · ')));
+  }
   const out: CardElement[] = [md(cat('**', tb('cards:field.carriers', { count: carriers.length }), '**')), table({ pageSize: 10, columns: cols, rows })];
+  if (details.length) out.push(md(lines(details)));
   if (carriers.length > shown.length) out.push(md(tb('cards:hint.more_carriers', { count: carriers.length - shown.length })));
   return out;
 }
@@ -710,7 +740,7 @@ export function approvalCard(req: Request, opts: RequestCardOptions): Card {
     const c = ctxOf(opts, fit);
     const { tb } = opts;
     const elements: CardElement[] = [...body(c, req), hr(), ...chainBlock(c, req), hr()];
-    if (req.state === 'IN_APPROVAL' && req.currentStep !== null) {
+    if (req.state === 'IN_APPROVAL' && req.currentStep !== null && (opts.viewer === undefined || canDecideNow(req, opts.viewer))) {
       const extra = { s: req.currentStep };
       elements.push(...outcomeBlock(c, req));
       elements.push(
@@ -864,6 +894,7 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
             type: 'primary',
             submit: true,
             value: act(opts, req, REQUEST_ACTIONS.completeCopy),
+            confirm: { title: tb('cards:confirm.complete_copy_title'), text: tb('cards:confirm.complete_copy_text') },
           }),
         ]),
       );
@@ -913,7 +944,16 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
           }),
           columns(
             [
-              [button({ name: 'inspect_ok', text: tb('cards:button.inspect_ok'), type: 'primary', submit: true, value: act(opts, req, REQUEST_ACTIONS.inspectOk) })],
+              [
+                button({
+                  name: 'inspect_ok',
+                  text: tb('cards:button.inspect_ok'),
+                  type: 'primary',
+                  submit: true,
+                  value: act(opts, req, REQUEST_ACTIONS.inspectOk),
+                  confirm: { title: tb('cards:confirm.inspect_ok_title'), text: tb('cards:confirm.inspect_ok_text') },
+                }),
+              ],
               [
                 button({
                   name: 'inspect_fail',
@@ -957,6 +997,7 @@ function executionSection(c: Ctx, req: Request, opts: ExecutionCardOptions): Car
             type: 'primary',
             submit: true,
             value: act(opts, req, REQUEST_ACTIONS.recordDestruction),
+            confirm: { title: tb('cards:confirm.record_destruction_title'), text: tb('cards:confirm.record_destruction_text') },
           }),
         ]),
       );
@@ -1010,6 +1051,7 @@ export function witnessCard(req: Request, witnessId: string, opts: RequestCardOp
             text: tb('cards:button.confirm_witness'),
             type: 'primary',
             value: act(opts, req, REQUEST_ACTIONS.confirmWitness, { w: witnessId }),
+            confirm: { title: tb('cards:confirm.confirm_witness_title'), text: tb('cards:confirm.confirm_witness_text') },
           }),
         );
       } else if (req.state === 'APPROVED' || (req.state === 'EXECUTED_PENDING_WITNESS' && !named && d.witnesses.length === 0)) {

@@ -2,7 +2,7 @@ import { BotError } from '../bot/core/errors.js';
 import { dedupeKey } from '../bot/core/middleware.js';
 import { actionOf, type Router } from '../bot/core/router.js';
 import type { Bi, CardResponse, Context } from '../bot/core/types.js';
-import { parseRequestId, type Command, type Kind, type WorkflowError } from '../domain/index.js';
+import { parseRequestId, type Command, type Kind, type Request, type WorkflowError } from '../domain/index.js';
 import type { ApprovalService } from './approvals/service.js';
 import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
@@ -286,7 +286,7 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       default:
         throw new BotError('errors:bad_action');
     }
-    await act(ctx, deps, a.requestId, command, e.messageId);
+    await act(ctx, deps, a.requestId, command, e.messageId, a.version);
   });
 }
 
@@ -320,7 +320,7 @@ async function companionCandidates(ctx: Context, deps: RequestDeps): Promise<str
  * Runs a command and answers: a click gets a toast and its card redrawn at once (the other holders'
  * cards follow through the refresh effect); a text command gets a sentence.
  */
-async function act(ctx: Context, deps: RequestDeps, id: string, command: Command, messageId?: string): Promise<void> {
+async function act(ctx: Context, deps: RequestDeps, id: string, command: Command, messageId?: string, clickedVersion?: number): Promise<void> {
   const canonical = normaliseId(id);
   const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
   // The clicked card is redrawn by the callback answer below, not patched (Lark locks it: 11310).
@@ -332,7 +332,9 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
     const card = holderCard ? await deps.cards.renderFresh(ctx.tenantKey, holderCard.kind as CardKind, result.stored.request, holderCard.holder) : undefined;
     const response: CardResponse = result.ok
       ? { toast: toast('success', ctx.tb(`request:done.${command.type}`, { id: canonical })) }
-      : { toast: toast('warning', await explain(ctx, deps, result.error)) };
+      : alreadyDoneByClicker(result.stored.request, command, ctx.actorId, clickedVersion)
+        ? { toast: toast('info', ctx.tb('request:already_done', { id: canonical })) }
+        : { toast: toast('warning', await explain(ctx, deps, result.error)) };
     if (card) response.card = { type: 'raw', data: card };
     ctx.ack(response);
     await result.done;
@@ -345,6 +347,18 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
     return;
   }
   await ctx.reply({ type: 'text', text: ctx.t(`request:done.${command.type}`, { id: canonical }) });
+}
+
+/**
+ * A second click of the same card version whose first click went through (a double click): since
+ * the clicked version, this person did this very command.
+ */
+function alreadyDoneByClicker(request: Request, command: Command, actorId: string | undefined, clickedVersion: number | undefined): boolean {
+  if (clickedVersion === undefined || !actorId || request.version <= clickedVersion) return false;
+  // A decision clicked twice already answers "decided by you at …" (workflow.already_decided).
+  if (command.type === 'approve' || command.type === 'reject' || command.type === 'return') return false;
+  // history[v] is the entry that produced version v (the draft is version 0, history[0]).
+  return request.history.slice(clickedVersion + 1).some((h) => h.actorId === actorId && h.action === command.type);
 }
 
 /**

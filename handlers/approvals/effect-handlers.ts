@@ -34,6 +34,12 @@ export interface ExecutorOptions {
   now(): Date;
 }
 
+/**
+ * Notifications telling the actor what they just did: sent only when someone else acted (the
+ * effect records who acted).
+ */
+const ECHO_TEMPLATES: ReadonlySet<string> = new Set(['notify.resubmitted', 'notify.return_announced_requester']);
+
 /** Which notifications are cards (and which card), the rest are text. */
 function cardKindOf(template: string): CardKind | undefined {
   switch (template) {
@@ -100,6 +106,9 @@ export class EffectExecutor {
         });
         return;
       case 'notify': {
+        // The actor's own echo (`/resubmit`, `/return` by the carrier person) is already answered by
+        // the command's reply or the click's toast: one message per action to the actor.
+        if ('to' in e && ECHO_TEMPLATES.has(e.template) && e.actorId === e.to) return;
         const recipients = 'to' in e ? [e.to] : await repos.roles.holders(tenantKey, e.toRole);
         // An alert for a role nobody holds would reach no one: a dead letter says so.
         if (recipients.length === 0) throw Object.assign(new Error(`nobody holds the role ${'toRole' in e ? e.toRole : ''}`), { permanent: true });

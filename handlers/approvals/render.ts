@@ -3,7 +3,7 @@ import type { Bi, CardJson } from '../../bot/core/types.js';
 import { bilingual } from '../../locales/index.js';
 import { carrierCard, carrierListCard, type CarrierView, type CopySupervision } from '../../cards/carrier.card.js';
 import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
-import { approvalCard, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
+import { approvalCard, canDecideNow, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
 import { requestFormCard } from '../../cards/request-forms.card.js';
 import { forReader, oneLanguage } from '../../cards/reader.js';
 import type { Kind, Request } from '../../domain/index.js';
@@ -63,15 +63,14 @@ export class ApprovalCards implements CardRenderer {
    */
   render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
     // An approver whose step is over (or not yet) holds the same card without the decision form.
-    const spectator = kind === 'approval' && holder !== undefined && !canDecide(request, holder);
+    const spectator = kind === 'approval' && holder !== undefined && !canDecideNow(request, holder);
     // The holder's language when known (prepare looked it up), else both languages.
     const lang = holder !== undefined ? this.langs.get(`${tenantKey}:${holder}`) : undefined;
     // Request ids repeat across tenants: the tenant is part of the key.
     const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${lang ?? ''}:${Math.floor(this.now().getTime() / 60_000)}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
-    const drawn = this.draw(tenantKey, kind, request, names, holder, lang);
-    const card = spectator ? withoutForm(drawn, 'decision') : drawn;
+    const card = this.draw(tenantKey, kind, request, names, holder, lang);
     if (this.recent.size >= 500) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, card);
     return card;
@@ -95,7 +94,7 @@ export class ApprovalCards implements CardRenderer {
     };
     switch (kind) {
       case 'approval':
-        return approvalCard(request, opts);
+        return approvalCard(request, holder !== undefined ? { ...opts, viewer: holder } : opts);
       case 'status':
         return statusCard(request, opts);
       case 'execution':
@@ -174,17 +173,6 @@ export class ApprovalCards implements CardRenderer {
     const c = pendingCard(requests, { tb: tbFor(locale), names, timeZone: this.timeZone });
     return locale ? forReader(c, locale) : c;
   }
-}
-
-function canDecide(r: Request, openId: string): boolean {
-  const step = r.state === 'IN_APPROVAL' && r.currentStep !== null ? r.steps[r.currentStep] : undefined;
-  return step?.assignees.includes(openId) === true;
-}
-
-/** The card without the named form (and so without its buttons). */
-function withoutForm(card: CardJson, name: string): CardJson {
-  const elements = card.body.elements.filter((e) => !(e.tag === 'form' && (e as { name?: string }).name === name));
-  return { ...card, body: { ...card.body, elements } };
 }
 
 export function peopleOf(r: Request): string[] {

@@ -158,7 +158,9 @@ describe('a message that fails for a while', () => {
 
     // Three failures in a row (maxAttempts = 3): a dead letter, not an endless retry.
     h.sender.flaky(U.staff, 10);
-    await act(id, { type: 'announce_return' }, U.staff);
+    // The officer receives the carriers: the carrier person is told (their own `/return` is
+    // answered by its reply alone, so the notice to them comes from the officer's act).
+    await act(id, { type: 'return_carrier' }, U.officer);
     for (let i = 0; i < 3; i++) {
       h.clock.now = new Date(h.clock.now.getTime() + 10 * 60_000);
       await h.service.recover();
