@@ -42,6 +42,10 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { botScheduler } from '../scheduler/tasks.js';
 import { FanoutStore } from '../models/fanout.model.js';
 import { FanoutService } from '../scheduler/fanout.js';
+import { MotionStore } from '../models/motion.model.js';
+import { MotionService, type MotionDeps } from '../handlers/committee/motions.js';
+import { MeetingStore } from '../models/meeting.model.js';
+import { MeetingService, type MeetingDeps } from '../handlers/committee/meetings.js';
 
 export interface StartOptions {
   config: Config;
@@ -154,6 +158,25 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const fanoutSender = new LarkSender(bundle, { logger, metrics, backoffMs: opts.backoffMs, attempts: 1 });
   const fanout = new FanoutService({ store: fanoutStore, sender: fanoutSender, logger, rate: config.fanout.rate, perChat: config.fanout.perChat });
   const clock = opts.now ? { now: opts.now } : undefined;
+  const motionStore = new MotionStore(db.connection);
+  const meetingStore = new MeetingStore(db.connection);
+  await Promise.all([motionStore.init(), meetingStore.init()]);
+  const motionDeps: MotionDeps = {
+    motions: motionStore,
+    counters: approvals.repos.counters,
+    roles: approvals.repos.roles,
+    people: approvals.deps.people,
+    audit: approvals.repos.audit,
+    prefs,
+    fanout,
+    logger,
+    timezone: config.timezone,
+    defaultLocale: config.locale,
+    ...(opts.now ? { now: opts.now } : {}),
+  };
+  const motions = new MotionService(motionDeps);
+  const meetingDeps: MeetingDeps = { ...motionDeps, meetings: meetingStore, sender };
+  const meetings = new MeetingService(meetingDeps);
   const reminders = new ReminderSender({
     // The store behind the approval port is the ReminderStore, whose claims return whole records.
     repos: { ...approvals.repos, reminders: approvals.repos.reminders as unknown as ReminderClaims },
@@ -177,11 +200,18 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     service: approvals.service,
     reminders,
     fanout,
+    committee: {
+      sweep: async () => {
+        const m = await motions.sweep();
+        const n = await meetings.sweep();
+        return { closed: m.closed, reminded: m.reminded + n.sent };
+      },
+    },
     effectsEveryMs: opts.sweepIntervalMs ?? 5_000,
     reminderCron: config.reminderSweep,
   });
   const app = new App(services);
-  const router = buildRouter({ ...approvals.deps, scheduler });
+  const router = buildRouter({ ...approvals.deps, scheduler, committee: { deps: motionDeps, motions, meetingDeps, meetings } });
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 

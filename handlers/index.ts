@@ -8,8 +8,13 @@ import { registerRequests, type RequestDeps } from './request.handler.js';
 import { registerDeadLetters } from './deadletters.handler.js';
 import { registerSchedule, type ScheduleDeps } from './schedule.handler.js';
 import { registerLedgers, type LedgerDeps } from './ledger/index.js';
+import { registerMotions, type MotionDeps, type MotionService } from './committee/motions.js';
+import { registerMeetings, type MeetingDeps, type MeetingService } from './committee/meetings.js';
 
-export type FeatureDeps = RoleDeps & CarrierDeps & RequestDeps & Partial<Pick<ScheduleDeps, 'scheduler'>> & { ledgers?: LedgerDeps };
+export type FeatureDeps = RoleDeps &
+  CarrierDeps &
+  RequestDeps &
+  Partial<Pick<ScheduleDeps, 'scheduler'>> & { ledgers?: LedgerDeps; committee?: { deps: MotionDeps; motions: MotionService; meetingDeps: MeetingDeps; meetings: MeetingService } };
 
 /** Every feature, mounted on one router. Order matters only for /help's listing. */
 export function buildRouter(deps?: FeatureDeps): Router {
@@ -21,6 +26,10 @@ export function buildRouter(deps?: FeatureDeps): Router {
     registerRoles(router, deps);
     registerDeadLetters(router, deps);
     if (deps.ledgers) registerLedgers(router, deps.ledgers);
+    if (deps.committee) {
+      registerMeetings(router, deps.committee.meetingDeps, deps.committee.meetings);
+      registerMotions(router, deps.committee.deps, deps.committee.motions);
+    }
     if (deps.scheduler) registerSchedule(router, { scheduler: deps.scheduler, people: deps.people });
   }
   registerLang(router);

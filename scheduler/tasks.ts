@@ -6,6 +6,7 @@
  * | `effects.sweep` | every 5 s, each instance | effects due after a crash, a restart or a back-off (handlers/approvals/effects.ts); each request's outbox is leased, so instances share the work |
  * | `reminders.sweep` | every minute (BAOMI_REMINDER_SWEEP), one instance per slot | reminder records due: sent once each (handlers/approvals/reminders.ts); the latest slot missed while down runs at start-up |
  * | `fanout.worker` | every 5 s, each instance (one sends at a time: a lease) | fan-out deliveries still pending, e.g. after a crash (scheduler/fanout.ts) |
+ * | `committee.sweep` | every minute, one instance per slot | motions due to close (each claimed, its result posted once) and vote reminders 24 h / 2 h before the close (handlers/committee/motions.ts); meeting notices, reminders and the minutes reminder (handlers/committee/meetings.ts) |
  *
  * Further tasks (the fan-out worker, the committee's cadences) are added by their features.
  */
@@ -25,6 +26,8 @@ export interface BotTasksOptions {
   service: Pick<ApprovalService, 'recover'>;
   reminders: Pick<ReminderSender, 'sweep'>;
   fanout?: Pick<FanoutService, 'kick'>;
+  /** The committee's sweep (motions closing, vote reminders). */
+  committee?: { sweep(): Promise<{ closed: number; reminded: number }> };
   /** Effects sweep period (default 5 s). */
   effectsEveryMs?: number;
   /** Reminder sweep cadence (default every minute). */
@@ -50,6 +53,18 @@ export function botScheduler(o: BotTasksOptions): Scheduler {
   if (o.fanout) {
     const fanout = o.fanout;
     s.interval({ name: 'fanout.worker', everyMs: 5_000, run: async () => void (await fanout.kick()) });
+  }
+  if (o.committee) {
+    const committee = o.committee;
+    s.cadence({
+      name: 'committee.sweep',
+      cron: '* * * * *',
+      leaseMs: 5 * 60_000,
+      run: async () => {
+        const r = await committee.sweep();
+        return `closed ${r.closed}, reminded ${r.reminded}`;
+      },
+    });
   }
   return s;
 }

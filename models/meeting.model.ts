@@ -1,0 +1,189 @@
+/**
+ * The committee's meetings (docs/domain.md §4; issue 9 item 4).
+ *
+ * - `meetings`: `_id` `<tenantKey>:<meeting id>` (MT-2026-0001); the members invited are fixed
+ *   when it is scheduled. Each notice (the notice 14 days before, reminders 5 days, 1 day and 1
+ *   hour before, the minutes reminder 3 days after) is a flag under `notices`: 'done' once handed
+ *   to the fan-out, 'skipped' when its time was already past when the meeting was scheduled. The
+ *   sweep's notice ids are deterministic, so a notice handed over twice reaches nobody twice.
+ * - `meeting_replies`: `_id` `<tenantKey>:<meeting id>:<member>` — one answer per member (a unique
+ *   key): attend, or leave with a reason; changeable until the meeting starts.
+ * - Minutes: metadata only (filed on, where they are kept, by whom), never their content.
+ */
+import { Schema, type Connection, type Model } from 'mongoose';
+import { nonEmpty } from './chain.js';
+
+export type MeetingState = 'scheduled' | 'cancelled';
+/** When each notice is due, relative to the meeting's start. */
+export const MEETING_NOTICES = { notice: -14 * 86_400_000, d5: -5 * 86_400_000, d1: -86_400_000, h1: -3_600_000, minutes: 3 * 86_400_000 } as const;
+export type MeetingNotice = keyof typeof MEETING_NOTICES;
+export type MeetingAnswer = 'attend' | 'leave';
+
+export interface Meeting {
+  _id: string;
+  tenantKey: string;
+  id: string;
+  at: Date;
+  place?: string;
+  agenda?: string;
+  createdBy: string;
+  createdAt: Date;
+  sourceKey: string;
+  members: string[];
+  state: MeetingState;
+  notices: Partial<Record<MeetingNotice, 'done' | 'skipped'>>;
+  /** The chair's attendance card (patched as members answer). */
+  chairCard?: { openId: string; messageId: string };
+  cancelledAt?: Date;
+  minutes?: { filedOn: string; where: string; by: string; at: Date };
+}
+
+export interface MeetingReply {
+  _id: string;
+  tenantKey: string;
+  meetingId: string;
+  memberId: string;
+  answer: MeetingAnswer;
+  reason?: string;
+  at: Date;
+}
+
+const meetingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    tenantKey: { type: String, required: true },
+    id: { type: String, required: true },
+    at: { type: Date, required: true },
+    place: { type: String },
+    agenda: { type: String },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    sourceKey: { type: String, required: true },
+    members: { type: [String], required: true },
+    state: { type: String, enum: ['scheduled', 'cancelled'], required: true },
+    notices: { type: Schema.Types.Mixed, default: {} },
+    chairCard: { type: Schema.Types.Mixed },
+    cancelledAt: { type: Date },
+    minutes: { type: Schema.Types.Mixed },
+  },
+  { versionKey: false, collection: 'meetings', minimize: false },
+);
+meetingSchema.index({ state: 1, at: 1 });
+meetingSchema.index({ tenantKey: 1, at: -1 });
+meetingSchema.index({ tenantKey: 1, sourceKey: 1 }, { unique: true });
+
+const replySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    tenantKey: { type: String, required: true },
+    meetingId: { type: String, required: true },
+    memberId: { type: String, required: true },
+    answer: { type: String, enum: ['attend', 'leave'], required: true },
+    reason: { type: String },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'meeting_replies' },
+);
+replySchema.index({ tenantKey: 1, meetingId: 1 });
+
+export class MeetingStore {
+  private readonly meetings: Model<Meeting>;
+  private readonly replies: Model<MeetingReply>;
+
+  constructor(conn: Connection) {
+    this.meetings = (conn.models.Meeting as Model<Meeting> | undefined) ?? conn.model<Meeting>('Meeting', meetingSchema);
+    this.replies = (conn.models.MeetingReply as Model<MeetingReply> | undefined) ?? conn.model<MeetingReply>('MeetingReply', replySchema);
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([this.meetings.createIndexes(), this.replies.createIndexes()]);
+  }
+
+  /** Stores a new meeting; when the same command made one already, returns that one. */
+  async create(m: Omit<Meeting, '_id' | 'state' | 'notices'>): Promise<{ meeting: Meeting; created: boolean }> {
+    nonEmpty('tenantKey', m.tenantKey);
+    const notices: Meeting['notices'] = {};
+    // Reminders whose time had passed when it was scheduled are skipped (the notice itself goes at once).
+    for (const [k, rel] of Object.entries(MEETING_NOTICES)) if (k !== 'notice' && m.at.getTime() + rel <= m.createdAt.getTime()) notices[k as MeetingNotice] = 'skipped';
+    const doc: Meeting = { ...m, _id: `${m.tenantKey}:${m.id}`, state: 'scheduled', notices };
+    try {
+      await this.meetings.collection.insertOne(doc as never);
+      return { meeting: doc, created: true };
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      const existing = await this.bySource(m.tenantKey, m.sourceKey);
+      if (!existing) throw err;
+      return { meeting: existing, created: false };
+    }
+  }
+
+  async bySource(tenantKey: string, sourceKey: string): Promise<Meeting | null> {
+    return this.meetings.findOne({ tenantKey, sourceKey }).lean<Meeting>();
+  }
+
+  async get(tenantKey: string, id: string): Promise<Meeting | null> {
+    return this.meetings.findById(`${tenantKey}:${id}`).lean<Meeting>();
+  }
+
+  async list(tenantKey: string, limit = 20): Promise<Meeting[]> {
+    return this.meetings.find({ tenantKey }).sort({ at: -1 }).limit(limit).lean<Meeting[]>();
+  }
+
+  /** The next scheduled meeting starting after `now`. */
+  async next(tenantKey: string, now: Date): Promise<Meeting | null> {
+    return this.meetings
+      .findOne({ tenantKey, state: 'scheduled', at: { $gt: now } })
+      .sort({ at: 1 })
+      .lean<Meeting>();
+  }
+
+  /** Scheduled meetings of a tenant starting in [from, to). */
+  async scheduledBetween(tenantKey: string, from: Date, to: Date): Promise<number> {
+    return this.meetings.countDocuments({ tenantKey, state: 'scheduled', at: { $gte: from, $lt: to } });
+  }
+
+  async cancel(tenantKey: string, id: string, now: Date): Promise<boolean> {
+    const r = await this.meetings.updateOne({ _id: `${tenantKey}:${id}`, state: 'scheduled' }, { $set: { state: 'cancelled', cancelledAt: now } });
+    return r.modifiedCount === 1;
+  }
+
+  async setChairCard(_id: string, card: Meeting['chairCard']): Promise<void> {
+    await this.meetings.updateOne({ _id }, { $set: { chairCard: card } });
+  }
+
+  async setMinutes(tenantKey: string, id: string, minutes: NonNullable<Meeting['minutes']>): Promise<boolean> {
+    const r = await this.meetings.updateOne({ _id: `${tenantKey}:${id}`, state: 'scheduled' }, { $set: { minutes } });
+    return r.matchedCount === 1;
+  }
+
+  /** Scheduled meetings with notice `k` due by `now` and not handed over yet. */
+  async due(now: Date, k: MeetingNotice): Promise<Meeting[]> {
+    const rel = MEETING_NOTICES[k];
+    return this.meetings
+      .find({ state: 'scheduled', at: { $lte: new Date(now.getTime() - rel) }, [`notices.${k}`]: { $exists: false } })
+      .limit(100)
+      .lean<Meeting[]>();
+  }
+
+  async noticeDone(_id: string, k: MeetingNotice): Promise<void> {
+    await this.meetings.updateOne({ _id }, { $set: { [`notices.${k}`]: 'done' } });
+  }
+
+  /** A member's answer (one per member, changeable). */
+  async reply(tenantKey: string, meetingId: string, memberId: string, answer: MeetingAnswer, reason: string | undefined, at: Date): Promise<void> {
+    const _id = `${tenantKey}:${meetingId}:${memberId}`;
+    const set = { answer, at, ...(reason ? { reason } : {}) };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.replies.updateOne({ _id }, { $set: set, $setOnInsert: { tenantKey, meetingId, memberId }, ...(reason ? {} : { $unset: { reason: 1 } }) }, { upsert: true });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000 || attempt > 0) throw err;
+      }
+    }
+  }
+
+  async repliesOf(tenantKey: string, meetingId: string): Promise<MeetingReply[]> {
+    return this.replies.find({ tenantKey, meetingId }).lean<MeetingReply[]>();
+  }
+}

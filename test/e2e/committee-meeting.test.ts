@@ -1,0 +1,107 @@
+/**
+ * A committee meeting through the whole bot (real SDK, the Lark stand-in, the embedded store), in
+ * both languages: the chair schedules it, every member gets the notice once in their language,
+ * one asks for leave with a reason (a form), another attends, the chair's attendance card is
+ * patched live, `/meeting next`, and the minutes' filing is recorded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEETING_REPLY_ACTION } from '../../cards/committee.card.js';
+import { fmtTime } from '../../cards/request.card.js';
+import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { startHarness, USERS, type Harness } from './harness.js';
+
+let h: Harness;
+const CHAIR = USERS.principal;
+const MEMBERS = [USERS.securityHead, USERS.securityOfficer, USERS.leader, USERS.generalHead, USERS.rdHead, USERS.financeHead];
+
+const p2p = (user: string): StoredMessage[] => {
+  const chat = h.standIn.p2pChatId(user);
+  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
+};
+const notices = (user: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(MEETING_REPLY_ACTION));
+const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
+
+async function ask(user: string, command: string): Promise<StoredMessage> {
+  const before = p2p(user).length;
+  await h.standIn.sendText(user, null, command);
+  await h.standIn.waitFor(() => p2p(user).length > before || undefined, 5000, `an answer to ${command}`);
+  return p2p(user)[before]!;
+}
+
+function buttonValue(card: unknown, answer: string): { name: string; value: Record<string, unknown> } {
+  let found: { name: string; value: Record<string, unknown> } | undefined;
+  const walk = (n: unknown): void => {
+    if (found || n === null || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const o = n as Record<string, unknown>;
+    if (o.tag === 'button' && Array.isArray(o.behaviors))
+      for (const b of o.behaviors as { value?: { a?: string; x?: { a?: string } } }[])
+        if (b.value?.a === MEETING_REPLY_ACTION && b.value.x?.a === answer) found = { name: o.name as string, value: b.value as Record<string, unknown> };
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(card);
+  if (!found) throw new Error(`no ${answer} button`);
+  return found;
+}
+
+beforeAll(async () => {
+  h = await startHarness('webhook');
+}, 60_000);
+afterAll(() => h.stop());
+
+describe('/meeting', () => {
+  let id = '';
+  it('schedules a meeting: the notice reaches every member once, in their language; the chair gets the attendance card', async () => {
+    await ask(USERS.leader, '/lang en');
+    const at = fmtTime(new Date(Date.now() + 5 * 86_400_000).toISOString(), 'Asia/Shanghai');
+    await h.standIn.sendText(CHAIR, null, `/会议 安排 ${at} 地点=三楼会议室 上半年保密工作总结`);
+    const reply = await h.standIn.waitFor(() => p2p(CHAIR).find((m) => m.msg_type === 'text' && textOf(m).includes('MT-')), 5000, 'the meeting id');
+    id = /MT-\d{4}-\d{4}/.exec(textOf(reply))![0];
+    expect(textOf(reply)).toContain('通知已发给 7 位委员');
+    await h.standIn.waitFor(() => [...MEMBERS, CHAIR].every((u) => notices(u).length > 0) || undefined, 8000, 'the notice for every member');
+    for (const u of [...MEMBERS, CHAIR]) expect(notices(u)).toHaveLength(1);
+    expect(notices(USERS.staffGeneral)).toHaveLength(0);
+    expect(notices(USERS.leader)[0]!.body.content).toContain('Request leave');
+    expect(notices(USERS.leader)[0]!.body.content).not.toContain('请假');
+    expect(notices(USERS.securityHead)[0]!.body.content).toContain('三楼会议室');
+    const attendance = p2p(CHAIR).filter((m) => m.body.content.includes('出席情况'));
+    expect(attendance).toHaveLength(1);
+    expect(attendance[0]!.body.content).toContain('未回复**（7）');
+  });
+
+  it('leave with a reason and attendance: the card answers, the chair’s attendance card is patched', async () => {
+    const msg = notices(USERS.leader)[0]!;
+    const leave = buttonValue(JSON.parse(msg.body.content), 'leave');
+    const noReason = await h.standIn.click(USERS.leader, msg.message_id, { tag: 'button', name: leave.name, value: leave.value, form_value: { reason: '' } });
+    expect(noReason.toast?.type).toBe('error');
+    expect(noReason.toast?.content).toContain('reason');
+    const r = await h.standIn.click(USERS.leader, msg.message_id, { tag: 'button', name: leave.name, value: leave.value, form_value: { reason: 'business trip' } });
+    expect(r.ok, r.error).toBe(true);
+    expect(r.toast?.content).toBe('Leave requested');
+    expect(JSON.stringify(r.card)).toContain('You asked for leave: business trip');
+    const m2 = notices(USERS.securityHead)[0]!;
+    const attend = buttonValue(JSON.parse(m2.body.content), 'attend');
+    const r2 = await h.standIn.click(USERS.securityHead, m2.message_id, { tag: 'button', name: attend.name, value: attend.value, form_value: { reason: '' } });
+    expect(r2.toast?.content).toBe('已确认参加');
+    expect(JSON.stringify(r2.card)).toContain('您已确认：**参加**');
+    const card = p2p(CHAIR).find((m) => m.body.content.includes('出席情况'))!;
+    await h.standIn.waitFor(() => h.standIn.getMessage(card.message_id)!.body.content.includes('参加**（1）') || undefined, 5000, 'the attendance card patched');
+    const content = h.standIn.getMessage(card.message_id)!.body.content;
+    expect(content).toContain('王强（business trip）');
+    expect(content).toContain('参加**（1）：张伟');
+    expect(content).toContain('未回复**（5）');
+  });
+
+  it('/meeting next, minutes filed, refusals', async () => {
+    const next = await ask(USERS.leader, '/meeting next');
+    expect(next.body.content).toContain(id);
+    expect(next.body.content).toContain('You asked for leave: business trip');
+    const bad = await ask(USERS.securityOfficer, `/会议 纪要 ${id} 归档=2020-01-01 存放=档案柜`);
+    expect(textOf(bad)).toContain('归档日期须在会议日期');
+    const no = await ask(USERS.staffGeneral, '/meeting schedule 2030-01-01 09:00');
+    expect(textOf(no)).toContain('只有保密委员会主任或保密员可以安排或取消会议');
+    const list = await ask(USERS.securityOfficer, '/会议 列表');
+    expect(textOf(list)).toContain(`${id}`);
+    expect(textOf(list)).toContain('已安排');
+  });
+});
