@@ -2,7 +2,7 @@
 // Table cells have no i18n in Feishu, so translated cells show both languages ("审批中 In approval").
 import { both, card, header, md, table, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
-import { cat, fitRows, fmtTime, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
+import { cat, fitRows, fmtTime, joinBi, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
 import { DEFAULT_TIMEZONE, type Request } from '../domain/index.js';
 
 export interface ListCardOptions {
@@ -36,10 +36,16 @@ function listCard(title: Bi, summary: Bi, empty: Bi, intro: Bi | undefined, buil
   );
 }
 
-/** `/my`: id, kind, level, state (with the current step), last update. */
+/**
+ * `/my`: a table that fits a 600 px card — the key columns only (id, kind, state with the next
+ * step), widths adding up to 100 % — and the secondary fields (level, last update in the unit's
+ * zone as `YYYY-MM-DD HH:mm`) in a detail line per request under the table.
+ */
 export function myRequestsCard(reqs: readonly Request[], opts: ListCardOptions): Card {
   const { tb } = opts;
   const tz = opts.timeZone ?? DEFAULT_TIMEZONE;
+  const colon: Bi = { zh: '：', en: ': ' };
+  const kv = (label: Bi, value: string | Bi): Bi => cat('**', label, '**', colon, value);
   return listCard(
     tb('cards:title.my'),
     tb('cards:summary.my', { count: reqs.length }),
@@ -51,23 +57,25 @@ export function myRequestsCard(reqs: readonly Request[], opts: ListCardOptions):
         table({
           pageSize: 10,
           columns: [
-            { name: 'id', display: tb('cards:field.id'), type: 'text' },
-            { name: 'kind', display: tb('cards:field.kind'), type: 'text' },
-            { name: 'level', display: tb('cards:field.level'), type: 'text' },
-            { name: 'state', display: tb('cards:field.state'), type: 'text' },
-            { name: 'step', display: tb('cards:field.step'), type: 'text' },
-            { name: 'updated', display: tb('cards:field.updated'), type: 'text' },
+            { name: 'id', display: tb('cards:field.id'), type: 'text', width: '30%' },
+            { name: 'kind', display: tb('cards:field.kind'), type: 'text', width: '20%' },
+            { name: 'state', display: tb('cards:field.state_next'), type: 'text', width: '50%' },
           ],
-          rows: shown.map((r) => ({
-            id: r.id,
-            kind: both(kindName(tb, r.kind)),
-            level: both(levelName(tb, r.maxLevel)),
-            state: both(stateName(tb, r)),
-            step: stepCell(tb, r),
-            updated: fmtTime(r.updatedAt, tz),
-          })),
+          rows: shown.map((r) => {
+            const step = stepCell(tb, r);
+            return {
+              id: r.id,
+              kind: both(kindName(tb, r.kind)),
+              state: step === '—' ? both(stateName(tb, r)) : `${both(stateName(tb, r))} · ${step}`,
+            };
+          }),
         }),
       ];
+      // The secondary fields, one line per request (a column for them would be cut off).
+      const details = shown.map((r) =>
+        cat('- ', r.id, colon, kv(tb('cards:field.level'), levelName(tb, r.maxLevel)), ' · ', kv(tb('cards:field.updated'), fmtTime(r.updatedAt, tz) || '—')),
+      );
+      if (details.length) out.push(md(joinBi(details, '\n')));
       if (reqs.length > shown.length) out.push(md(tb('cards:hint.more_rows', { count: reqs.length - shown.length })));
       return out;
     },

@@ -35,6 +35,11 @@ export interface RequestCardOptions {
    * only to whoever can act now (an approver whose turn is over, or not yet, sees neither).
    */
   viewer?: string;
+  /**
+   * Until when a new nudge (催办) is refused (ISO instant), when the card is drawn right after one:
+   * the requester's status card then shows when it is possible again instead of the button.
+   */
+  nudgeBlockedUntil?: string;
 }
 
 /** May `openId` decide the request's current step now (assignee, not the requester, no other step decided)? */
@@ -69,6 +74,7 @@ export const REQUEST_ACTIONS = {
   inspectFail: 'req.inspect_fail',
   recordDestruction: 'req.record_destruction',
   confirmWitness: 'req.confirm_witness',
+  nudge: 'req.nudge',
 } as const;
 
 /** Values the yes/no selects of the execution forms send. */
@@ -807,9 +813,18 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
         confirm: { title: tb('cards:confirm.withdraw_title'), text: tb('cards:confirm.withdraw_text') },
       });
     switch (req.state) {
-      case 'IN_APPROVAL':
-        elements.push(withdrawBtn(), md(tb('cards:hint.withdraw', { id: req.id })));
+      case 'IN_APPROVAL': {
+        // Nudge (催办) the current approvers, unless the card is drawn right after a nudge.
+        const blocked = opts.nudgeBlockedUntil && new Date(opts.nudgeBlockedUntil).getTime() > opts.now.getTime() ? opts.nudgeBlockedUntil : undefined;
+        if (blocked) {
+          elements.push(withdrawBtn(), md(tb('cards:hint.nudged', { at: fmtTime(blocked, c.tz) })));
+        } else {
+          const nudgeBtn = button({ name: 'nudge', text: tb('cards:button.nudge'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.nudge) });
+          elements.push(columns([[nudgeBtn], [withdrawBtn()]], { flexMode: 'flow', spacing: 'small' }), md(tb('cards:hint.nudge', { id: req.id })));
+        }
+        elements.push(md(tb('cards:hint.withdraw', { id: req.id })));
         break;
+      }
       case 'DRAFT':
         if (returnEntry(req) || req.round > 0) {
           elements.push(md(tb('cards:hint.resubmit', { id: req.id })));

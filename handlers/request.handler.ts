@@ -3,7 +3,7 @@ import { dedupeKey } from '../bot/core/middleware.js';
 import { actionOf, type Router } from '../bot/core/router.js';
 import type { Bi, CardResponse, Context } from '../bot/core/types.js';
 import { parseRequestId, type Command, type Kind, type Request, type WorkflowError } from '../domain/index.js';
-import type { ApprovalService } from './approvals/service.js';
+import { NUDGE_GAP_MS, type ApprovalService } from './approvals/service.js';
 import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
 import { inputRefusal, parseForm, parseInput, type CompleteValue, type InputName } from './approvals/input.js';
@@ -12,6 +12,7 @@ import { tbFor, type ApprovalCards } from './approvals/render.js';
 import { formSubmittedCard } from '../cards/request-forms.card.js';
 import { readableParams } from '../cards/readable.js';
 import { forReader } from '../cards/reader.js';
+import { fmtTime } from '../cards/request.card.js';
 import { seesWholeRegister } from './need-to-know.js';
 
 export interface RequestDeps {
@@ -191,6 +192,17 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     },
   });
 
+  // `/nudge <id>` (催办): the requester reminds the current approvers, once every 4 hours.
+  router.command({
+    name: 'nudge',
+    aliases: ['催办'],
+    handler: async (ctx) => {
+      const { id } = splitId(ctx.command?.args ?? '');
+      const done = await nudge(ctx, deps, normaliseId(id));
+      await ctx.reply({ type: 'text', text: ctx.t('request:nudge.done', { id: normaliseId(id), count: done.to.length }) });
+    },
+  });
+
   // ---- lists ---------------------------------------------------------------------------------
   router.command({
     name: 'my',
@@ -236,6 +248,16 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     const a = actionOf(ctx);
     const e = ctx.event;
     if (e.kind !== 'card_action' || !a.requestId) throw new BotError('errors:bad_action');
+    if (a.action === 'req.nudge') {
+      const id = normaliseId(a.requestId);
+      const done = await nudge(ctx, deps, id);
+      // The clicked status card is redrawn saying when the next nudge is possible.
+      const stored = await deps.requests.get(ctx.tenantKey, id);
+      const holder = stored?.cards.find((c) => c.messageId === e.messageId);
+      const card = stored && holder ? await deps.cards.statusAfterNudge(ctx.tenantKey, stored.request, ctx.actorId!, done.nextAt) : undefined;
+      ctx.ack({ toast: toast('success', ctx.tb('request:nudge.done', { id, count: done.to.length })), ...(card ? { card: { type: 'raw', data: card } } : {}) });
+      return;
+    }
     const form = e.action.formValue ?? {};
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const step = typeof a.extra?.s === 'number' ? a.extra.s : undefined;
@@ -359,6 +381,15 @@ function alreadyDoneByClicker(request: Request, command: Command, actorId: strin
   if (command.type === 'approve' || command.type === 'reject' || command.type === 'return') return false;
   // history[v] is the entry that produced version v (the draft is version 0, history[0]).
   return request.history.slice(clickedVersion + 1).some((h) => h.actorId === actorId && h.action === command.type);
+}
+
+/** Nudges the approvers of request `id`; a refusal (not yours, not in approval, too soon) is thrown, localised. */
+async function nudge(ctx: Context, deps: RequestDeps, id: string): Promise<{ to: string[]; nextAt: string }> {
+  const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
+  const r = await deps.service.nudge(ctx.tenantKey, id, ctx.actorId!, channel);
+  if (r.ok) return { to: r.to, nextAt: new Date(ctx.services.now().getTime() + NUDGE_GAP_MS).toISOString() };
+  if (r.reason === 'too_soon') throw new BotError('request:nudge.too_soon', { id, at: fmtTime(r.nextAt, ctx.services.timezone) });
+  throw new BotError(`request:nudge.${r.reason}`, { id });
 }
 
 /**

@@ -58,6 +58,8 @@ export interface StoredRequest {
    * delivery handled again after a crash finds this request instead of creating a second one.
    */
   sourceKey?: string;
+  /** When the requester last nudged (催办) the approvers; at most once per gap (claimNudge). */
+  nudgedAt?: Date;
 }
 
 /** A second insert of the same request id (a counter or caller bug: ids are never reused). */
@@ -111,6 +113,7 @@ export const requestSchema = new Schema(
     kind: { type: String, required: true },
     updatedAt: { type: Date, required: true },
     sourceKey: { type: String },
+    nudgedAt: { type: Date },
   },
   // minimize: false keeps empty objects inside the request and the effects (e.g. `params: {}`).
   { versionKey: false, collection: 'requests', minimize: false },
@@ -324,6 +327,24 @@ export class RequestStore {
     // The guard makes the push a no-op when the messageId is there ($addToSet would compare
     // whole cards, so a retry with another sentForVersion would add a second entry).
     await this.model.updateOne({ _id: idOf(tenantKey, id), tenantKey, 'cards.messageId': { $ne: card.messageId } }, { $push: { cards: stored } });
+  }
+
+  /**
+   * Claims a nudge (催办) of a request in approval, at `at`: ONE conditional write, so of several
+   * nudges within `gapMs` of each other exactly one wins (never a read-then-write). The request as
+   * stored after the claim, or null when it is not in approval or was nudged less than `gapMs` ago.
+   */
+  async claimNudge(tenantKey: string, id: string, at: Date, gapMs: number): Promise<StoredRequest | null> {
+    nonEmpty('tenantKey', tenantKey);
+    nonEmpty('id', id);
+    const before = new Date(at.getTime() - gapMs);
+    return this.model
+      .findOneAndUpdate(
+        { _id: idOf(tenantKey, id), tenantKey, state: 'IN_APPROVAL', $or: [{ nudgedAt: { $exists: false } }, { nudgedAt: { $lte: before } }] },
+        { $set: { nudgedAt: at } },
+        { returnDocument: 'after' },
+      )
+      .lean<StoredRequest>();
   }
 
   /** A requester's requests, newest first (optionally only in `states`). */

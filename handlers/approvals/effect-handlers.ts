@@ -214,7 +214,11 @@ export class EffectExecutor {
     if (cardKind) {
       // Render from the newest state, so a late notification never shows an outdated card.
       const current = (await repos.requests.get(tenantKey, e.requestId)) ?? stored;
-      if (cardKind === 'execution' && current.cards.some((c) => c.kind === 'execution' && c.holder === to)) return;
+      // An officer who holds an execution card gets no second one for the same task (ready to
+      // execute). When the carriers come back, though, the inspection is a new task: a NEW message
+      // with the inspection form, since the old card sits far up the chat. Both copies are the
+      // same card of the same version, and the refresher patches every copy alike.
+      if (cardKind === 'execution' && e.template !== 'notify.inspection_needed' && current.cards.some((c) => c.kind === 'execution' && c.holder === to)) return;
       const names = await this.o.names(tenantKey, current.request);
       const card = this.o.render(tenantKey, cardKind, current.request, names, to);
       const { messageId, sent } = await repos.notifications.sendOnce(tenantKey, key, () => sender.send({ openId: to }, { type: 'card', card }, { uuid }));

@@ -76,12 +76,12 @@ export class ApprovalCards implements CardRenderer {
     return card;
   }
 
-  private draw(tenantKey: string, kind: CardKind, request: Request, allNames: (openId: string) => Bi, holder?: string, lang?: Locale): CardJson {
-    const drawn = this.drawIn(tenantKey, kind, request, lang ? (id) => oneLanguage(allNames(id), lang) : allNames, holder, lang);
+  private draw(tenantKey: string, kind: CardKind, request: Request, allNames: (openId: string) => Bi, holder?: string, lang?: Locale, nudgeBlockedUntil?: string): CardJson {
+    const drawn = this.drawIn(tenantKey, kind, request, lang ? (id) => oneLanguage(allNames(id), lang) : allNames, holder, lang, nudgeBlockedUntil);
     return lang ? forReader(drawn, lang) : drawn;
   }
 
-  private drawIn(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string, lang?: Locale): CardJson {
+  private drawIn(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string, lang?: Locale, nudgeBlockedUntil?: string): CardJson {
     const opts = {
       tb: tbFor(lang),
       names,
@@ -96,7 +96,7 @@ export class ApprovalCards implements CardRenderer {
       case 'approval':
         return approvalCard(request, holder !== undefined ? { ...opts, viewer: holder } : opts);
       case 'status':
-        return statusCard(request, opts);
+        return statusCard(request, nudgeBlockedUntil ? { ...opts, nudgeBlockedUntil } : opts);
       case 'execution':
         return executionCard(request, { ...opts, witnessCandidates: this.pickers.get(tenantKey) ?? [] });
       case 'witness':
@@ -129,6 +129,12 @@ export class ApprovalCards implements CardRenderer {
   /** For handlers: resolves the names, then renders. */
   async renderFresh(tenantKey: string, kind: CardKind, request: Request, holder?: string): Promise<CardJson> {
     return this.render(tenantKey, kind, request, await this.prepare(tenantKey, request), holder);
+  }
+
+  /** The requester's status card right after a nudge: when the next one is possible, no button. */
+  async statusAfterNudge(tenantKey: string, request: Request, holder: string, nudgeBlockedUntil: string): Promise<CardJson> {
+    const names = await this.prepare(tenantKey, request);
+    return this.draw(tenantKey, 'status', request, names, holder, this.langs.get(`${tenantKey}:${holder}`), nudgeBlockedUntil);
   }
 
   /** A request form for `owner` (only they may submit it), with person-picker candidates `people`, in `locale`. */

@@ -1,3 +1,4 @@
+import { sendUuid } from '../../bot/core/app.js';
 import { BotError } from '../../bot/core/errors.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender, UserPrefsStore } from '../../bot/core/types.js';
@@ -15,6 +16,7 @@ import {
   type WorkflowError,
 } from '../../domain/index.js';
 import type { Metrics } from '../../bot/core/metrics.js';
+import { translator } from '../../locales/index.js';
 import { CardRefresher } from './card-refresher.js';
 import { Custody, takesOf } from './custody.js';
 import { EffectExecutor, type Channel } from './effect-handlers.js';
@@ -71,6 +73,19 @@ export interface CreateInput {
    */
   sourceKey?: string;
 }
+
+/** A requester nudges (催办) a request's approvers at most once per this gap. */
+export const NUDGE_GAP_MS = 4 * 3_600_000;
+
+/** Claims a nudge with one conditional write (models/request.model.ts `claimNudge`). */
+interface NudgeClaims {
+  claimNudge(tenantKey: string, id: string, at: Date, gapMs: number): Promise<(StoredRequest & { currentAssignees: string[] }) | null>;
+}
+
+export type NudgeResult =
+  | { ok: true; to: string[]; waitingSince: string }
+  | { ok: false; reason: 'not_requester' | 'not_in_approval' }
+  | { ok: false; reason: 'too_soon'; nextAt: string };
 
 /** Carriers a request may name, per kind (a destroyed or checked-out carrier cannot be copied…). */
 const AVAILABLE = new Set(['IN_STOCK']);
@@ -217,6 +232,81 @@ export class ApprovalService {
       if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken, claimed.token);
     }
     throw new BotError('errors:busy');
+  }
+
+  /**
+   * The requester nudges (催办) the approvers of the current step: at most once per NUDGE_GAP_MS
+   * per request — claimed by one conditional write on the request, so two nudges at once give one
+   * message — audited (a refusal too), and each approver gets a message naming the request and
+   * how long it has waited.
+   */
+  async nudge(tenantKey: string, id: string, actorId: string, channel: Channel): Promise<NudgeResult> {
+    const { repos } = this.o;
+    const stored = await repos.requests.get(tenantKey, id);
+    if (!stored) throw new BotError('request:not_found', { id });
+    const at = this.now();
+    const audit = (outcome: 'ok' | 'refused', details: Record<string, unknown>, reason?: string) =>
+      repos.audit.record(tenantKey, {
+        at,
+        actorId,
+        action: 'request.nudge',
+        objectType: 'request',
+        objectId: id,
+        channel,
+        outcome,
+        ...(reason ? { reason } : {}),
+        ...(outcome === 'ok' ? { effectKey: `${id}:nudge:${at.toISOString()}` } : {}),
+        details,
+      });
+    if (stored.request.requesterId !== actorId) {
+      await audit('refused', {}, 'not_requester');
+      return { ok: false, reason: 'not_requester' };
+    }
+    const claims = repos.requests as unknown as Partial<NudgeClaims>;
+    if (typeof claims.claimNudge !== 'function') throw new Error('the request store cannot record nudges');
+    const claimed = stored.request.state === 'IN_APPROVAL' ? await claims.claimNudge(tenantKey, id, at, NUDGE_GAP_MS) : null;
+    if (!claimed) {
+      const now: (StoredRequest & { nudgedAt?: Date }) | null = stored.request.state === 'IN_APPROVAL' ? await repos.requests.get(tenantKey, id) : stored;
+      const last = now?.nudgedAt ? new Date(now.nudgedAt) : undefined;
+      if (now?.request.state !== 'IN_APPROVAL' || !last) {
+        await audit('refused', { state: now?.request.state }, 'not_in_approval');
+        return { ok: false, reason: 'not_in_approval' };
+      }
+      const nextAt = new Date(last.getTime() + NUDGE_GAP_MS).toISOString();
+      await audit('refused', { lastNudgedAt: last.toISOString(), nextAt }, 'too_soon');
+      return { ok: false, reason: 'too_soon', nextAt };
+    }
+    const r = claimed.request;
+    const k = r.currentStep ?? 0;
+    const to = claimed.currentAssignees;
+    const waitingSince = (k > 0 ? r.steps[k - 1]?.decidedAt : undefined) ?? r.submittedAt ?? r.createdAt;
+    const waitedMin = Math.max(0, Math.floor((at.getTime() - new Date(waitingSince).getTime()) / 60_000));
+    const key = `${id}:nudge:${at.toISOString()}`;
+    await audit('ok', { step: k, to, waitingSince, waitedMinutes: waitedMin });
+    const names = await this.o.people.names(tenantKey, [r.requesterId]);
+    const failures: string[] = [];
+    for (const who of to) {
+      try {
+        const locale = (await this.o.prefs.getLocale(tenantKey, who).catch(() => undefined)) ?? this.o.defaultLocale;
+        const t = translator(locale);
+        const text = t('workflow:notify.nudged', {
+          id,
+          kind: r.kind,
+          level: r.maxLevel,
+          requester: locale === 'en-US' ? names(r.requesterId).en : names(r.requesterId).zh,
+          step: k + 1,
+          role: r.steps[k]?.role ?? '',
+          waited: t('workflow:duration.hm', { hours: Math.floor(waitedMin / 60), minutes: waitedMin % 60 }),
+        });
+        await repos.notifications.sendOnce(tenantKey, `${key}:${who}`, () =>
+          this.o.sender.send({ openId: who }, { type: 'text', text }, { uuid: sendUuid(`${tenantKey}:${key}:${who}`) }),
+        );
+      } catch (err) {
+        failures.push(who);
+        this.o.logger.warn('nudge not delivered', { id, to: who, err: (err as Error).message });
+      }
+    }
+    return { ok: true, to: to.filter((x) => !failures.includes(x)), waitingSince };
   }
 
   /** Runs the request's due effects now (tests and the sweep use it; see effects.ts). */

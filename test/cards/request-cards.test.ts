@@ -235,7 +235,8 @@ function expectedActions(fn: CardFn, r: Request, witnessId = P.w2.id): string[] 
     case 'approval':
       return r.state === 'IN_APPROVAL' ? [A.approve, A.return, A.reject] : [];
     case 'status':
-      if (r.state === 'IN_APPROVAL') return [A.withdraw];
+      // The requester may nudge (催办) the current approvers, or withdraw.
+      if (r.state === 'IN_APPROVAL') return [A.nudge, A.withdraw];
       if (r.state === 'DRAFT' && r.round > 0) return [A.resubmit, A.withdraw];
       return [];
     case 'execution':
@@ -285,6 +286,11 @@ describe('request cards: every kind × state × level', () => {
               for (const a of actions) {
                 expect(a.requestId).toBe(req.id);
                 expect(a.version).toBe(req.version);
+                // A nudge is no workflow command: it reminds the approvers of a request in approval.
+                if (a.action === REQUEST_ACTIONS.nudge) {
+                  expect(req.state).toBe('IN_APPROVAL');
+                  continue;
+                }
                 const cmd = ACTION_COMMAND[a.action];
                 expect(cmd, a.action).toBeDefined();
                 expect(COMMAND_RULES[cmd!].from, `${a.action} in ${req.state}`).toContain(req.state);
@@ -439,9 +445,29 @@ describe('status card', () => {
     const req = submitted('DESTROY', 'SECRET');
     const c = statusCard(req, opts);
     expect(markdowns(c).join('\n')).toContain('第 1/3 步：部门负责人审核中');
-    const [w] = buttons(c);
+    const [n, w] = buttons(c);
     expect(w?.confirm).toBeDefined();
     expect(decodeAction(callbackValue(w!))).toMatchObject({ ok: true, action: 'req.withdraw', requestId: req.id, version: req.version });
+    expect(decodeAction(callbackValue(n!))).toMatchObject({ ok: true, action: 'req.nudge', requestId: req.id, version: req.version });
+    expect(markdowns(c).join('\n')).toContain(`/催办 ${req.id}`);
+    expect(markdowns(c).join('\n')).toContain(`/nudge ${req.id}`);
+  });
+
+  it('IN_APPROVAL right after a nudge: no Nudge button, the local time it is possible again (zh and en)', () => {
+    const req = submitted('DESTROY', 'SECRET');
+    const until = new Date(opts.now.getTime() + 4 * 3_600_000).toISOString();
+    const c = statusCard(req, { ...opts, nudgeBlockedUntil: until });
+    expect(decodedActions(c).map((a) => a.action)).toEqual(['req.withdraw']);
+    const all = markdowns(c).join('\n');
+    expect(all).toContain(`已催办审批人；${fmtTime(until)} 后可再次催办。`);
+    expect(JSON.stringify(c)).toContain(`you can nudge again from ${fmtTime(until)}.`);
+    // Once that time has passed, the button is back.
+    const later = statusCard(req, { ...opts, now: new Date(opts.now.getTime() + 5 * 3_600_000), nudgeBlockedUntil: until });
+    expect(
+      decodedActions(later)
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(['req.nudge', 'req.withdraw']);
   });
 
   it('returned: the reason, the /resubmit hint and a resubmit button', () => {
@@ -705,18 +731,22 @@ describe('carrier cards', () => {
 describe('list cards', () => {
   const reqs = [submitted('COPY', 'SECRET'), approved('CARRY_OUT', 'TOP_SECRET'), draft('DESTROY', 'CORE')];
 
-  it('/my: id, kind, level, state with the current step, updated', () => {
+  it('/my: id, kind, state with the current step in the table; level and update time under it', () => {
     missing.clear();
     const c = myRequestsCard(reqs, { tb, names });
     expectValid(c, 'my');
     expect(missing).toEqual(new Set());
     const t = c.body.elements.find((e) => e.tag === 'table') as { rows: Record<string, string>[] };
     expect(t.rows.map((r) => r.id)).toEqual(reqs.map((r) => r.id));
-    expect(t.rows[0]).toMatchObject({ kind: '复制 Copy', level: '机密 Secret', state: '审批中 In approval', updated: '2026-03-02 10:00' });
-    expect(t.rows[0]?.step).toContain('1/3');
-    expect(t.rows[0]?.step).toContain('部门负责人');
+    expect(t.rows[0]).toMatchObject({ kind: '复制 Copy' });
+    expect(t.rows[0]?.state).toContain('审批中 In approval');
+    expect(t.rows[0]?.state).toContain('1/3');
+    expect(t.rows[0]?.state).toContain('部门负责人');
     expect(t.rows[1]?.state).toBe('已批准 Approved');
-    expect(t.rows[1]?.step).toBe('—');
+    const detail = markdowns(c).join('\n').split('\n');
+    const first = detail.find((l) => l.startsWith(`- ${reqs[0]!.id}`));
+    expect(first).toContain('机密');
+    expect(first).toContain('2026-03-02 10:00');
   });
 
   it('/pending: each request with its /approve and /reject commands', () => {
