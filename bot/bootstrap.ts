@@ -46,6 +46,7 @@ import { MotionStore } from '../models/motion.model.js';
 import { MotionService, type MotionDeps } from '../handlers/committee/motions.js';
 import { MeetingStore } from '../models/meeting.model.js';
 import { MeetingService, type MeetingDeps } from '../handlers/committee/meetings.js';
+import { LarkMeetingCalendar } from '../handlers/committee/calendar.js';
 
 export interface StartOptions {
   config: Config;
@@ -172,10 +173,11 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     logger,
     timezone: config.timezone,
     defaultLocale: config.locale,
+    rules: config.committee.voteRules,
     ...(opts.now ? { now: opts.now } : {}),
   };
   const motions = new MotionService(motionDeps);
-  const meetingDeps: MeetingDeps = { ...motionDeps, meetings: meetingStore, sender };
+  const meetingDeps: MeetingDeps = { ...motionDeps, meetings: meetingStore, sender, calendar: new LarkMeetingCalendar(sender) };
   const meetings = new MeetingService(meetingDeps);
   const reminders = new ReminderSender({
     // The store behind the approval port is the ReminderStore, whose claims return whole records.
@@ -205,6 +207,13 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
         const m = await motions.sweep();
         const n = await meetings.sweep();
         return { closed: m.closed, reminded: m.reminded + n.sent };
+      },
+    },
+    committeePlan: {
+      // Tenants with a committee (chair or members granted through /role).
+      run: async (slot) => {
+        const tenants = (await db.connection.collection('roles').distinct('tenantKey', { role: { $in: ['committee_chair', 'committee_member'] } })) as string[];
+        return meetings.planReminder(slot, config.committee.months, tenants);
       },
     },
     effectsEveryMs: opts.sweepIntervalMs ?? 5_000,

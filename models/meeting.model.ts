@@ -31,11 +31,33 @@ export interface Meeting {
   sourceKey: string;
   members: string[];
   state: MeetingState;
+  /** How often it was moved (`/meeting move`); names the update notice of each move. */
+  revision?: number;
   notices: Partial<Record<MeetingNotice, 'done' | 'skipped'>>;
   /** The chair's attendance card (patched as members answer). */
   chairCard?: { openId: string; messageId: string };
   cancelledAt?: Date;
   minutes?: { filedOn: string; where: string; by: string; at: Date };
+  /**
+   * The Feishu calendar event (calendar.v4) mirroring the meeting — an outbox of its own: `want`
+   * counts the changes to mirror, `pending` is cleared only when a sync finished for the latest
+   * `want`; the event id is stored as soon as the event exists (before the attendees are added),
+   * so a retried sync patches that event and never creates a second one.
+   */
+  calendar?: MeetingCalendarState;
+}
+
+export interface MeetingCalendarState {
+  pending: boolean;
+  want: number;
+  /** A create was sent (its result may be unknown: the sync repeats it with the same idempotency key). */
+  creating?: boolean;
+  eventId?: string;
+  attendees?: boolean;
+  deleted?: boolean;
+  attempts?: number;
+  nextAt?: Date;
+  error?: string;
 }
 
 export interface MeetingReply {
@@ -61,16 +83,19 @@ const meetingSchema = new Schema(
     sourceKey: { type: String, required: true },
     members: { type: [String], required: true },
     state: { type: String, enum: ['scheduled', 'cancelled'], required: true },
+    revision: { type: Number },
     notices: { type: Schema.Types.Mixed, default: {} },
     chairCard: { type: Schema.Types.Mixed },
     cancelledAt: { type: Date },
     minutes: { type: Schema.Types.Mixed },
+    calendar: { type: Schema.Types.Mixed },
   },
   { versionKey: false, collection: 'meetings', minimize: false },
 );
 meetingSchema.index({ state: 1, at: 1 });
 meetingSchema.index({ tenantKey: 1, at: -1 });
 meetingSchema.index({ tenantKey: 1, sourceKey: 1 }, { unique: true });
+meetingSchema.index({ 'calendar.pending': 1 }, { partialFilterExpression: { 'calendar.pending': true } });
 
 const replySchema = new Schema(
   {
@@ -105,7 +130,7 @@ export class MeetingStore {
     const notices: Meeting['notices'] = {};
     // Reminders whose time had passed when it was scheduled are skipped (the notice itself goes at once).
     for (const [k, rel] of Object.entries(MEETING_NOTICES)) if (k !== 'notice' && m.at.getTime() + rel <= m.createdAt.getTime()) notices[k as MeetingNotice] = 'skipped';
-    const doc: Meeting = { ...m, _id: `${m.tenantKey}:${m.id}`, state: 'scheduled', notices };
+    const doc: Meeting = { ...m, _id: `${m.tenantKey}:${m.id}`, state: 'scheduled', notices, calendar: { pending: true, want: 1 } };
     try {
       await this.meetings.collection.insertOne(doc as never);
       return { meeting: doc, created: true };
@@ -143,8 +168,58 @@ export class MeetingStore {
   }
 
   async cancel(tenantKey: string, id: string, now: Date): Promise<boolean> {
-    const r = await this.meetings.updateOne({ _id: `${tenantKey}:${id}`, state: 'scheduled' }, { $set: { state: 'cancelled', cancelledAt: now } });
+    const r = await this.meetings.updateOne(
+      { _id: `${tenantKey}:${id}`, state: 'scheduled' },
+      { $set: { state: 'cancelled', cancelledAt: now, 'calendar.pending': true, 'calendar.attempts': 0 }, $inc: { 'calendar.want': 1 }, $unset: { 'calendar.nextAt': 1 } },
+    );
     return r.modifiedCount === 1;
+  }
+
+  /**
+   * Moves a scheduled meeting (new time, and place or agenda when given): the reminders are due
+   * again relative to the new time (those already past are skipped), the notice keeps its state,
+   * and the calendar event is to be updated. Null when it is not scheduled (any more).
+   */
+  async reschedule(tenantKey: string, id: string, change: { at: Date; place?: string; agenda?: string }, now: Date): Promise<Meeting | null> {
+    const set: Record<string, unknown> = { at: change.at, 'calendar.pending': true, 'calendar.attempts': 0 };
+    if (change.place) set.place = change.place;
+    if (change.agenda) set.agenda = change.agenda;
+    const unset: Record<string, 1> = { 'calendar.nextAt': 1 };
+    for (const [k, rel] of Object.entries(MEETING_NOTICES)) {
+      if (k === 'notice') continue;
+      if (change.at.getTime() + rel <= now.getTime()) set[`notices.${k}`] = 'skipped';
+      else unset[`notices.${k}`] = 1;
+    }
+    return this.meetings
+      .findOneAndUpdate({ _id: `${tenantKey}:${id}`, state: 'scheduled' }, { $set: set, $unset: unset, $inc: { revision: 1, 'calendar.want': 1 } }, { returnDocument: 'after' })
+      .lean<Meeting>();
+  }
+
+  /** Meetings whose calendar event is to be created, updated or deleted (retries after `nextAt`). */
+  async calendarDue(now: Date, limit = 50): Promise<Meeting[]> {
+    return this.meetings
+      .find({ 'calendar.pending': true, $or: [{ 'calendar.nextAt': { $exists: false } }, { 'calendar.nextAt': { $lte: now } }] })
+      .limit(limit)
+      .lean<Meeting[]>();
+  }
+
+  /** Records a step of the calendar sync (the event id, attendees added, deleted). */
+  async setCalendar(_id: string, set: Partial<Pick<MeetingCalendarState, 'creating' | 'eventId' | 'attendees' | 'deleted'>>): Promise<void> {
+    await this.meetings.updateOne({ _id }, { $set: Object.fromEntries(Object.entries(set).map(([k, v]) => [`calendar.${k}`, v])) });
+  }
+
+  /** The sync for change `want` finished: no longer pending unless the meeting changed meanwhile. */
+  async calendarSynced(_id: string, want: number): Promise<boolean> {
+    const r = await this.meetings.updateOne(
+      { _id, 'calendar.want': want },
+      { $set: { 'calendar.pending': false, 'calendar.attempts': 0 }, $unset: { 'calendar.nextAt': 1, 'calendar.error': 1 } },
+    );
+    return r.modifiedCount === 1;
+  }
+
+  /** The sync failed: tried again after `nextAt`. */
+  async calendarFailed(_id: string, attempts: number, nextAt: Date, error: string): Promise<void> {
+    await this.meetings.updateOne({ _id }, { $set: { 'calendar.attempts': attempts, 'calendar.nextAt': nextAt, 'calendar.error': error.slice(0, 300) } });
   }
 
   async setChairCard(_id: string, card: Meeting['chairCard']): Promise<void> {

@@ -6,7 +6,8 @@
  * | `effects.sweep` | every 5 s, each instance | effects due after a crash, a restart or a back-off (handlers/approvals/effects.ts); each request's outbox is leased, so instances share the work |
  * | `reminders.sweep` | every minute (BAOMI_REMINDER_SWEEP), one instance per slot | reminder records due: sent once each (handlers/approvals/reminders.ts); the latest slot missed while down runs at start-up |
  * | `fanout.worker` | every 5 s, each instance (one sends at a time: a lease) | fan-out deliveries still pending, e.g. after a crash (scheduler/fanout.ts) |
- * | `committee.sweep` | every minute, one instance per slot | motions due to close (each claimed, its result posted once) and vote reminders 24 h / 2 h before the close (handlers/committee/motions.ts); meeting notices, reminders and the minutes reminder (handlers/committee/meetings.ts) |
+ * | `committee.sweep` | every minute, one instance per slot | motions due to close (each claimed, its result posted once) and vote reminders 24 h / 2 h before the close (handlers/committee/motions.ts); meeting notices, reminders and the minutes reminder, and the meetings' calendar events still to create, update or delete (handlers/committee/meetings.ts) |
+ * | `committee.plan` | monthly, the 1st at 09:00, one instance per slot (the latest missed slot runs at start-up) | in a planning month (BAOMI_COMMITTEE_MONTHS, default 1,7) each tenant's committee chair is reminded to schedule the regular meeting (in January also the annual summary meeting) when none is scheduled that month; once per tenant and month (handlers/committee/meetings.ts) |
  *
  * Further tasks (the fan-out worker, the committee's cadences) are added by their features.
  */
@@ -28,6 +29,10 @@ export interface BotTasksOptions {
   fanout?: Pick<FanoutService, 'kick'>;
   /** The committee's sweep (motions closing, vote reminders). */
   committee?: { sweep(): Promise<{ closed: number; reminded: number }> };
+  /** The committee's half-yearly planning reminder (monthly; it checks the month itself). */
+  committeePlan?: { run(slot: Date): Promise<{ reminded: number; planned: number }> };
+  /** Its cadence (default the 1st of every month at 09:00). */
+  committeePlanCron?: string;
   /** Effects sweep period (default 5 s). */
   effectsEveryMs?: number;
   /** Reminder sweep cadence (default every minute). */
@@ -63,6 +68,18 @@ export function botScheduler(o: BotTasksOptions): Scheduler {
       run: async () => {
         const r = await committee.sweep();
         return `closed ${r.closed}, reminded ${r.reminded}`;
+      },
+    });
+  }
+  if (o.committeePlan) {
+    const plan = o.committeePlan;
+    s.cadence({
+      name: 'committee.plan',
+      cron: o.committeePlanCron ?? '0 9 1 * *',
+      leaseMs: 10 * 60_000,
+      run: async ({ slot }) => {
+        const r = await plan.run(slot);
+        return `reminded ${r.reminded}, already planned ${r.planned}`;
       },
     });
   }

@@ -21,6 +21,8 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+const SHARE_MESSAGE = "must be '>N/D' (more than) or '>=N/D' (at least), integers 0 ≤ N ≤ D, D ≥ 1, such as >1/2 or >=2/3";
+
 const schema = z.object({
   LARK_APP_ID: optionalString.refine((v) => v === undefined || APP_ID.test(v), {
     message: 'must look like cli_ followed by 16 hex characters',
@@ -62,8 +64,41 @@ const schema = z.object({
   BAOMI_FANOUT_PER_CHAT: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 5), {
     message: "must be an integer from 1 to 5 (messages per second to one user or group; Lark's limit is 5)",
   }),
+  BAOMI_COMMITTEE_MONTHS: optionalString.refine((v) => v === undefined || parseMonths(v) !== undefined, {
+    message: 'must be a comma-separated list of distinct months 1-12, such as 1,7',
+  }),
+  BAOMI_VOTE_QUORUM: optionalString.refine((v) => v === undefined || parseShare(v) !== undefined, { message: SHARE_MESSAGE }),
+  BAOMI_VOTE_PASS: optionalString.refine((v) => v === undefined || parseShare(v) !== undefined, { message: SHARE_MESSAGE }),
+  BAOMI_VOTE_PERSONNEL: optionalString.refine((v) => v === undefined || parseShare(v) !== undefined, { message: SHARE_MESSAGE }),
   NODE_ENV: optionalString,
 });
+
+/** A share of the committee's members (handlers/committee/rules.ts `Share`). */
+export interface ShareConfig {
+  num: number;
+  den: number;
+  /** true: more than num/den; false: at least num/den. */
+  strict: boolean;
+}
+
+/** `>1/2` (more than half) or `>=2/3` (at least two thirds). */
+export function parseShare(v: string): ShareConfig | undefined {
+  const m = /^(>=|≥|>)\s*(\d{1,4})\s*\/\s*(\d{1,4})$/.exec(v.trim());
+  if (!m) return undefined;
+  const num = Number(m[2]);
+  const den = Number(m[3]);
+  if (den < 1 || num > den) return undefined;
+  return { num, den, strict: m[1] === '>' };
+}
+
+/** `1,7` → [1, 7]; undefined when not distinct months 1-12. */
+export function parseMonths(v: string): number[] | undefined {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.length === 0 || !parts.every((p) => /^\d{1,2}$/.test(p))) return undefined;
+  const months = parts.map(Number);
+  if (months.some((m) => m < 1 || m > 12) || new Set(months).size !== months.length) return undefined;
+  return months.sort((a, b) => a - b);
+}
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -104,6 +139,12 @@ export interface Config {
   reminderSweep: string;
   /** Fan-out: messages per second for the whole app (default 40) and to one user or group (default 5). */
   fanout: { rate: number; perChat: number };
+  committee: {
+    /** Months (1-12) in which the chair is reminded to plan the regular meeting (default 1 and 7). */
+    months: number[];
+    /** The vote rules (defaults: quorum > 1/2, passed > 1/2 of all members, personnel ≥ 2/3). */
+    voteRules: { quorum: ShareConfig; pass: ShareConfig; personnel: ShareConfig };
+  };
 }
 
 /** Reads and validates the environment once. Throws ConfigError naming the first bad variable. */
@@ -158,6 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyFile: e.BAOMI_POLICY,
     reminderSweep: e.BAOMI_REMINDER_SWEEP ?? '* * * * *',
     fanout: { rate: Number(e.BAOMI_FANOUT_RATE ?? 40), perChat: Number(e.BAOMI_FANOUT_PER_CHAT ?? 5) },
+    committee: {
+      months: parseMonths(e.BAOMI_COMMITTEE_MONTHS ?? '1,7')!,
+      voteRules: {
+        quorum: parseShare(e.BAOMI_VOTE_QUORUM ?? '>1/2')!,
+        pass: parseShare(e.BAOMI_VOTE_PASS ?? '>1/2')!,
+        personnel: parseShare(e.BAOMI_VOTE_PERSONNEL ?? '>=2/3')!,
+      },
+    },
   };
 }
 

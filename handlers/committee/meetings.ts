@@ -8,7 +8,11 @@
 // answer; 3 days after, the security officers are reminded of the minutes until `/meeting minutes
 // <id> filed=<date> where=<place>` records that they were filed (metadata only). The committee
 // sweep (every minute) hands each notice over once (deterministic fan-out ids: a notice handed
-// over again after a crash reaches nobody twice). `/meeting list`, `next`, `cancel <id>`.
+// over again after a crash reaches nobody twice). `/meeting list`, `next`, `cancel <id>`,
+// `move <id> <YYYY-MM-DD HH:mm> [place=…] [agenda…]` (the updated notice to those who had it).
+// Each meeting is mirrored as a Feishu calendar event (calendar.ts): created with the members as
+// attendees, patched when it moves, deleted when it is cancelled — kept in step by the sweep
+// (syncCalendar), so a failed call is retried with back-off and never makes a second event.
 import { sendUuid } from '../../bot/core/app.js';
 import type { Locale } from '../../bot/core/config.js';
 import { BotError } from '../../bot/core/errors.js';
@@ -27,6 +31,7 @@ import type { FanoutMessage } from '../../models/fanout.model.js';
 import type { FanoutService } from '../../scheduler/fanout.js';
 import type { People } from '../approvals/people.js';
 import type { AuditRepo, RoleRepo } from '../approvals/ports.js';
+import type { CalendarEventInput, MeetingCalendar } from './calendar.js';
 import { localInstant, MOTION_MAKERS, MOTION_READERS } from './motions.js';
 
 export interface MeetingDeps {
@@ -42,7 +47,14 @@ export interface MeetingDeps {
   timezone: string;
   defaultLocale: Locale;
   now?: () => Date;
+  /** The Feishu calendar (calendar.v4); without it no calendar event is kept. */
+  calendar?: MeetingCalendar;
 }
+
+/** How long a meeting is blocked in the calendar. */
+export const MEETING_LENGTH_MS = 2 * 3_600_000;
+/** Back-off of a failed calendar sync: 1, 2, 4 … minutes, at most an hour. */
+const calendarBackoff = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1)) * 60_000;
 
 const tbOf = (key: string, params?: Record<string, unknown>) => bilingual(key, params);
 export const meetingView = (m: Meeting): MeetingView => ({
@@ -133,9 +145,37 @@ export class MeetingService {
         });
     }
     await this.chairCard(meeting);
+    if (meeting.calendar?.pending) await this.syncCalendar(meeting);
     const noticeNow = meeting.at.getTime() + MEETING_NOTICES.notice <= now.getTime();
     if (noticeNow && !meeting.notices.notice) await this.send(meeting, 'notice');
     return { meeting, created, noticeNow };
+  }
+
+  /**
+   * Moves a meeting: members who had the notice get the updated one (once per move), the notice
+   * goes at once when the new time is closer than 14 days, the chair's card and the calendar event
+   * follow.
+   */
+  async reschedule(tenantKey: string, by: string, id: string, a: ScheduleArgs): Promise<Meeting> {
+    const now = this.now();
+    if (a.at.getTime() <= now.getTime()) throw new BotError('committee:meeting.past');
+    const m = await this.d.meetings.reschedule(tenantKey, id, a, now);
+    if (!m) throw new BotError('committee:meeting.is_cancelled', { id });
+    await this.d.audit.record(tenantKey, {
+      actorId: by,
+      action: 'meeting.move',
+      objectType: 'meeting',
+      objectId: id,
+      channel: 'command',
+      outcome: 'ok',
+      effectKey: `meeting:${id}:move:${m.revision ?? 0}`,
+      details: { at: a.at.toISOString() },
+    });
+    if (m.notices.notice === 'done') await this.send(m, 'update');
+    else if (m.at.getTime() + MEETING_NOTICES.notice <= now.getTime()) await this.send(m, 'notice');
+    await this.chairCard(m).catch((err: unknown) => this.d.logger.warn('attendance card not updated', { id, err: (err as Error).message }));
+    await this.syncCalendar(m);
+    return m;
   }
 
   /** Sends (once: a deterministic uuid) or patches the chair's attendance card. */
@@ -159,7 +199,7 @@ export class MeetingService {
   }
 
   /** Hands notice `k` of a meeting to the fan-out (idempotent) and marks it done. */
-  async send(m: Meeting, k: MeetingNotice | 'cancel'): Promise<number> {
+  async send(m: Meeting, k: MeetingNotice | 'cancel' | 'update'): Promise<number> {
     let recipients: string[];
     let draw: (lang: Locale) => FanoutMessage;
     if (k === 'minutes') {
@@ -167,11 +207,11 @@ export class MeetingService {
       draw = (lang) => ({ type: 'text', text: translator(lang)('committee:meeting.minutes_reminder', { id: m.id, at: fmtTime(m.at.toISOString(), this.d.timezone) }) });
     } else {
       const leave = new Set((await this.d.meetings.repliesOf(m.tenantKey, m.id)).filter((r) => r.answer === 'leave').map((r) => r.memberId));
-      recipients = k === 'notice' || k === 'cancel' ? m.members : m.members.filter((x) => !leave.has(x));
+      recipients = k === 'notice' || k === 'cancel' || k === 'update' ? m.members : m.members.filter((x) => !leave.has(x));
       const view = meetingView(k === 'cancel' ? { ...m, state: 'cancelled' } : m);
       draw = (lang) => ({
         type: 'card',
-        card: forReader(meetingNoticeCard(view, { tb: tbOf, timeZone: this.d.timezone, ...(k === 'notice' || k === 'cancel' ? {} : { reminder: k }) }), lang),
+        card: forReader(meetingNoticeCard(view, { tb: tbOf, timeZone: this.d.timezone, ...(k === 'notice' || k === 'cancel' || k === 'update' ? {} : { reminder: k }) }), lang),
       });
     }
     const byLang = new Map<Locale, string[]>();
@@ -182,21 +222,145 @@ export class MeetingService {
     const names = await this.d.people.names(m.tenantKey, recipients);
     for (const [lang, ids] of [...byLang.entries()].sort()) {
       await this.d.fanout.send({
-        id: `meeting:${m.tenantKey}:${m.id}:${k}:${lang}`,
+        id: `meeting:${m.tenantKey}:${m.id}:${k === 'update' ? `update${m.revision ?? 0}` : k}:${lang}`,
         tenantKey: m.tenantKey,
         title: `${m.id} ${k}`,
         message: draw(lang),
         recipients: ids.map((id) => ({ to: { openId: id }, name: names(id).zh })),
       });
     }
-    if (k !== 'cancel') await this.d.meetings.noticeDone(m._id, k);
+    if (k !== 'cancel' && k !== 'update') await this.d.meetings.noticeDone(m._id, k);
     return recipients.length;
+  }
+
+  private eventOf(m: Meeting): CalendarEventInput {
+    const t = translator(this.d.defaultLocale);
+    return {
+      summary: t('committee:meeting.calendar_summary', { id: m.id }),
+      description: t('committee:meeting.calendar_description', { agenda: m.agenda ?? '' }).trim(),
+      start: m.at,
+      end: new Date(m.at.getTime() + MEETING_LENGTH_MS),
+      timezone: this.d.timezone,
+      ...(m.place ? { location: m.place } : {}),
+    };
+  }
+
+  /**
+   * Brings the meeting's calendar event up to date (created with the members as attendees,
+   * updated, or deleted when cancelled). Each step is recorded as it is done, so a sync that
+   * failed half-way is finished by the sweep without a second event: the create is keyed by the
+   * meeting (Lark's `idempotency_key`) and its event id is stored before the attendees are added.
+   * Returns false when it failed (it is then retried with back-off); never throws.
+   */
+  async syncCalendar(m: Meeting): Promise<boolean> {
+    const cal = this.d.calendar;
+    const st = m.calendar;
+    if (!cal || !st?.pending) return true;
+    const key = `meeting:${m.tenantKey}:${m.id}`;
+    try {
+      let eventId = st.eventId;
+      if (m.state === 'scheduled') {
+        const fresh = !eventId;
+        if (!eventId) {
+          await this.d.meetings.setCalendar(m._id, { creating: true });
+          eventId = await cal.create(key, this.eventOf(m));
+          await this.d.meetings.setCalendar(m._id, { eventId });
+        }
+        if (!st.attendees) {
+          await cal.addAttendees(eventId, m.members);
+          await this.d.meetings.setCalendar(m._id, { attendees: true });
+        }
+        // An event that existed before this sync is brought up to date (a patch is idempotent).
+        if (!fresh) await cal.update(eventId, this.eventOf(m));
+      } else if (!st.deleted) {
+        // A create whose answer was lost: the same key gives back that event, to be deleted.
+        if (!eventId && st.creating) eventId = await cal.create(key, this.eventOf(m));
+        if (eventId) await cal.remove(eventId);
+        await this.d.meetings.setCalendar(m._id, { deleted: true, ...(eventId ? { eventId } : {}) });
+      }
+      await this.d.meetings.calendarSynced(m._id, st.want);
+      return true;
+    } catch (err) {
+      const attempts = (st.attempts ?? 0) + 1;
+      const message = (err as Error).message ?? String(err);
+      this.d.logger.warn('meeting calendar sync failed; will retry', { id: m.id, attempts, err: message });
+      await this.d.meetings.calendarFailed(m._id, attempts, new Date(this.now().getTime() + calendarBackoff(attempts)), message).catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** Calendar events still to create, update or delete (the committee sweep). */
+  async calendarSweep(): Promise<{ synced: number; failed: number }> {
+    if (!this.d.calendar) return { synced: 0, failed: 0 };
+    let synced = 0;
+    let failed = 0;
+    for (const m of await this.d.meetings.calendarDue(this.now())) {
+      if (await this.syncCalendar(m)) synced++;
+      else failed++;
+    }
+    return { synced, failed };
+  }
+
+  /**
+   * The half-yearly planning reminder (the `committee.plan` cadence, monthly): in a planning month
+   * (BAOMI_COMMITTEE_MONTHS, default January and July) each tenant's committee chair(s) are
+   * reminded to schedule the regular meeting — in January also the annual summary meeting — when
+   * none is scheduled in that month. Once per tenant and month: the fan-out id
+   * `meeting-plan:<tenant>:<YYYY-MM>` is a unique key, so a slot run again (catch-up, another
+   * instance) reaches nobody twice.
+   */
+  async planReminder(slot: Date, months: readonly number[], tenants: readonly string[]): Promise<{ reminded: number; planned: number }> {
+    const ym = localDate(slot, this.d.timezone).slice(0, 7);
+    const [y, mo] = ym.split('-').map(Number) as [number, number];
+    const out = { reminded: 0, planned: 0 };
+    if (!months.includes(mo)) return out;
+    const failed: string[] = [];
+    const next = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
+    const from = localInstant(`${ym}-01`, '00:00', this.d.timezone)!;
+    const to = localInstant(`${next}-01`, '00:00', this.d.timezone)!;
+    for (const tenantKey of tenants) {
+      try {
+        if ((await this.d.meetings.scheduledBetween(tenantKey, from, to)) > 0) {
+          out.planned++;
+          continue;
+        }
+        const chairs = await this.d.roles.holders(tenantKey, 'committee_chair');
+        if (chairs.length === 0) {
+          this.d.logger.warn('committee planning reminder: no committee chair', { tenantKey, month: ym });
+          continue;
+        }
+        const key = mo === 1 ? 'committee:meeting.plan_reminder_annual' : 'committee:meeting.plan_reminder';
+        const byLang = new Map<Locale, string[]>();
+        for (const id of chairs) {
+          const lang = await this.localeOf(tenantKey, id);
+          byLang.set(lang, [...(byLang.get(lang) ?? []), id]);
+        }
+        const names = await this.d.people.names(tenantKey, chairs);
+        for (const [lang, ids] of [...byLang.entries()].sort()) {
+          const r = await this.d.fanout.send({
+            id: `meeting-plan:${tenantKey}:${ym}:${lang}`,
+            tenantKey,
+            title: `committee planning ${ym}`,
+            message: { type: 'text', text: translator(lang)(key, { month: ym }) },
+            recipients: ids.map((id) => ({ to: { openId: id }, name: names(id).zh })),
+          });
+          if (r.created) out.reminded += ids.length;
+        }
+      } catch (err) {
+        this.d.logger.error('committee planning reminder failed', { tenantKey, month: ym, err: (err as Error).message });
+        failed.push(tenantKey);
+      }
+    }
+    // The run is recorded as failed (shown by /schedule); the other tenants were reminded.
+    if (failed.length > 0) throw new Error(`planning reminder failed for ${failed.length} tenant(s); ${out.reminded} reminded`);
+    return out;
   }
 
   /** Notices and reminders due (the committee sweep). */
   async sweep(): Promise<{ sent: number }> {
     const now = this.now();
     let sent = 0;
+    await this.calendarSweep();
     for (const k of Object.keys(MEETING_NOTICES) as MeetingNotice[]) {
       for (const m of await this.d.meetings.due(now, k)) {
         try {
@@ -302,6 +466,13 @@ export function registerMeetings(router: Router, deps: MeetingDeps, meetings?: M
         await ctx.reply({ type: 'card', card: forReader(card, lang(ctx)) });
         return;
       }
+      if (['move', '改期'].includes(verb)) {
+        await guard(ctx, svc, deps, MOTION_MAKERS, 'meeting.move', restTokens[0] ?? '');
+        const m = await find(ctx, restTokens[0]);
+        const moved = await svc.reschedule(ctx.tenantKey, ctx.actorId!, m.id, parseSchedule(rest.slice((restTokens[0] ?? '').length), deps.timezone));
+        await ctx.reply({ type: 'text', text: ctx.t('committee:meeting.moved', { id: m.id, at: when(moved.at) }) });
+        return;
+      }
       if (['cancel', '取消'].includes(verb)) {
         await guard(ctx, svc, deps, MOTION_MAKERS, 'meeting.cancel', restTokens[0] ?? '');
         const m = await find(ctx, restTokens[0]);
@@ -319,6 +490,9 @@ export function registerMeetings(router: Router, deps: MeetingDeps, meetings?: M
         // Only those who were told of it hear it is cancelled.
         if (m.notices.notice === 'done') await svc.send(cancelled, 'cancel');
         await svc.chairCard(cancelled).catch(() => undefined);
+        // The stored record (the cancel queued the calendar's deletion); the sweep retries a failure.
+        const stored = await deps.meetings.get(ctx.tenantKey, m.id);
+        if (stored) await svc.syncCalendar(stored);
         await ctx.reply({ type: 'text', text: ctx.t('committee:meeting.cancelled', { id: m.id }) });
         return;
       }

@@ -26,7 +26,7 @@ import type { CounterStore } from '../../models/counter.model.js';
 import type { FanoutService } from '../../scheduler/fanout.js';
 import type { People } from '../approvals/people.js';
 import type { AuditRepo, RoleRepo } from '../approvals/ports.js';
-import { DEFAULT_VOTE_RULES, decide, isOpen, MOTION_KINDS, tally, VOTE_CHOICES, type MotionKind, type VoteChoice, type VoteRules } from './rules.js';
+import { checkRules, DEFAULT_VOTE_RULES, decide, isOpen, MOTION_KINDS, tally, VOTE_CHOICES, type MotionKind, type VoteChoice, type VoteRules } from './rules.js';
 
 /** Who may make motions, and who may list and read them. */
 export const MOTION_MAKERS: readonly Role[] = ['committee_chair', 'security_officer'];
@@ -130,6 +130,8 @@ export class MotionService {
 
   constructor(private readonly d: MotionDeps) {
     this.rules = d.rules ?? DEFAULT_VOTE_RULES;
+    const problems = checkRules(this.rules);
+    if (problems.length > 0) throw new RangeError(`vote rules: ${problems.join('; ')}`);
     this.now = d.now ?? (() => new Date());
   }
 

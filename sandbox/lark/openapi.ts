@@ -47,6 +47,8 @@ export interface CalendarEventRecord {
   calendar_id: string;
   event: Record<string, unknown>;
   attendees: Record<string, unknown>[];
+  /** Deleted (DELETE …/events/:event_id); the record is kept for tests. */
+  deleted?: boolean;
 }
 
 export interface ApiResult {
@@ -740,9 +742,45 @@ export class OpenApi {
       return ok({ event });
     });
 
+    // calendar-event/patch: the fields given replace the event's; answers {event}.
+    r('PATCH', new RegExp(`^/open-apis/calendar/v4/calendars/${SEG}/events/${SEG}/?$`), (ctx) => {
+      const rec = this.calendarEvents.get(ctx.params[1] ?? '');
+      if (!rec || rec.deleted || rec.calendar_id !== ctx.params[0]) return fail(LarkError.calendarEventNotFound);
+      const b = isPlainObject(ctx.json) ? ctx.json : {};
+      const validTime = (t: unknown): boolean => isPlainObject(t) && (typeof t['timestamp'] === 'string' || typeof t['date'] === 'string');
+      for (const k of ['start_time', 'end_time']) if (b[k] !== undefined && !validTime(b[k])) return fail(LarkError.fieldValidation, `${k} needs timestamp or date`);
+      for (const k of [
+        'summary',
+        'description',
+        'start_time',
+        'end_time',
+        'visibility',
+        'attendee_ability',
+        'free_busy_status',
+        'location',
+        'color',
+        'reminders',
+        'vchat',
+        'recurrence',
+        'schemas',
+        'attachments',
+      ])
+        if (b[k] !== undefined) rec.event[k] = b[k];
+      return ok({ event: rec.event });
+    });
+
+    // calendar-event/delete (`need_notification` query): answers an empty data.
+    r('DELETE', new RegExp(`^/open-apis/calendar/v4/calendars/${SEG}/events/${SEG}/?$`), (ctx) => {
+      const rec = this.calendarEvents.get(ctx.params[1] ?? '');
+      if (!rec || rec.deleted || rec.calendar_id !== ctx.params[0]) return fail(LarkError.calendarEventNotFound);
+      rec.deleted = true;
+      rec.event['status'] = 'cancelled';
+      return ok({});
+    });
+
     r('POST', new RegExp(`^/open-apis/calendar/v4/calendars/${SEG}/events/${SEG}/attendees/?$`), (ctx) => {
       const rec = this.calendarEvents.get(ctx.params[1] ?? '');
-      if (!rec || rec.calendar_id !== ctx.params[0]) return fail(LarkError.calendarEventNotFound);
+      if (!rec || rec.deleted || rec.calendar_id !== ctx.params[0]) return fail(LarkError.calendarEventNotFound);
       const b = isPlainObject(ctx.json) ? ctx.json : {};
       const uType = this.userIdType(ctx.query);
       const list = Array.isArray(b['attendees']) ? b['attendees'] : [];

@@ -2,7 +2,9 @@
  * A committee meeting through the whole bot (real SDK, the Lark stand-in, the embedded store), in
  * both languages: the chair schedules it, every member gets the notice once in their language,
  * one asks for leave with a reason (a form), another attends, the chair's attendance card is
- * patched live, `/meeting next`, and the minutes' filing is recorded.
+ * patched live, `/meeting next`, and the minutes' filing is recorded; the meeting's Feishu
+ * calendar event (calendar.v4) is made once with every member as attendee, patched when the
+ * meeting moves and deleted when it is cancelled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEETING_REPLY_ACTION } from '../../cards/committee.card.js';
@@ -103,5 +105,31 @@ describe('/meeting', () => {
     const list = await ask(USERS.securityOfficer, '/会议 列表');
     expect(textOf(list)).toContain(`${id}`);
     expect(textOf(list)).toContain('已安排');
+  });
+
+  it('the calendar event: one on the app’s primary calendar with every member; moving the meeting patches it, cancelling deletes it', async () => {
+    const events = () => [...h.standIn.openapi.calendarEvents.values()].filter((e) => String(e.event['summary']).includes(id));
+    await h.standIn.waitFor(() => (events()[0]?.attendees.length ?? 0) >= 7 || undefined, 5000, 'the calendar event with its attendees');
+    expect(events()).toHaveLength(1);
+    const [ev] = events();
+    expect(ev!.calendar_id).toBe(h.standIn.openapi.primaryCalendarId);
+    expect(ev!.attendees.map((a) => a['user_id']).sort()).toEqual([...MEMBERS, CHAIR].sort());
+    expect(ev!.event['location']).toEqual({ name: '三楼会议室' });
+    expect(ev!.deleted).not.toBe(true);
+    const creates = h.standIn.calls.filter((c) => c.method === 'POST' && /\/calendar\/v4\/calendars\/[^/]+\/events\/?$/.test(c.path) && c.status === 200);
+    expect(creates).toHaveLength(1);
+    // Moving the meeting patches the same event.
+    const later = new Date(Date.now() + 6 * 86_400_000);
+    const moved = await ask(CHAIR, `/会议 改期 ${id} ${fmtTime(later.toISOString(), 'Asia/Shanghai')} 地点=五楼`);
+    expect(textOf(moved)).toContain(id);
+    await h.standIn.waitFor(() => (events()[0]?.event['location'] as { name?: string })?.name === '五楼' || undefined, 5000, 'the calendar event patched');
+    const start = Number((events()[0]!.event['start_time'] as { timestamp: string }).timestamp);
+    expect(Math.abs(start * 1000 - later.getTime())).toBeLessThan(60_000);
+    expect(h.standIn.calls.filter((c) => c.method === 'PATCH' && c.path.includes('/calendar/v4/')).map((c) => c.status)).toEqual([200]);
+    const done = await ask(CHAIR, `/meeting cancel ${id}`);
+    expect(textOf(done)).toContain(id);
+    await h.standIn.waitFor(() => events()[0]?.deleted || undefined, 5000, 'the calendar event deleted');
+    expect(events()).toHaveLength(1);
+    expect(events()[0]!.event['status']).toBe('cancelled');
   });
 });

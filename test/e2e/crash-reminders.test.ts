@@ -7,8 +7,8 @@
  * 2. process B takes it once A's claim ran out, sends it, and is killed before marking it sent;
  * 3. process C finds it in the message log: marked sent, not sent again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import mongoose from 'mongoose';
+import { spawnBot, type BotProcess } from './bot-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalRepos } from '../../handlers/approvals/ports.js';
 import { CarrierStore } from '../../models/carrier.model.js';
@@ -18,58 +18,26 @@ import { seedDemo } from '../../sandbox/demo.js';
 import { startLarkStandIn, type LarkStandIn } from '../../sandbox/lark/server.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../sandbox/mongo/server.js';
 import { replyTo } from './approval-helpers.js';
-import { APP, ENCRYPT_KEY, freePort, USERS, VERIFICATION_TOKEN } from './harness.js';
+import { APP, ENCRYPT_KEY, USERS, VERIFICATION_TOKEN } from './harness.js';
 
 let mongo: EmbeddedMongo;
 let conn: mongoose.Connection;
 let standIn: LarkStandIn;
 let dbUri: string;
 const T = () => standIn.directory.tenantKey;
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Child = BotProcess;
 const children: Child[] = [];
 
 /** Starts a bot process; with `mayDie`, one that kills itself before it is healthy is returned too. */
 async function startChild(fault?: string, mayDie = false): Promise<Child> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k.startsWith('BAOMI_') || k === 'MONGODB_URI' || k === 'NODE_ENV') delete env[k];
-  Object.assign(env, {
-    LARK_APP_ID: APP.appId,
-    LARK_APP_SECRET: APP.appSecret,
-    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
-    LARK_DOMAIN: standIn.url,
-    LARK_TRANSPORT: 'webhook',
-    PORT: String(port),
-    MONGODB_URI: dbUri,
-    BAOMI_LOG_LEVEL: process.env.CRASH_LOG ?? 'warn',
-    BAOMI_TEST_LEASE_MS: '1000',
-    BAOMI_REMINDER_SWEEP: '* * * * * *',
-    ...(fault ? { BAOMI_TEST_FAULT: fault } : {}),
+  const child = await spawnBot({
+    standIn,
+    dbUri,
+    ...(fault ? { fault } : {}),
+    mayDie,
+    env: { BAOMI_LOG_LEVEL: process.env.CRASH_LOG ?? 'warn', BAOMI_TEST_LEASE_MS: '1000', BAOMI_REMINDER_SWEEP: '* * * * * *' },
   });
-  let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const child: Child = { proc, output: () => out, exited };
   children.push(child);
-  const deadline = Date.now() + 20_000;
-  while (
-    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (mayDie && proc.signalCode === 'SIGKILL') return child;
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the bot did not become healthy:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  standIn.setDelivery({ mode: 'webhook', url: `http://127.0.0.1:${port}/lark/events` });
   return child;
 }
 

@@ -123,7 +123,9 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await page.getByTestId('composer').fill('/carry');
     await page.getByTestId('composer').press('Enter');
     const form = page.locator('[data-testid="card"]', { hasText: '新建携带外出申请' }).last();
-    await form.waitFor();
+    // The form lists the directory's active people (several contact API calls): on a loaded
+    // machine this answer takes longer than a click's.
+    await form.waitFor({ timeout: 20_000 });
     const picker = form.locator('[data-testid="person-picker"][data-name="companions"]');
     await picker.waitFor();
     const names = await picker.locator('.lk-person-name').allTextContents();
@@ -142,12 +144,12 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await picker.locator(`[data-open-id="${companion}"]`).click();
     await form.locator('[data-testid="card-button"][data-name="submit"]').click();
     const toast = page.getByTestId('toast').filter({ hasText: 'CO-' });
-    await toast.waitFor();
+    await toast.waitFor({ timeout: 15_000 });
     const id = /CO-\d{4}-\d{4}/.exec(await toast.innerText())![0];
     // The requester's status card names the companion.
     const status = page.locator('[data-testid="card"]', { hasText: id }).last();
     await status.waitFor();
     await expect.poll(() => status.innerText()).toContain('周杰');
     await page.screenshot({ path: '/tmp/baomi-sandbox-companion.png' });
-  });
+  }, 60_000);
 });

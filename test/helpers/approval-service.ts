@@ -199,3 +199,25 @@ export async function approveAll(service: ApprovalService, repos: ApprovalRepos,
   }
   throw new Error(`${id} not approved after 10 steps`);
 }
+
+/** Registers a 机密 paper carrier (metadata only) in the test tenant's register. */
+export async function registerCarrier(repos: ApprovalRepos, number: string, by = 'ou_f6e440d0604342760f037796e92f5830'): Promise<void> {
+  const r = await repos.carriers.create(TENANT, {
+    number,
+    regime: 'STATE_SECRET',
+    level: 'SECRET',
+    carrierType: '纸质',
+    alias: `别名 ${number}`,
+    copyRestricted: false,
+    mustReturnToIssuer: false,
+    count: 1,
+    origin: 'registered',
+    createdBy: by,
+  });
+  if (!r.ok) throw new Error(`carrier ${number} is already registered`);
+}
+
+/** The local date `days` from `from` in the unit's time zone (YYYY-MM-DD), e.g. a due-back day. */
+export function localDateIn(days: number, from = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(from.getTime() + days * 86_400_000));
+}

@@ -8,6 +8,7 @@ import type { Command, Kind } from '../../../domain/index.js';
 import { translator } from '../../../locales/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { approveAll, serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';
+import { localDateIn, registerCarrier as registerCarrierIn } from '../../helpers/approval-service.js';
 
 const U = {
   officer: 'ou_f6e440d0604342760f037796e92f5830', // 李娜
@@ -31,24 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function dueIn(days: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
-}
+const dueIn = (days: number) => localDateIn(days);
 
-async function register(number: string) {
-  await h.repos.carriers.create(TENANT, {
-    number,
-    regime: 'STATE_SECRET',
-    level: 'SECRET',
-    carrierType: '纸质',
-    alias: `别名 ${number}`,
-    copyRestricted: false,
-    mustReturnToIssuer: false,
-    count: 1,
-    origin: 'registered',
-    createdBy: U.officer,
-  });
-}
+const register = (number: string) => registerCarrierIn(h.repos, number);
 
 const DETAILS: Record<Kind, (i: number) => Record<string, unknown>> = {
   CARRY_OUT: (i) => ({ destination: `外单位 ${i}`, due: dueIn(3), purpose: '汇报' }),

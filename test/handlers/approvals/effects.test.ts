@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../../domain/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { approveAll, serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';
+import { localDateIn, registerCarrier as registerCarrierIn } from '../../helpers/approval-service.js';
 
 const U = {
   officer: 'ou_f6e440d0604342760f037796e92f5830', // 李娜, 保密员
@@ -32,11 +33,7 @@ beforeEach(() => {
   h.clock.now = new Date();
 });
 
-function dueIn(days: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(h.clock.now.getTime() + days * 86_400_000),
-  );
-}
+const dueIn = (days: number) => localDateIn(days, h.clock.now);
 
 async function approvedCarry(requester: string, carrier: string): Promise<string> {
   const s = await h.service.create(TENANT, {
@@ -56,20 +53,7 @@ async function act(id: string, command: Command, actor: string) {
   return r;
 }
 
-async function registerCarrier(number: string) {
-  await h.repos.carriers.create(TENANT, {
-    number,
-    regime: 'STATE_SECRET',
-    level: 'SECRET',
-    carrierType: '纸质',
-    alias: `别名 ${number}`,
-    copyRestricted: false,
-    mustReturnToIssuer: false,
-    count: 1,
-    origin: 'registered',
-    createdBy: U.officer,
-  });
-}
+const registerCarrier = (number: string) => registerCarrierIn(h.repos, number);
 
 describe('a message Lark refuses for good', () => {
   it('fails alone: ledger, audit and carrier status are written, the next step works, and the dead letter can be retried once', async () => {

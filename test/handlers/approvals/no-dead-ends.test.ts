@@ -9,6 +9,7 @@ import { isBotError } from '../../../bot/core/errors.js';
 import { KINDS, LEVELS, regimeOf, type Command, type Kind, type Level } from '../../../domain/index.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { serviceHarness, TENANT, type ServiceHarness } from '../../helpers/approval-service.js';
+import { localDateIn } from '../../helpers/approval-service.js';
 
 const PEOPLE = {
   staff: 'ou_34bf8052ce3c4a7d967c03c0a763b2b2', // 孙浩, 综合处
@@ -46,9 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function dueIn(days: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
-}
+const dueIn = (days: number) => localDateIn(days);
 
 function details(kind: Kind, level: Level): Record<string, unknown> {
   switch (kind) {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../bot/core/logger.js';
 import type { OutMessage, Recipient } from '../../../bot/core/types.js';
+import type { CalendarEventInput, MeetingCalendar } from '../../../handlers/committee/calendar.js';
 import { MeetingService, parseSchedule, type MeetingDeps } from '../../../handlers/committee/meetings.js';
 import { FanoutStore } from '../../../models/fanout.model.js';
 import { MeetingStore } from '../../../models/meeting.model.js';
@@ -234,5 +235,174 @@ describe('a meeting notice across a restart mid-fan-out', () => {
     for (const who of lark.values()) perMember.set(who, (perMember.get(who) ?? 0) + 1);
     expect([...perMember.keys()].sort()).toEqual([...MANY].sort());
     expect([...perMember.values()].every((c) => c === 1)).toBe(true);
+  });
+});
+
+/** A calendar like Lark's: a create repeated with the same idempotency key returns the same event. */
+class FakeCalendar implements MeetingCalendar {
+  byKey = new Map<string, string>();
+  events = new Map<string, { ev: CalendarEventInput; attendees: string[]; deleted: boolean }>();
+  calls: string[] = [];
+  /** Operations to fail next (each entry once), e.g. 'create', 'attendees'. */
+  failing: string[] = [];
+  private maybeFail(op: string): void {
+    this.calls.push(op);
+    const i = this.failing.indexOf(op);
+    if (i >= 0) {
+      this.failing.splice(i, 1);
+      throw new Error(`${op}: HTTP 503`);
+    }
+  }
+  async create(key: string, ev: CalendarEventInput): Promise<string> {
+    this.maybeFail('create');
+    let id = this.byKey.get(key);
+    if (!id) {
+      id = `evt_${this.byKey.size + 1}`;
+      this.byKey.set(key, id);
+      this.events.set(id, { ev, attendees: [], deleted: false });
+    }
+    // The answer is lost after the event was made.
+    this.maybeFail('create-answer');
+    return id;
+  }
+  async addAttendees(eventId: string, openIds: readonly string[]): Promise<void> {
+    this.maybeFail('attendees');
+    this.events.get(eventId)!.attendees.push(...openIds);
+  }
+  async update(eventId: string, ev: CalendarEventInput): Promise<void> {
+    this.maybeFail('update');
+    this.events.get(eventId)!.ev = ev;
+  }
+  async remove(eventId: string): Promise<void> {
+    this.maybeFail('remove');
+    this.events.get(eventId)!.deleted = true;
+  }
+}
+
+describe('the meeting’s calendar event', () => {
+  const members = [CHAIR, ...MEMBERS].sort();
+  const live = (cal: FakeCalendar) => [...cal.events.values()].filter((e) => !e.deleted);
+
+  it('is created once on the primary calendar with every member as attendee, its id stored; nothing more on later sweeps', async () => {
+    const cal = new FakeCalendar();
+    const svc = new MeetingService(deps({ calendar: cal }));
+    const at = new Date(clock.now().getTime() + 30 * DAY);
+    const { meeting } = await svc.schedule(T, CHAIR, { at, place: '三楼会议室', agenda: '半年工作总结' }, 'evt-c1');
+    expect(cal.events.size).toBe(1);
+    const [ev] = live(cal);
+    expect([...ev!.attendees].sort()).toEqual(members);
+    expect(ev!.ev).toMatchObject({ summary: `保密委员会会议 ${meeting.id}`, start: at, end: new Date(at.getTime() + 2 * 3_600_000), timezone: TZ, location: '三楼会议室' });
+    expect(ev!.ev.description).toContain('半年工作总结');
+    const stored = (await store.get(T, meeting.id))!;
+    expect(stored.calendar).toMatchObject({ pending: false, eventId: 'evt_1', attendees: true });
+    // The same command again (a redelivered event) and later sweeps do nothing more.
+    await svc.schedule(T, CHAIR, { at }, 'evt-c1');
+    await svc.sweep();
+    clock.advance(DAY);
+    await svc.sweep();
+    expect(cal.calls).toEqual(['create', 'create-answer', 'attendees']);
+  });
+
+  it('a failed create is retried by the sweep after a back-off, never lost', async () => {
+    const cal = new FakeCalendar();
+    cal.failing = ['create', 'create'];
+    const svc = new MeetingService(deps({ calendar: cal }));
+    const { meeting } = await svc.schedule(T, CHAIR, { at: new Date(clock.now().getTime() + 30 * DAY) }, 'evt-c2');
+    expect(cal.events.size).toBe(0);
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: true, attempts: 1 });
+    await svc.sweep(); // within the back-off (1 min): not tried
+    expect(cal.calls).toEqual(['create']);
+    clock.advance(61_000);
+    await svc.sweep(); // fails again: the back-off doubles
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: true, attempts: 2 });
+    clock.advance(61_000);
+    await svc.sweep();
+    expect(cal.calls.filter((c) => c === 'create')).toHaveLength(2);
+    clock.advance(61_000);
+    await svc.sweep();
+    expect(live(cal)).toHaveLength(1);
+    expect([...live(cal)[0]!.attendees].sort()).toEqual(members);
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: false, eventId: 'evt_1', attendees: true, attempts: 0 });
+  });
+
+  it('a sync that died after the create (answer lost, or attendees failed) makes no second event and adds the attendees once', async () => {
+    const cal = new FakeCalendar();
+    cal.failing = ['create-answer'];
+    const svc = new MeetingService(deps({ calendar: cal }));
+    const { meeting } = await svc.schedule(T, CHAIR, { at: new Date(clock.now().getTime() + 30 * DAY) }, 'evt-c3');
+    clock.advance(61_000);
+    cal.failing = ['attendees'];
+    await svc.sweep(); // the same key gives back the event; its id is stored, then the attendees fail
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: true, eventId: 'evt_1' });
+    expect(live(cal)[0]!.attendees).toEqual([]);
+    clock.advance(3 * 61_000);
+    // Another instance's service takes over.
+    await new MeetingService(deps({ calendar: cal })).sweep();
+    expect(cal.events.size).toBe(1);
+    expect([...live(cal)[0]!.attendees].sort()).toEqual(members);
+    expect(cal.calls.filter((c) => c === 'attendees')).toHaveLength(2);
+    expect((await store.get(T, meeting.id))!.calendar?.pending).toBe(false);
+  });
+
+  it('cancelling deletes the event (retried when the delete fails); a create whose answer was lost is found and deleted', async () => {
+    const cal = new FakeCalendar();
+    const svc = new MeetingService(deps({ calendar: cal }));
+    const { meeting } = await svc.schedule(T, CHAIR, { at: new Date(clock.now().getTime() + 30 * DAY) }, 'evt-c4');
+    expect(await store.cancel(T, meeting.id, clock.now())).toBe(true);
+    cal.failing = ['remove'];
+    expect(await svc.syncCalendar((await store.get(T, meeting.id))!)).toBe(false);
+    expect(live(cal)).toHaveLength(1);
+    clock.advance(61_000);
+    await svc.sweep();
+    expect(live(cal)).toHaveLength(0);
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: false, deleted: true, eventId: 'evt_1' });
+    await svc.sweep();
+    expect(cal.calls.filter((c) => c === 'remove')).toHaveLength(2);
+
+    // The create went through but its answer never came back; then the meeting was cancelled.
+    const cal2 = new FakeCalendar();
+    cal2.failing = ['create-answer'];
+    const svc2 = new MeetingService(deps({ calendar: cal2 }));
+    const r = await svc2.schedule(T, CHAIR, { at: new Date(clock.now().getTime() + 30 * DAY) }, 'evt-c5');
+    expect((await store.get(T, r.meeting.id))!.calendar?.eventId).toBeUndefined();
+    await store.cancel(T, r.meeting.id, clock.now());
+    await svc2.syncCalendar((await store.get(T, r.meeting.id))!);
+    expect(cal2.events.size).toBe(1);
+    expect(live(cal2)).toHaveLength(0);
+  });
+
+  it('moving the meeting patches the event (retried on failure), re-arms the reminders, and sends the update once to those told', async () => {
+    const cal = new FakeCalendar();
+    const svc = new MeetingService(deps({ calendar: cal }));
+    const at = new Date(clock.now().getTime() + 10 * DAY); // the notice goes at once
+    const { meeting } = await svc.schedule(T, CHAIR, { at, place: '三楼会议室' }, 'evt-m1');
+    expect(ids()).toEqual(['notice:en-US', 'notice:zh-CN']);
+    clock.advance(6 * DAY); // the 5-day reminder is done
+    await svc.sweep();
+    expect((await store.get(T, meeting.id))!.notices.d5).toBe('done');
+    const later = new Date(at.getTime() + 20 * DAY);
+    cal.failing = ['update'];
+    const moved = await svc.reschedule(T, CHAIR, meeting.id, { at: later, place: '五楼' });
+    expect(moved).toMatchObject({ at: later, place: '五楼', revision: 1 });
+    expect(moved.notices).toEqual({ notice: 'done' }); // reminders due again before the new time
+    expect(ids().filter((i) => i.startsWith('update'))).toEqual(['update1:en-US', 'update1:zh-CN']);
+    expect(to(sent.find((s) => s.id.endsWith('update1:zh-CN'))!)).toEqual([CHAIR, ...MEMBERS.slice(0, 5)].sort());
+    // The patch failed: still pending; the sweep after the back-off patches the same event.
+    expect(live(cal)[0]!.ev.start).toEqual(at);
+    clock.advance(61_000);
+    await svc.sweep();
+    expect(cal.events.size).toBe(1);
+    expect(live(cal)[0]!.ev).toMatchObject({ start: later, location: '五楼' });
+    expect((await store.get(T, meeting.id))!.calendar).toMatchObject({ pending: false, eventId: 'evt_1' });
+    await expect(svc.reschedule(T, CHAIR, meeting.id, { at: new Date(clock.now().getTime() - 1) })).rejects.toMatchObject({ key: 'committee:meeting.past' });
+    await store.cancel(T, meeting.id, clock.now());
+    await expect(svc.reschedule(T, CHAIR, meeting.id, { at: later })).rejects.toMatchObject({ key: 'committee:meeting.is_cancelled' });
+  });
+
+  it('without a calendar nothing is kept pending for ever', async () => {
+    const svc = new MeetingService(deps());
+    const { meeting } = await svc.schedule(T, CHAIR, { at: new Date(clock.now().getTime() + 30 * DAY) }, 'evt-c6');
+    expect(await svc.calendarSweep()).toEqual({ synced: 0, failed: 0 });
+    expect((await store.get(T, meeting.id))!.calendar?.eventId).toBeUndefined();
   });
 });

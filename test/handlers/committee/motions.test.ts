@@ -5,8 +5,10 @@
  * reminders to members who have not voted, and the argument parser.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../bot/core/config.js';
 import { silentLogger } from '../../../bot/core/logger.js';
 import { MotionService, localInstant, parseMotionArgs, type MotionDeps } from '../../../handlers/committee/motions.js';
+import { decide } from '../../../handlers/committee/rules.js';
 import { MotionStore } from '../../../models/motion.model.js';
 import type { FanoutInput } from '../../../scheduler/fanout.js';
 import { FakeClock } from '../../../scheduler/clock.js';
@@ -128,6 +130,21 @@ describe('a motion', () => {
     expect(kept.result).toMatchObject({ outcome: 'rejected', tally: { yes: 2, no: 1, abstain: 1 }, members: 5, advisory: false });
     expect(audits.filter((x) => x.action === 'motion.close')).toHaveLength(1);
     expect(await svc.sweep()).toMatchObject({ closed: 0 });
+  });
+
+  it('decides by the configured rules (BAOMI_VOTE_*) instead of the defaults; refuses invalid rules', async () => {
+    const rules = loadConfig({ BAOMI_VOTE_QUORUM: '>=3/5', BAOMI_VOTE_PASS: '>=2/5', BAOMI_VOTE_PERSONNEL: '>=3/5' }).committee.voteRules;
+    // 5 members (4 and the chair): 2 yes and 1 no — quorate (3 of 5 ≥ 3/5), 2 yes ≥ 2/5 passes a policy motion.
+    const svc = service({ rules });
+    const { motion } = await svc.create(T, CHAIR, { title: '制度', kind: 'policy', secret: false, closesAt: closes('2026-12-01T04:00:00Z') }, 'evt-rules');
+    for (const m of ['ou_m1', 'ou_m2']) await svc.vote(T, motion.id, m, 'yes');
+    await svc.vote(T, motion.id, 'ou_m3', 'no');
+    clock.set('2026-12-01T04:00:30Z');
+    expect(await svc.sweep()).toMatchObject({ closed: 1 });
+    expect((await store.get(T, motion.id))!.result).toMatchObject({ outcome: 'passed', needed: { num: 2, den: 5, strict: false } });
+    // The default rules (more than half of all members) would have rejected it.
+    expect(decide('policy', 5, { yes: 2, no: 1, abstain: 0 }).outcome).toBe('rejected');
+    expect(() => service({ rules: { ...rules, pass: { num: 3, den: 2, strict: true } } })).toThrow(/vote rules: pass/);
   });
 
   it('a closer that died after posting leaves the same notices for the next one (no second result)', async () => {
