@@ -114,8 +114,17 @@ export class EffectRunner {
         if (due.length === 0) break;
         const position = new Map(stored.pending.map((e, i) => [e.key, i]));
         const current: StoredRequest = stored;
-        for (const e of due.filter((x) => !isMessageEffect(x))) await this.one(current, e, position.get(e.key)!);
-        await Promise.all(due.filter(isMessageEffect).map((e) => this.one(current, e, position.get(e.key)!)));
+        // Each phase's finished effects leave the outbox in one write (they are idempotent, so a
+        // crash before that write only means they run again).
+        const storageDone: string[] = [];
+        for (const e of due.filter((x) => !isMessageEffect(x))) if (await this.one(current, e, position.get(e.key)!)) storageDone.push(e.key);
+        await outbox.complete(tenantKey, id, storageDone);
+        const messagesDone = await Promise.all(due.filter(isMessageEffect).map(async (e) => ((await this.one(current, e, position.get(e.key)!)) ? e.key : undefined)));
+        await outbox.complete(
+          tenantKey,
+          id,
+          messagesDone.filter((k): k is string => k !== undefined),
+        );
         // Renew the lease and pick up effects committed meanwhile.
         stored = await outbox.lease(tenantKey, id, holder, this.leaseMs);
       }
@@ -185,7 +194,8 @@ export class EffectRunner {
     return ran;
   }
 
-  private async one(stored: StoredRequest, e: PendingEffect, index: number): Promise<void> {
+  /** Runs one effect; true when it succeeded (the caller marks it done), false when it failed and was recorded. */
+  private async one(stored: StoredRequest, e: PendingEffect, index: number): Promise<boolean> {
     this.o.beforeEffect?.(e, index);
     let failure: unknown;
     try {
@@ -195,10 +205,10 @@ export class EffectRunner {
     }
     if (failure === undefined) {
       this.o.afterEffect?.(e, index);
-      await this.o.outbox.complete(stored.tenantKey, stored.request.id, [e.key]);
-      return;
+      return true;
     }
     await this.failed(stored, e, failure);
+    return false;
   }
 
   private async failed(stored: StoredRequest, e: PendingEffect, err: unknown): Promise<void> {

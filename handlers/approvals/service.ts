@@ -223,10 +223,13 @@ export class ApprovalService {
       const at = this.now().toISOString();
       const effects = result.effects.map((e) => ({ ...e, actorId, at, channel }));
       if (await repos.requests.commit(tenantKey, stored.request, result.request, effects)) {
-        if (opts.redrawnMessageId && stored.cards.some((c) => c.messageId === opts.redrawnMessageId)) {
-          await repos.cardState.markRedrawn(tenantKey, id, opts.redrawnMessageId, result.request.version).catch(() => undefined);
-        }
-        const done = this.runner.runInBackground(tenantKey, id);
+        // The clicked card is recorded as redrawn before the effects (and their card refresh) run,
+        // without holding up the click's answer.
+        const redrawn =
+          opts.redrawnMessageId && stored.cards.some((c) => c.messageId === opts.redrawnMessageId)
+            ? repos.cardState.markRedrawn(tenantKey, id, opts.redrawnMessageId, result.request.version).catch(() => undefined)
+            : Promise.resolve();
+        const done = redrawn.then(() => this.runner.runInBackground(tenantKey, id));
         return { ok: true, request: result.request, stored: { ...stored, request: result.request }, done };
       }
       if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken, claimed.token);
