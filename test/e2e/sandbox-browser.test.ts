@@ -120,6 +120,9 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
     await page.locator('body[data-ready="true"]').waitFor();
     const start = page.getByTestId('start-p2p');
     if (await start.isVisible()) await start.click();
+    // Type only once the private chat is the open one (its welcome card is shown): typed earlier,
+    // the command would go to the group the page opened with, unaddressed, and get no answer.
+    await page.locator('[data-testid="message"][data-sender-type="app"] [data-testid="card"]', { hasText: '欢迎使用保密助手' }).first().waitFor();
     await page.getByTestId('composer').fill('/carry');
     await page.getByTestId('composer').press('Enter');
     const form = page.locator('[data-testid="card"]', { hasText: '新建携带外出申请' }).last();
