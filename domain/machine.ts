@@ -344,11 +344,19 @@ function releaseClaims(req: Request): EffectBody[] {
   return req.carriers.map((c) => ({ type: 'carrier.status', number: c.number, status: 'IN_STOCK' }) as EffectBody);
 }
 
-function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: Env, next: Request): Outcome {
+/** The guard of a decision that needs a reason (reject, return): the step index and the reason, or the refusal. */
+function decisionWithReason(req: Request, cmd: { reason: unknown; stepIndex?: unknown; version?: unknown }, env: Env): { k: number; reason: string } | { error: WorkflowError } {
   const k = decisionGuard(req, cmd, env.actor);
   if (typeof k !== 'number') return { error: k };
   const reason = requiredReason(cmd.reason);
   if (typeof reason !== 'string') return { error: reason };
+  return { k, reason };
+}
+
+function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: Env, next: Request): Outcome {
+  const d = decisionWithReason(req, cmd, env);
+  if ('error' in d) return d;
+  const { k, reason } = d;
   const step = next.steps[k]!;
   Object.assign(step, { decision: 'REJECTED', decidedBy: env.actor.id, decidedAt: env.nowIso, comment: reason });
   setTerminal(next, 'REJECTED', env);
@@ -365,10 +373,9 @@ function reject(req: Request, cmd: Extract<Command, { type: 'reject' }>, env: En
 }
 
 function returnForEdit(req: Request, cmd: Extract<Command, { type: 'return' }>, env: Env, next: Request): Outcome {
-  const k = decisionGuard(req, cmd, env.actor);
-  if (typeof k !== 'number') return { error: k };
-  const reason = requiredReason(cmd.reason);
-  if (typeof reason !== 'string') return { error: reason };
+  const d = decisionWithReason(req, cmd, env);
+  if ('error' in d) return d;
+  const { k, reason } = d;
   const role = next.steps[k]!.role;
   // The RETURNED decision lives on in the history entry; the steps restart from the first.
   next.steps = freshSteps(next.steps);

@@ -10,9 +10,9 @@
  */
 import type { Connection, Model } from 'mongoose';
 import { nonEmpty } from './chain.js';
-import { requestSchema, type StoredRequest } from './request.model.js';
+import { requestDocId, requestModel, type StoredRequest } from './request.model.js';
 
-const idOf = (tenantKey: string, requestId: string) => `${tenantKey}:${requestId}`;
+const idOf = requestDocId;
 
 /** The card shows less than `version` (shownVersion, or the version it was sent for). */
 const olderThan = (version: number) => ({
@@ -26,7 +26,7 @@ export class CardStateStore {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model = (conn.models.ApprovalRequest as Model<StoredRequest> | undefined) ?? conn.model<StoredRequest>('ApprovalRequest', requestSchema);
+    this.model = requestModel(conn);
   }
 
   async init(): Promise<void> {

@@ -16,12 +16,12 @@
  */
 import type { Connection, Model } from 'mongoose';
 import { nonEmpty } from './chain.js';
-import { requestSchema, type StoredRequest } from './request.model.js';
+import { requestDocId, requestModel, type StoredRequest } from './request.model.js';
 
 type Pending = StoredRequest['pending'][number];
 export type DeadLetter = NonNullable<StoredRequest['dead']>[number];
 
-const idOf = (tenantKey: string, requestId: string) => `${tenantKey}:${requestId}`;
+const idOf = requestDocId;
 
 export class OutboxStore {
   private readonly model: Model<StoredRequest>;
@@ -30,7 +30,7 @@ export class OutboxStore {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model = (conn.models.ApprovalRequest as Model<StoredRequest> | undefined) ?? conn.model<StoredRequest>('ApprovalRequest', requestSchema);
+    this.model = requestModel(conn);
   }
 
   /** Indexes (shared with RequestStore); requests written before the outbox kept due times are made due. */

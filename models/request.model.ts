@@ -191,7 +191,14 @@ function limitOf(limit: number): number {
   return limit;
 }
 
-const idOf = (tenantKey: string, requestId: string) => `${tenantKey}:${requestId}`;
+/** The requests collection's `_id`: request ids repeat across tenants. */
+export const requestDocId = (tenantKey: string, requestId: string) => `${tenantKey}:${requestId}`;
+const idOf = requestDocId;
+
+/** The one mongoose model of the requests collection, shared by the stores that read and write it. */
+export function requestModel(conn: Connection): Model<StoredRequest> {
+  return (conn.models.ApprovalRequest as Model<StoredRequest> | undefined) ?? conn.model<StoredRequest>('ApprovalRequest', requestSchema);
+}
 
 export class RequestStore {
   private readonly model: Model<StoredRequest>;
@@ -200,7 +207,7 @@ export class RequestStore {
     conn: Connection,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.model = (conn.models.ApprovalRequest as Model<StoredRequest> | undefined) ?? conn.model<StoredRequest>('ApprovalRequest', requestSchema);
+    this.model = requestModel(conn);
   }
 
   async init(): Promise<void> {
