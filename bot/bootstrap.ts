@@ -47,6 +47,9 @@ import { MotionService, type MotionDeps } from '../handlers/committee/motions.js
 import { MeetingStore } from '../models/meeting.model.js';
 import { MeetingService, type MeetingDeps } from '../handlers/committee/meetings.js';
 import { LarkMeetingCalendar } from '../handlers/committee/calendar.js';
+import { buildFeatures, type FeatureFactory, type FeatureModule } from '../handlers/features.js';
+import { AlarmStore } from '../models/alarm.model.js';
+import { AlarmSweeper, type AlarmHandler } from '../scheduler/alarms.js';
 
 export interface StartOptions {
   config: Config;
@@ -77,6 +80,8 @@ export interface StartOptions {
   sweepIntervalMs?: number;
   /** Adds handlers before the router is mounted (tests register failing handlers here). */
   extendRouter?: (router: Router) => void;
+  /** The features to build (default handlers/features.ts FEATURES; tests pass their own). */
+  features?: readonly FeatureFactory[];
   /** When the Lark base URL depends on the port this server gets (sandbox: the stand-in is mounted here). */
   larkDomain?: (port: number) => string;
 }
@@ -95,6 +100,10 @@ export interface RunningBot {
   scheduler: Scheduler;
   /** Notices to many people (scheduler/fanout.ts). */
   fanout: FanoutService;
+  /** Training, staff, incidents, the register's calendar (handlers/features.ts). */
+  features: FeatureModule[];
+  /** Their alarm sweep (tests call it after moving the clock). */
+  alarms: AlarmSweeper;
   stop(): Promise<void>;
 }
 
@@ -179,6 +188,31 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const motions = new MotionService(motionDeps);
   const meetingDeps: MeetingDeps = { ...motionDeps, meetings: meetingStore, sender, calendar: new LarkMeetingCalendar(sender) };
   const meetings = new MeetingService(meetingDeps);
+  // Training, staff, incidents, the register's calendar: their alarms and calendar tasks.
+  const alarmStore = new AlarmStore(db.connection);
+  await alarmStore.init();
+  const now = opts.now ?? (() => new Date());
+  const features = await buildFeatures(
+    {
+      connection: db.connection,
+      services,
+      repos: approvals.repos,
+      people: approvals.deps.people,
+      approvals: approvals.service,
+      policy: approvals.policy,
+      fanout,
+      notify: { fanout, prefs, defaultLocale: config.locale, names: (t, ids) => approvals.deps.people.names(t, ids) },
+      alarms: alarmStore,
+      timezone: config.timezone,
+      defaultLocale: config.locale,
+      env: process.env,
+      now,
+    },
+    opts.features,
+  );
+  const alarmHandlers = new Map<string, AlarmHandler>();
+  for (const f of features) if (f.alarm) alarmHandlers.set(f.name, f.alarm.bind(f));
+  const alarmSweeper = new AlarmSweeper({ store: alarmStore, handlers: alarmHandlers, logger, now, ...(faults?.leaseMs ? { lockMs: faults.leaseMs } : {}) });
   const reminders = new ReminderSender({
     // The store behind the approval port is the ReminderStore, whose claims return whole records.
     repos: { ...approvals.repos, reminders: approvals.repos.reminders as unknown as ReminderClaims },
@@ -202,6 +236,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     service: approvals.service,
     reminders,
     fanout,
+    alarms: alarmSweeper,
+    cadences: features.flatMap((f) => f.cadences ?? []),
     committee: {
       sweep: async () => {
         const m = await motions.sweep();
@@ -220,7 +256,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     reminderCron: config.reminderSweep,
   });
   const app = new App(services);
-  const router = buildRouter({ ...approvals.deps, scheduler, committee: { deps: motionDeps, motions, meetingDeps, meetings } });
+  const router = buildRouter({ ...approvals.deps, scheduler, committee: { deps: motionDeps, motions, meetingDeps, meetings }, features });
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 
@@ -297,6 +333,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     approvals,
     scheduler,
     fanout,
+    features,
+    alarms: alarmSweeper,
     async stop() {
       clearInterval(anchorTick);
       await scheduler.stop();

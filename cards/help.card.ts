@@ -7,14 +7,19 @@ export type Tb = (key: string, params?: Record<string, unknown>) => Bi;
 export interface HelpEntry {
   name: string;
   aliases: string[];
+  /** The feature namespace holding `help.<name>.summary/usage` (default `help:commands.<name>`). */
+  helpNs?: string;
 }
+
+/** Where a command's help texts live. */
+export const helpKey = (c: HelpEntry): string => (c.helpNs ? `${c.helpNs}:help.${c.name}` : `help:commands.${c.name}`);
 
 const slashList = (names: string[]): string => names.map((n) => `/${n}`).join(' ');
 
 /** The command list: one markdown line per command, in the reader's language. */
 export function helpCard(commands: HelpEntry[], tb: Tb): Card {
   const lines = commands.map((c) => {
-    const summary = tb(`help:commands.${c.name}.summary`);
+    const summary = tb(`${helpKey(c)}.summary`);
     const names = `**/${c.name}**${c.aliases.length ? ` · ${slashList(c.aliases)}` : ''}`;
     return { zh: `${names} — ${summary.zh}`, en: `${names} — ${summary.en}` };
   });
@@ -28,8 +33,8 @@ export function helpCard(commands: HelpEntry[], tb: Tb): Card {
 
 /** One command's arguments in both languages, with a button back to the full list. */
 export function helpDetailCard(command: HelpEntry, tb: Tb): Card {
-  const usage = tb(`help:commands.${command.name}.usage`);
-  const summary = tb(`help:commands.${command.name}.summary`);
+  const usage = tb(`${helpKey(command)}.usage`);
+  const summary = tb(`${helpKey(command)}.summary`);
   const aliasLabel = tb('help:aliases');
   const aliases: Bi | undefined = command.aliases.length
     ? { zh: `${aliasLabel.zh}：${slashList(command.aliases)}`, en: `${aliasLabel.en}: ${slashList(command.aliases)}` }

@@ -7,7 +7,7 @@ function entries(router: Router) {
   return router
     .listCommands()
     .filter((c) => c.listed !== false)
-    .map((c) => ({ name: c.name, aliases: c.aliases }));
+    .map((c) => ({ name: c.name, aliases: c.aliases, ...(c.helpNs ? { helpNs: c.helpNs } : {}) }));
 }
 
 /** `/help` lists the commands; `/help <command>` shows one command's arguments in both languages. */
@@ -30,7 +30,7 @@ export function registerHelp(router: Router): void {
         await ctx.reply({ type: 'text', text: ctx.t('help:unknown', { command: asked }) });
         return;
       }
-      await ctx.reply({ type: 'card', card: helpDetailCard({ name: spec.name, aliases: spec.aliases }, ctx.tb) });
+      await ctx.reply({ type: 'card', card: helpDetailCard({ name: spec.name, aliases: spec.aliases, ...(spec.helpNs ? { helpNs: spec.helpNs } : {}) }, ctx.tb) });
     },
   });
 

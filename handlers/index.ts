@@ -9,12 +9,18 @@ import { registerDeadLetters } from './deadletters.handler.js';
 import { registerSchedule, type ScheduleDeps } from './schedule.handler.js';
 import { registerLedgers, type LedgerDeps } from './ledger/index.js';
 import { registerMotions, type MotionDeps, type MotionService } from './committee/motions.js';
+import type { FeatureModule } from './features.js';
 import { registerMeetings, type MeetingDeps, type MeetingService } from './committee/meetings.js';
 
 export type FeatureDeps = RoleDeps &
   CarrierDeps &
   RequestDeps &
-  Partial<Pick<ScheduleDeps, 'scheduler'>> & { ledgers?: LedgerDeps; committee?: { deps: MotionDeps; motions: MotionService; meetingDeps: MeetingDeps; meetings: MeetingService } };
+  Partial<Pick<ScheduleDeps, 'scheduler'>> & {
+    ledgers?: LedgerDeps;
+    committee?: { deps: MotionDeps; motions: MotionService; meetingDeps: MeetingDeps; meetings: MeetingService };
+    /** Training, staff, incidents, the register's calendar (handlers/features.ts). */
+    features?: readonly FeatureModule[];
+  };
 
 /** Every feature, mounted on one router. Order matters only for /help's listing. */
 export function buildRouter(deps?: FeatureDeps): Router {
@@ -30,6 +36,7 @@ export function buildRouter(deps?: FeatureDeps): Router {
       registerMeetings(router, deps.committee.meetingDeps, deps.committee.meetings);
       registerMotions(router, deps.committee.deps, deps.committee.motions);
     }
+    for (const f of deps.features ?? []) f.register?.(router);
     if (deps.scheduler) registerSchedule(router, { scheduler: deps.scheduler, people: deps.people });
   }
   registerLang(router);

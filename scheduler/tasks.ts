@@ -7,6 +7,8 @@
  * | `reminders.sweep` | every minute (BAOMI_REMINDER_SWEEP), one instance per slot | reminder records due: sent once each (handlers/approvals/reminders.ts); the latest slot missed while down runs at start-up |
  * | `fanout.worker` | every 5 s, each instance (one sends at a time: a lease) | fan-out deliveries still pending, e.g. after a crash (scheduler/fanout.ts) |
  * | `committee.sweep` | every minute, one instance per slot | motions due to close (each claimed, its result posted once) and vote reminders 24 h / 2 h before the close (handlers/committee/motions.ts); meeting notices, reminders and the minutes reminder, and the meetings' calendar events still to create, update or delete (handlers/committee/meetings.ts) |
+ * | `alarms.sweep` | every minute, one instance per slot | the features' alarms due (training reminders, incident clocks, the register's calendar …): each handled once (scheduler/alarms.ts) |
+ * | `<feature>.<task>` | the feature's cron, one instance per slot | the features' calendar tasks (quarterly training shortfall, inventory, monthly destruction list …; handlers/features.ts) |
  * | `committee.plan` | monthly, the 1st at 09:00, one instance per slot (the latest missed slot runs at start-up) | in a planning month (BAOMI_COMMITTEE_MONTHS, default 1,7) each tenant's committee chair is reminded to schedule the regular meeting (in January also the annual summary meeting) when none is scheduled that month; once per tenant and month (handlers/committee/meetings.ts) |
  *
  * Further tasks (the fan-out worker, the committee's cadences) are added by their features.
@@ -17,6 +19,7 @@ import type { ApprovalService } from '../handlers/approvals/service.js';
 import type { ScheduleRunStore } from '../models/schedule.model.js';
 import type { Clock } from './clock.js';
 import type { FanoutService } from './fanout.js';
+import type { Cadence } from '../handlers/features.js';
 import { Scheduler } from './scheduler.js';
 
 export interface BotTasksOptions {
@@ -31,6 +34,10 @@ export interface BotTasksOptions {
   committee?: { sweep(): Promise<{ closed: number; reminded: number }> };
   /** The committee's half-yearly planning reminder (monthly; it checks the month itself). */
   committeePlan?: { run(slot: Date): Promise<{ reminded: number; planned: number }> };
+  /** The features' alarm sweep (scheduler/alarms.ts). */
+  alarms?: { sweep(): Promise<{ done: number; skipped: number; failed: number }> };
+  /** The features' calendar tasks (handlers/features.ts). */
+  cadences?: readonly Cadence[];
   /** Its cadence (default the 1st of every month at 09:00). */
   committeePlanCron?: string;
   /** Effects sweep period (default 5 s). */
@@ -71,6 +78,19 @@ export function botScheduler(o: BotTasksOptions): Scheduler {
       },
     });
   }
+  if (o.alarms) {
+    const alarms = o.alarms;
+    s.cadence({
+      name: 'alarms.sweep',
+      cron: o.reminderCron ?? '* * * * *',
+      leaseMs: 5 * 60_000,
+      run: async () => {
+        const r = await alarms.sweep();
+        return `done ${r.done}, skipped ${r.skipped}, failed ${r.failed}`;
+      },
+    });
+  }
+  for (const c of o.cadences ?? []) s.cadence({ name: c.name, cron: c.cron, leaseMs: 10 * 60_000, run: ({ slot }) => c.run(slot) });
   if (o.committeePlan) {
     const plan = o.committeePlan;
     s.cadence({

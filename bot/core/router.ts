@@ -13,6 +13,11 @@ export interface CommandSpec {
   /** Listed by /help (i18n keys `help:commands.<name>.summary` / `.usage`). */
   listed?: boolean;
   /**
+   * A feature's own namespace for its help: the keys are then `<helpNs>:help.<name>.summary` /
+   * `.usage` (features in their own folders keep their texts in their own locale files).
+   */
+  helpNs?: string;
+  /**
    * Need to know: every answer of this command (errors included) goes to the asker's private chat
    * with the bot; from a group the group only gets a short note (`ctx.replyPrivately`).
    */

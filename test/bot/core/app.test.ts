@@ -168,12 +168,22 @@ describe('help covers every command', () => {
     const { loadResources } = await import('../../../locales/index.js');
     const { buildRouter: build } = await import('../../../handlers/index.js');
     const res = loadResources();
-    const fakeDeps = new Proxy({}, { get: () => ({}) }) as never;
-    for (const spec of build(fakeDeps).listCommands()) {
+    const { FEATURES } = await import('../../../handlers/features.js');
+    // The features are built on a context whose every dependency is an empty object: building and
+    // registering touch none of them.
+    const fakeCtx = new Proxy({}, { get: () => ({}) }) as never;
+    const features = FEATURES.map((make) => make(fakeCtx));
+    const fakeDeps = new Proxy({}, { get: (_t, k) => (k === 'features' ? features : {}) }) as never;
+    const specs = build(fakeDeps).listCommands();
+    for (const f of ['approve', 'ledger', 'meeting']) expect(specs.map((s) => s.name)).toContain(f);
+    for (const spec of specs) {
       for (const lng of ['zh-CN', 'en-US'] as const) {
-        const entry = (res[lng]!.help as { commands: Record<string, { summary?: string; usage?: string }> }).commands[spec.name];
-        expect(entry?.summary, `${lng} help:commands.${spec.name}.summary`).toBeTruthy();
-        expect(entry?.usage, `${lng} help:commands.${spec.name}.usage`).toBeTruthy();
+        const [ns, ...path] = (spec.helpNs ? `${spec.helpNs}:help.${spec.name}` : `help:commands.${spec.name}`).split(/[:.]/);
+        let entry: unknown = res[lng]![ns!];
+        for (const k of path) entry = (entry as Record<string, unknown> | undefined)?.[k];
+        const e = entry as { summary?: string; usage?: string } | undefined;
+        expect(e?.summary, `${lng} ${spec.name}.summary`).toBeTruthy();
+        expect(e?.usage, `${lng} ${spec.name}.usage`).toBeTruthy();
       }
     }
   });

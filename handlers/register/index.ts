@@ -1,0 +1,6 @@
+// The register feature (issue 10). Placeholder: built in its own folder, wired by handlers/features.ts.
+import type { FeatureContext, FeatureModule } from '../features.js';
+
+export function registerFeature(_ctx: FeatureContext): FeatureModule {
+  return { name: 'register' };
+}

@@ -1,0 +1,6 @@
+// The training feature (issue 10). Placeholder: built in its own folder, wired by handlers/features.ts.
+import type { FeatureContext, FeatureModule } from '../features.js';
+
+export function trainingFeature(_ctx: FeatureContext): FeatureModule {
+  return { name: 'training' };
+}
