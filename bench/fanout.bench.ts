@@ -17,7 +17,8 @@ import { fanoutOrg } from '../scheduler/fanout-org.js';
 
 const N = Number(process.env.BENCH_FANOUT ?? 5000);
 const LIMIT = 50;
-const RATE = Number(process.env.BENCH_FANOUT_RATE ?? 48);
+const RATE = Number(process.env.BENCH_FANOUT_RATE ?? 50);
+const JITTER = Number(process.env.BENCH_FANOUT_JITTER_MS ?? 20);
 
 interface RunResult {
   sent: number;
@@ -60,7 +61,7 @@ export async function runFanoutBench(): Promise<RunResult[]> {
         }
       };
       standIn.on('call', onCall);
-      const env = { FANOUT_MONGO_URI: mongo.uri.replace('/?', `/fanout_bench?`), FANOUT_LARK: standIn.url, FANOUT_N: String(N), FANOUT_RATE: String(RATE), FANOUT_NOTICE: notice };
+      const env = { FANOUT_MONGO_URI: mongo.uri.replace('/?', `/fanout_bench?`), FANOUT_LARK: standIn.url, FANOUT_N: String(N), FANOUT_RATE: String(RATE), FANOUT_JITTER_MS: String(JITTER), FANOUT_NOTICE: notice };
       const a = worker({ ...env, FANOUT_CREATE: '1' });
       if (kill) {
         await standIn.waitFor(() => accepted.length >= N / 2, 600_000, 'half the notice sent');
@@ -86,7 +87,7 @@ export async function runFanoutBench(): Promise<RunResult[]> {
       results.push(r);
       console.log(
         `  ${kill ? 'killed half-way and restarted' : 'clean run'}: ${r.sent} accepted sends in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(1)}/s ` +
-          `(${((100 * r.perSecond) / LIMIT).toFixed(1)} % of the ${LIMIT}/s limit; paced at ${RATE}/s), 429s ${r.rateLimited}, ` +
+          `(${((100 * r.perSecond) / LIMIT).toFixed(1)} % of the ${LIMIT}/s limit; paced at ${RATE}/s with a ${JITTER} ms margin), 429s ${r.rateLimited}, ` +
           `duplicates ${r.duplicates}, losses ${r.losses}, sends repeated with one uuid ${r.uuidResends}`,
       );
     }

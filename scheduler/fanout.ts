@@ -40,6 +40,8 @@ export interface FanoutOptions {
   rate?: number;
   /** Sends per second to one user or group (default 5). */
   perChat?: number;
+  /** Margin for arrival jitter: `rate` sends are spread over 1000 + jitterMs ms (default 20). */
+  jitterMs?: number;
   /** Sends in flight at once (default 64). */
   concurrency?: number;
   /** The single-sender lease (default 15 s) and a delivery's claim (default 60 s). */
@@ -71,13 +73,14 @@ export class FanoutService {
   private readonly clock: Clock;
   private readonly rate: number;
   private readonly perChat: number;
+  private readonly jitterMs: number;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly lockMs: number;
   private readonly maxAttempts: number;
   private readonly backoff: (attempts: number) => number;
   private readonly progressEveryMs: number;
-  /** When the next send may start (app-wide spacing), and the sends of the last second. */
+  /** When the next send may start (app-wide spacing), and the sends of the last window (performance.now()). */
   private nextSendAt = 0;
   private sentTimes: number[] = [];
   private progressing: Promise<void> | undefined;
@@ -94,6 +97,7 @@ export class FanoutService {
     this.owner = o.owner ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
     this.rate = o.rate ?? 40;
     this.perChat = o.perChat ?? 5;
+    this.jitterMs = o.jitterMs ?? 20;
     this.concurrency = o.concurrency ?? 64;
     this.leaseMs = o.leaseMs ?? 15_000;
     this.lockMs = o.lockMs ?? 60_000;
@@ -102,6 +106,7 @@ export class FanoutService {
     this.progressEveryMs = o.progressEveryMs ?? 1_000;
     if (!(this.rate > 0 && this.rate <= 50)) throw new RangeError('fan-out rate must be in (0, 50] per second');
     if (!(this.perChat > 0 && this.perChat <= 5)) throw new RangeError('fan-out per-chat rate must be in (0, 5] per second');
+    if (!(this.jitterMs >= 0 && this.jitterMs <= 500)) throw new RangeError('fan-out jitter margin must be in [0, 500] ms');
   }
 
   /**
@@ -169,11 +174,13 @@ export class FanoutService {
             await store.postpone(d._id, new Date(this.clock.now().getTime() + chatWait));
             continue;
           }
-          // App-wide spacing: one send every 1/rate seconds on a fixed grid (a late timer is made up
-          // for, by a few sends at most), and never more than `rate` in any second.
+          // The notice is read before pacing, so nothing stands between a paced slot and its send.
+          const notice = await this.notice(d.noticeId);
+          if (!notice) continue;
+          // App-wide spacing with a margin for arrival jitter (pace()).
           await this.pace();
           this.noteSend(key);
-          const p: Promise<void> = this.deliver(d)
+          const p: Promise<void> = this.deliver(d, notice)
             .catch((err: unknown) => {
               // A store failure leaves the delivery claimed: it is sent again after its claim runs out.
               if ((err as { crash?: boolean }).crash) this.dead = true;
@@ -195,17 +202,27 @@ export class FanoutService {
     }
   }
 
+  /**
+   * App-wide spacing. Lark counts sends as they arrive, and arrivals jitter (timers, sockets, the
+   * other end's clock): `rate` sends spread exactly over a second would now and then arrive as
+   * `rate + 1` within one of Lark's seconds and be refused. So the sends of a second are spread over
+   * `1000 + jitterMs` ms on a fixed grid (a late timer is made up for by one send at most), and never
+   * more than `rate` go out in any `1000 + jitterMs` window: arrivals that jitter by less than
+   * `jitterMs` stay within the limit.
+   */
   private async pace(): Promise<void> {
-    const interval = 1000 / this.rate;
+    const windowMs = 1000 + this.jitterMs;
+    const interval = windowMs / this.rate;
+    const cap = Math.max(1, Math.floor(this.rate));
     for (;;) {
-      const now = Date.now();
-      while (this.sentTimes.length > 0 && this.sentTimes[0]! <= now - 1000) this.sentTimes.shift();
-      const wait = Math.max(this.nextSendAt - now, this.sentTimes.length >= this.rate ? this.sentTimes[0]! + 1000 - now : 0);
+      const now = performance.now();
+      while (this.sentTimes.length > 0 && this.sentTimes[0]! <= now - windowMs) this.sentTimes.shift();
+      const wait = Math.max(this.nextSendAt - now, this.sentTimes.length >= cap ? this.sentTimes[0]! + windowMs - now : 0);
       if (wait <= 0) break;
       await sleep(wait);
     }
-    const now = Date.now();
-    this.nextSendAt = Math.max(this.nextSendAt + interval, now - 3 * interval);
+    const now = performance.now();
+    this.nextSendAt = Math.max(this.nextSendAt + interval, now - interval);
     this.sentTimes.push(now);
   }
 
@@ -234,10 +251,8 @@ export class FanoutService {
     if (this.recent.size > 10_000) for (const [k, v] of this.recent) if (v.every((t) => t <= Date.now() - 1000)) this.recent.delete(k);
   }
 
-  private async deliver(d: FanoutDelivery): Promise<void> {
+  private async deliver(d: FanoutDelivery, notice: NonNullable<Awaited<ReturnType<FanoutStore['get']>>>): Promise<void> {
     const { store, sender } = this.o;
-    const notice = await this.notice(d.noticeId);
-    if (!notice) return;
     try {
       const msg = notice.message.type === 'text' ? { type: 'text' as const, text: notice.message.text } : { type: 'card' as const, card: notice.message.card };
       const { messageId } = await sender.send(d.to, msg, { uuid: sendUuid(`${d.tenantKey}:fanout:${d._id}`) });
@@ -262,13 +277,17 @@ export class FanoutService {
     }
   }
 
-  private readonly notices = new Map<string, Awaited<ReturnType<FanoutStore['get']>>>();
+  /** Notices by id, shared by concurrent deliveries (one read per notice, not one per send in flight). */
+  private readonly notices = new Map<string, ReturnType<FanoutStore['get']>>();
   private async notice(id: string) {
-    if (!this.notices.has(id)) {
+    let n = this.notices.get(id);
+    if (!n) {
       if (this.notices.size > 100) this.notices.clear();
-      this.notices.set(id, await this.o.store.get(id));
+      n = this.o.store.get(id);
+      this.notices.set(id, n);
+      n.catch(() => this.notices.delete(id));
     }
-    return this.notices.get(id) ?? null;
+    return (await n) ?? null;
   }
 
   /** Patches the open notices' progress cards (at most once per `progressEveryMs` each). */
