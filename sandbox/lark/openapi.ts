@@ -8,6 +8,7 @@ import { pageOf, type Directory, type DepartmentIdType, type DirUser, type UserI
 import { LarkError, type LarkErrorDef } from './errors.js';
 import { BodyTooLargeError, isPlainObject, parseJsonSafe, parseMultipart, readBody, sendJson, sleep } from './http-util.js';
 import { hex, newAppToken, newBatchMessageId, newCalendarEventId, newFileKey, newTenantToken } from './ids.js';
+import { noScope, scopesOf } from './scopes.js';
 import type { MessageSender, Store, StoredChat, StoredMessage } from './store.js';
 
 export interface RecordedCall {
@@ -135,6 +136,8 @@ export class OpenApi {
   private rateLimit: { perSecond: number } | undefined;
   /** Arrival times (ms) of the message sends in the last second, for the app-wide limit. */
   private sendTimes: number[] = [];
+  /** Scopes the app lacks (`denyScope`); by default it holds every scope. */
+  private readonly deniedScopes = new Set<string>();
 
   constructor(
     private readonly opts: OpenApiOptions,
@@ -214,6 +217,29 @@ export class OpenApi {
     this.tokens.clear();
   }
 
+  /**
+   * Takes scopes away from the app, as if they were never added in the developer console: an API
+   * for which the app then holds none of the scopes Lark accepts (sandbox/lark/scopes.ts) is
+   * answered 99991672 "Access denied. One of the following scopes is required: […]".
+   */
+  denyScope(...scopes: string[]): void {
+    for (const s of scopes) this.deniedScopes.add(s);
+  }
+
+  /** Gives denied scopes back (none given: all of them). */
+  grantScope(...scopes: string[]): void {
+    if (scopes.length === 0) this.deniedScopes.clear();
+    for (const s of scopes) this.deniedScopes.delete(s);
+  }
+
+  /** Lark's refusal when the app holds none of this call's scopes; undefined when it may call. */
+  private missingScope(method: string, path: string): ApiResult | undefined {
+    if (this.deniedScopes.size === 0) return undefined;
+    const accepted = scopesOf(method, path);
+    if (!accepted || accepted.some((s) => !this.deniedScopes.has(s))) return undefined;
+    return noScope(accepted, this.opts.appId);
+  }
+
   addRoute(method: string, pattern: RegExp, auth: boolean, handler: Route['handler']): void {
     this.routes.push({ method, pattern, auth, handler });
   }
@@ -271,8 +297,10 @@ export class OpenApi {
       result = { status: 404, body: { code: 404, msg: `404 page not found: ${method} ${path}` } };
     } else {
       if (route.auth) auth = this.checkAuth(req);
+      const denied = auth === 'valid' ? this.missingScope(method, path) : undefined;
       if (auth === 'missing') result = fail(LarkError.missingToken);
       else if (auth === 'invalid') result = fail(LarkError.invalidToken);
+      else if (denied) result = denied;
       else {
         const m = route.pattern.exec(path);
         const params = m ? m.slice(1).map((s) => decodeURIComponent(s ?? '')) : [];

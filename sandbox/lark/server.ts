@@ -329,6 +329,15 @@ export class LarkStandIn extends EventEmitter {
     this.openapi.invalidateTokens();
   }
 
+  /** The app lacks these scopes from now on (see OpenApi.denyScope); `grantScope()` gives them back. */
+  denyScope(...scopes: string[]): void {
+    this.openapi.denyScope(...scopes);
+  }
+
+  grantScope(...scopes: string[]): void {
+    this.openapi.grantScope(...scopes);
+  }
+
   /** Lark's de-duplication of sends by `uuid`: on (Lark's behaviour) or off (see `dedupeUuid`). */
   setUuidDedupe(on: boolean): void {
     this.openapi.setUuidDedupe(on);
