@@ -82,7 +82,7 @@ export async function runClickBench(): Promise<{ p50: number; p99: number; max: 
   const max = Math.max(...ms);
   console.log(`approve clicks: ${N} approvers at once on ${N} requests — ${ok}/${N} succeeded`);
   console.log(`click-to-answer p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (target p99 < 300 ms) — ${p99 < 300 ? 'MET' : 'NOT MET'}`);
-  const text = bot.metrics.render();
+  const text = await bot.metrics.render();
   const sum = Number(/baomi_ack_seconds_sum\{kind="card_action"\} ([\d.e-]+)/.exec(text)?.[1] ?? 0);
   const count = Number(/baomi_ack_seconds_count\{kind="card_action"\} (\d+)/.exec(text)?.[1] ?? 0);
   console.log(`  inside the bot: receipt → answer averages ${((sum / Math.max(count, 1)) * 1000).toFixed(1)} ms over ${count} clicks`);

@@ -29,8 +29,21 @@ export function chatOf(event: BotEvent): string | undefined {
  */
 export class App {
   private readonly chain: Middleware[] = [];
+  /** Dispatches under way (a handler still working after its acknowledgement included), for a graceful stop. */
+  private readonly inFlight = new Map<Promise<void>, { kind: BotEvent['kind']; id: string; since: number }>();
 
   constructor(readonly services: Services) {}
+
+  /** The events being handled now, oldest first, with how long each has run (logged when a stop runs out of time). */
+  running(): { kind: BotEvent['kind']; id: string; ms: number }[] {
+    const now = performance.now();
+    return [...this.inFlight.values()].map((d) => ({ kind: d.kind, id: d.id, ms: Math.round(now - d.since) }));
+  }
+
+  /** Settles when no dispatch is under way (ones started meanwhile are waited for too). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.keys()]);
+  }
 
   use(...mw: Middleware[]): this {
     this.chain.push(...mw);
@@ -38,7 +51,15 @@ export class App {
   }
 
   /** Runs the chain for one event. Never rejects: the last-resort catch logs and answers. */
-  async dispatch(event: BotEvent, ack: Ack): Promise<void> {
+  dispatch(event: BotEvent, ack: Ack): Promise<void> {
+    const run = this.handle(event, ack);
+    this.inFlight.set(run, { kind: event.kind, id: event.id, since: performance.now() });
+    const done = () => void this.inFlight.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  private async handle(event: BotEvent, ack: Ack): Promise<void> {
     const started = performance.now();
     const ctx = this.createContext(event, ack);
     const { metrics } = this.services;

@@ -1,119 +1,135 @@
-/** A tiny Prometheus text-format registry: counters and histograms with labels. */
+/**
+ * The bot's Prometheus metrics on prom-client: its own counters, histograms and gauge on a registry
+ * of its own (one per `Metrics`: tests run several bots in one process), served at `/metrics` next
+ * to prom-client's default process metrics (CPU, memory, heap, event-loop lag, GC, handles).
+ *
+ * The default metrics describe the process, not a bot, so they are collected once per process on a
+ * registry of their own (`processRegistry()`): `collectDefaultMetrics` on every bot's registry
+ * would start another event-loop monitor and GC observer per bot, none ever stopped.
+ *
+ * Each metric also keeps its values readable synchronously (`get`, `count`) for in-process checks;
+ * prom-client's own reads are asynchronous.
+ */
+import client from 'prom-client';
 
 type Labels = Record<string, string>;
 
 const labelKey = (labels: Labels): string =>
   Object.keys(labels)
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
     .join(',');
 
-class Counter {
-  readonly values = new Map<string, number>();
+/** The labels in the metric's declared order: one series prints the same whatever order a caller wrote them in. */
+function ordered<L extends string>(names: readonly L[], labels: Partial<Record<L, string>>): Partial<Record<L, string>> {
+  const out: Partial<Record<L, string>> = {};
+  for (const n of names) if (labels[n] !== undefined) out[n] = labels[n];
+  for (const k of Object.keys(labels) as L[]) if (!(k in out)) out[k] = labels[k];
+  return out;
+}
+
+let processMetrics: client.Registry | undefined;
+
+/** prom-client's default metrics for this process, collected once (the first call starts them). */
+export function processRegistry(): client.Registry {
+  if (!processMetrics) {
+    const registry = new client.Registry();
+    client.collectDefaultMetrics({ register: registry });
+    processMetrics = registry;
+  }
+  return processMetrics;
+}
+
+class Counter<L extends string> {
+  private readonly counter: client.Counter<L>;
+  private readonly values = new Map<string, number>();
   constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
+    registry: client.Registry,
+    name: string,
+    help: string,
+    private readonly labelNames: readonly L[],
+  ) {
+    this.counter = new client.Counter({ name, help, labelNames, registers: [registry] });
+  }
+  inc(labels: Partial<Record<L, string>> = {}, by = 1): void {
+    this.counter.inc(ordered(this.labelNames, labels), by);
+    const k = labelKey(labels as Labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return lines;
+  get(labels: Partial<Record<L, string>> = {}): number {
+    return this.values.get(labelKey(labels as Labels)) ?? 0;
   }
 }
 
 /** A value that goes up and down (set from a periodic reading, e.g. dead letters in the store). */
 class Gauge {
+  private readonly gauge: client.Gauge;
   private value = 0;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+  constructor(registry: client.Registry, name: string, help: string) {
+    this.gauge = new client.Gauge({ name, help, registers: [registry] });
+  }
   set(v: number): void {
+    this.gauge.set(v);
     this.value = v;
   }
   get(): number {
     return this.value;
   }
-  render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.value}`];
-  }
 }
 
-class Histogram {
-  private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+class Histogram<L extends string> {
+  private readonly histogram: client.Histogram<L>;
+  private readonly counts = new Map<string, number>();
   constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly bounds: number[],
-  ) {}
-  observe(seconds: number, labels: Labels = {}): void {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    this.bounds.forEach((b, i) => {
-      if (seconds <= b) s.buckets[i]! += 1;
-    });
-    s.sum += seconds;
-    s.count += 1;
+    registry: client.Registry,
+    name: string,
+    help: string,
+    private readonly labelNames: readonly L[],
+    buckets: number[],
+  ) {
+    this.histogram = new client.Histogram({ name, help, labelNames, buckets, registers: [registry] });
   }
-  count(labels: Labels = {}): number {
-    return this.series.get(labelKey(labels))?.count ?? 0;
+  observe(seconds: number, labels: Partial<Record<L, string>> = {}): void {
+    this.histogram.observe(ordered(this.labelNames, labels), seconds);
+    const k = labelKey(labels as Labels);
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
   }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? ',' : '';
-      this.bounds.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.buckets[i]}`));
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines;
+  count(labels: Partial<Record<L, string>> = {}): number {
+    return this.counts.get(labelKey(labels as Labels)) ?? 0;
   }
 }
 
 const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class Metrics {
-  readonly eventsReceived = new Counter('baomi_events_received_total', 'Events and callbacks accepted by a transport, by kind.');
-  readonly eventsDeduplicated = new Counter('baomi_events_deduplicated_total', 'Deliveries dropped as duplicates, by kind.');
-  readonly eventsFailed = new Counter('baomi_events_failed_total', 'Events whose handling failed, by kind.');
-  readonly requestsRejected = new Counter('baomi_webhook_rejected_total', 'Webhook requests refused, by reason.');
-  readonly cardActions = new Counter('baomi_card_actions_total', 'Card clicks handled, by action.');
-  readonly sends = new Counter('baomi_sends_total', 'Open API sends, by operation and result.');
-  readonly handlerLatency = new Histogram('baomi_handler_seconds', 'Time from receipt to the end of handling, by kind.', LATENCY);
-  readonly ackLatency = new Histogram('baomi_ack_seconds', 'Time from receipt to the transport acknowledgement, by kind.', LATENCY);
-  readonly sendLatency = new Histogram('baomi_send_seconds', 'Open API call latency, by operation.', LATENCY);
-  readonly effectsRetried = new Counter('baomi_effects_retried_total', 'Outbox effects that failed and will be tried again, by effect type.');
-  readonly effectsDeadLettered = new Counter('baomi_effects_dead_lettered_total', 'Outbox effects given up on (dead letters), by effect type.');
-  readonly deadLetters = new Gauge('baomi_dead_letters', 'Dead-lettered effects waiting in the store (all tenants), as of the last sweep.');
+  /** This bot's metrics (without the process's defaults; `render()` serves both). */
+  readonly registry = new client.Registry();
+  readonly eventsReceived = new Counter(this.registry, 'baomi_events_received_total', 'Events and callbacks accepted by a transport, by kind.', ['kind']);
+  readonly eventsDeduplicated = new Counter(this.registry, 'baomi_events_deduplicated_total', 'Deliveries dropped as duplicates, by kind.', ['kind']);
+  readonly eventsFailed = new Counter(this.registry, 'baomi_events_failed_total', 'Events whose handling failed, by kind.', ['kind']);
+  readonly requestsRejected = new Counter(this.registry, 'baomi_webhook_rejected_total', 'Webhook requests refused, by reason.', ['reason']);
+  readonly cardActions = new Counter(this.registry, 'baomi_card_actions_total', 'Card clicks handled, by action.', ['action']);
+  readonly sends = new Counter(this.registry, 'baomi_sends_total', 'Open API sends, by operation and result.', ['op', 'result']);
+  readonly handlerLatency = new Histogram(this.registry, 'baomi_handler_seconds', 'Time from receipt to the end of handling, by kind.', ['kind'], LATENCY);
+  readonly ackLatency = new Histogram(this.registry, 'baomi_ack_seconds', 'Time from receipt to the transport acknowledgement, by kind.', ['kind'], LATENCY);
+  readonly sendLatency = new Histogram(this.registry, 'baomi_send_seconds', 'Open API call latency, by operation.', ['op'], LATENCY);
+  readonly effectsRetried = new Counter(this.registry, 'baomi_effects_retried_total', 'Outbox effects that failed and will be tried again, by effect type.', ['type']);
+  readonly effectsDeadLettered = new Counter(this.registry, 'baomi_effects_dead_lettered_total', 'Outbox effects given up on (dead letters), by effect type.', ['type']);
+  readonly deadLetters = new Gauge(this.registry, 'baomi_dead_letters', 'Dead-lettered effects waiting in the store (all tenants), as of the last sweep.');
 
-  render(): string {
-    const all = [
-      this.eventsReceived,
-      this.eventsDeduplicated,
-      this.eventsFailed,
-      this.requestsRejected,
-      this.cardActions,
-      this.sends,
-      this.handlerLatency,
-      this.ackLatency,
-      this.sendLatency,
-      this.effectsRetried,
-      this.effectsDeadLettered,
-      this.deadLetters,
-    ];
-    return `${all.flatMap((m) => m.render()).join('\n')}\n`;
+  constructor() {
+    // Started with the first bot, so the GC and event-loop figures cover its whole life.
+    processRegistry();
+  }
+
+  /** The Prometheus text exposition: the process's default metrics, then the bot's. */
+  async render(): Promise<string> {
+    const [defaults, own] = await Promise.all([processRegistry().metrics(), this.registry.metrics()]);
+    return `${defaults.trimEnd()}\n\n${own}`;
+  }
+
+  /** The content type of `render()`'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }
