@@ -1,8 +1,10 @@
-// `/my` (the reader's requests) and `/pending` (requests awaiting the reader's decision) as tables.
+// `/my` (the reader's requests) and `/pending` (requests awaiting the reader's decision) as tables,
+// and the approval centre (审批中心) that `/my` and `/pending` open since issue 7 item 10.
 // Table cells have no i18n in Feishu, so translated cells show both languages ("审批中 In approval").
-import { both, card, header, md, table, type Bi } from './builder.js';
+import { encodeAction } from './action-value.js';
+import { both, button, card, columns, header, md, table, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
-import { cat, fitRows, fmtTime, joinBi, kindName, levelName, roleName, stateName, type Names, type Tb } from './request.card.js';
+import { cat, fitRows, fmtTime, joinBi, kindName, levelName, roleName, stateName, tr, type Names, type Tb } from './request.card.js';
 import { DEFAULT_TIMEZONE, type Request } from '../domain/index.js';
 
 export interface ListCardOptions {
@@ -129,4 +131,182 @@ export function pendingCard(reqs: readonly Request[], opts: ListCardOptions): Ca
     },
     reqs.length,
   );
+}
+
+// ---- the approval centre (审批中心) ---------------------------------------------------------------
+
+/** The centre's tabs: 待我审批, 我已审批, 我发起的, 抄送我, and the security office's watch list (督办). */
+export const CENTRE_TABS = ['todo', 'done', 'mine', 'cc', 'watch'] as const;
+export type CentreTab = (typeof CENTRE_TABS)[number];
+
+/** Action id of the centre's buttons (tab and page): the click's answer redraws the card. */
+export const CENTRE_ACTION = 'centre.tab';
+
+/** Rows per page: a page always fits one table page (page_size ≤ 10) and a 600 px card. */
+export const CENTRE_PAGE_SIZE = 8;
+
+/** A problem the security office watches: a carry-out past its due day, or a step waiting > 24 h. */
+export interface WatchItem {
+  request: Request;
+  problem: 'overdue' | 'pending';
+  /** When the problem began (ISO): the end of the due day, or when the step started waiting. */
+  since: string;
+  /** Whole days overdue (overdue) or hours waiting (pending). */
+  amount: number;
+  /** Who is to act: the carrier person, or the step's assignees. */
+  who: string[];
+}
+
+export interface CentreView {
+  tab: CentreTab;
+  /** 0-based page of the tab. */
+  page: number;
+  /** Rows of the tab in total (for the page count and the tab's label). */
+  total: number;
+  /** The page's requests (every tab but `watch`). */
+  rows: readonly Request[];
+  /** The page's problems (`watch`). */
+  watch?: readonly WatchItem[];
+  /** Totals per tab, shown on the tab buttons when known. */
+  counts?: Partial<Record<CentreTab, number>>;
+  /** The reader (the card answers only them) and whether they are of the security office. */
+  viewer: string;
+  officer: boolean;
+}
+
+export interface CentreCardOptions extends ListCardOptions {
+  /** Nonce source for button values (deterministic tests); default random per button. */
+  nonce?: () => string;
+}
+
+/** What the viewer (or someone) is to do next with a request, in a few words. */
+function nextStep(tb: Tb, r: Request, view: Pick<CentreView, 'viewer' | 'officer' | 'tab'>): Bi {
+  const mine = r.requesterId === view.viewer;
+  const k = r.currentStep;
+  const s = k === null ? undefined : r.steps[k];
+  switch (r.state) {
+    case 'IN_APPROVAL': {
+      if (!s) return tb('cards:centre.next.none');
+      const decided = new Set(r.steps.map((x) => x.decidedBy).filter(Boolean));
+      if (s.assignees.includes(view.viewer) && !mine && !decided.has(view.viewer)) return tb('cards:centre.next.decide', { id: r.id });
+      return cat(tr(tb, 'cards:centre.next.waiting', { role: roleName(tb, s.role) }), mine ? tb('cards:centre.next.may_nudge') : '');
+    }
+    case 'DRAFT':
+      return mine ? tb('cards:centre.next.edit', { id: r.id }) : tb('cards:centre.next.requester_edits');
+    case 'APPROVED':
+      return view.officer && !mine ? tb(`cards:centre.next.execute_${r.kind}`) : tb('cards:centre.next.office_executes');
+    case 'OUT':
+    case 'OVERDUE':
+      if (mine) return tb('cards:centre.next.give_back', { id: r.id });
+      return view.officer && r.kind === 'CARRY_OUT' && r.details.returnAnnouncedAt
+        ? tb('cards:centre.next.receive', { id: r.id })
+        : tb('cards:centre.next.out', { due: r.kind === 'CARRY_OUT' ? fmtDate(r.details.due) : '' });
+    case 'RETURNED':
+      return view.officer && !mine ? tb('cards:centre.next.inspect', { id: r.id }) : tb('cards:centre.next.office_inspects');
+    case 'EXECUTED_PENDING_WITNESS':
+      if (r.kind === 'DESTROY' && r.details.witnesses.includes(view.viewer) && !r.details.confirmedWitnesses.includes(view.viewer))
+        return tb('cards:centre.next.witness', { id: r.id });
+      return tb('cards:centre.next.witnesses');
+    default:
+      return tb('cards:centre.next.none');
+  }
+}
+
+function fmtDate(s: string): string {
+  return /^\d{4}-\d{2}-\d{2}/.exec(s)?.[0] ?? s;
+}
+
+/**
+ * `/pending` and `/my`: one card with the tabs 待我审批 / 我已审批 / 我发起的 / 抄送我 (and 督办 for the
+ * security office), paged in place — every tab and page button is answered by the card redrawn.
+ * Each row: id, kind, status, what to do next. The buttons carry the reader's open_id (only they
+ * may use them). Fits a 600 px card: four columns whose widths add up to 100 %.
+ */
+export function centreCard(view: CentreView, opts: CentreCardOptions): Card {
+  const { tb } = opts;
+  const tz = opts.timeZone ?? DEFAULT_TIMEZONE;
+  const tabs = CENTRE_TABS.filter((t) => t !== 'watch' || view.officer);
+  const value = (tab: CentreTab, page: number) => encodeAction({ action: CENTRE_ACTION, extra: { t: tab, p: page }, owner: view.viewer }, opts.nonce?.());
+  const label = (t: CentreTab): Bi => {
+    const n = view.counts?.[t];
+    const name = tb(`cards:centre.tab.${t}`);
+    return n === undefined ? name : cat(name, ` ${n}`);
+  };
+  const tabButtons = columns(
+    tabs.map((t) => [button({ name: `tab_${t}`, text: label(t), type: t === view.tab ? 'primary' : 'default', value: value(t, 0) })]),
+    { flexMode: 'flow', spacing: 'small' },
+  );
+  const pages = Math.max(1, Math.ceil(view.total / CENTRE_PAGE_SIZE));
+  const page = Math.min(Math.max(0, view.page), pages - 1);
+  const elements: CardElement[] = [tabButtons, md(tb(`cards:centre.intro.${view.tab}`))];
+  const shown = view.tab === 'watch' ? (view.watch?.length ?? 0) : view.rows.length;
+  if (shown === 0) {
+    elements.push(md(tb(`cards:centre.empty.${view.tab}`)));
+  } else if (view.tab === 'watch') {
+    elements.push(
+      table({
+        pageSize: CENTRE_PAGE_SIZE,
+        columns: [
+          { name: 'id', display: tb('cards:field.id'), type: 'text', width: '25%' },
+          { name: 'problem', display: tb('cards:centre.col.problem'), type: 'text', width: '29%' },
+          { name: 'who', display: tb('cards:centre.col.who'), type: 'text', width: '22%' },
+          { name: 'since', display: tb('cards:field.since'), type: 'text', width: '24%' },
+        ],
+        rows: (view.watch ?? []).slice(0, CENTRE_PAGE_SIZE).map((w) => ({
+          id: w.request.id,
+          problem:
+            w.problem === 'overdue'
+              ? both(tb('cards:centre.problem.overdue', { days: w.amount }))
+              : both(
+                  tr(tb, 'cards:centre.problem.pending', {
+                    step: (w.request.currentStep ?? 0) + 1,
+                    role: roleName(tb, w.request.steps[w.request.currentStep ?? 0]?.role ?? 'staff'),
+                    hours: w.amount,
+                  }),
+                ),
+          who:
+            both(
+              joinBi(
+                w.who.slice(0, 3).map((id) => opts.names(id)),
+                tb('cards:list_sep'),
+              ),
+            ) + (w.who.length > 3 ? ' …' : ''),
+          since: fmtTime(w.since, tz),
+        })),
+      }),
+    );
+  } else {
+    elements.push(
+      table({
+        pageSize: CENTRE_PAGE_SIZE,
+        columns: [
+          { name: 'id', display: tb('cards:field.id'), type: 'text', width: '25%' },
+          { name: 'kind', display: tb('cards:field.kind'), type: 'text', width: '15%' },
+          { name: 'state', display: tb('cards:field.state'), type: 'text', width: '24%' },
+          { name: 'next', display: tb('cards:centre.col.next'), type: 'text', width: '36%' },
+        ],
+        rows: view.rows.slice(0, CENTRE_PAGE_SIZE).map((r) => {
+          const step = stepCell(tb, r);
+          return {
+            id: r.id,
+            kind: both(kindName(tb, r.kind)),
+            state: step === '—' ? both(stateName(tb, r)) : `${both(stateName(tb, r))} · ${step}`,
+            next: both(nextStep(tb, r, view)),
+          };
+        }),
+      }),
+    );
+  }
+  if (pages > 1) {
+    const nav: CardElement[][] = [];
+    if (page > 0) nav.push([button({ name: 'page_prev', text: tb('cards:centre.prev'), type: 'default', value: value(view.tab, page - 1) })]);
+    nav.push([md(tb('cards:centre.page', { page: page + 1, pages, total: view.total }))]);
+    if (page + 1 < pages) nav.push([button({ name: 'page_next', text: tb('cards:centre.next_page'), type: 'default', value: value(view.tab, page + 1) })]);
+    elements.push(columns(nav, { flexMode: 'flow', spacing: 'small' }));
+  }
+  return card({
+    header: header({ title: tb('cards:centre.title'), subtitle: tb(`cards:centre.tab.${view.tab}`), template: view.tab === 'watch' ? 'red' : 'blue' }),
+    summary: cat(tb('cards:centre.title'), ' · ', tb(`cards:centre.tab.${view.tab}`)),
+    elements,
+  });
 }

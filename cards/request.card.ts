@@ -9,7 +9,7 @@
 // element without i18n), and fitCard() re-renders with shorter excerpts when a card would exceed
 // the budget (e.g. 50 carriers with long aliases), so every card stays under 30 KB.
 import { encodeAction, type ActionExtra } from './action-value.js';
-import { both, button, card, columns, datePicker, form, header, hr, input, md, multiPersonPicker, panel, select, table, type Bi } from './builder.js';
+import { both, button, card, columns, datePicker, form, header, hr, input, md, multiPersonPicker, panel, personPicker, select, table, type Bi } from './builder.js';
 import { sentCardBytes, validateCard } from './card.schema.js';
 import type { Card, CardElement, HeaderTemplate, MarkdownElement, TagColor } from './card.types.js';
 import type { Tb } from './help.card.js';
@@ -40,6 +40,16 @@ export interface RequestCardOptions {
    * the requester's status card then shows when it is possible again instead of the button.
    */
   nudgeBlockedUntil?: string;
+  /**
+   * The approval card with the transfer form open (转交): whom the step may be handed to (open_ids
+   * of eligible people, People.transferCandidates). Only for a viewer who can decide now.
+   */
+  transfer?: { candidates: readonly string[] };
+  /**
+   * A read-only copy (抄送) of the status card: no buttons and no command hints, for a person the
+   * request was copied to. It follows the request like the requester's own card.
+   */
+  readOnly?: boolean;
 }
 
 /** May `openId` decide the request's current step now (assignee, not the requester, no other step decided)? */
@@ -75,6 +85,12 @@ export const REQUEST_ACTIONS = {
   recordDestruction: 'req.record_destruction',
   confirmWitness: 'req.confirm_witness',
   nudge: 'req.nudge',
+  /** Opens the transfer form on the approver's card (the click's answer redraws it). */
+  transferOpen: 'req.transfer_open',
+  transferCancel: 'req.transfer_cancel',
+  transfer: 'req.transfer',
+  /** Sends the requester the request form pre-filled with the returned request (edit and resubmit). */
+  edit: 'req.edit',
 } as const;
 
 /** Values the yes/no selects of the execution forms send. */
@@ -87,6 +103,7 @@ export const REQUEST_FORM_FIELDS = {
   completeCopy: { form: 'copy_exec', fields: ['copies_made', 'originals_returned', 'waste_recovered', 'device_wiped'] },
   inspect: { form: 'inspect', fields: ['note'] },
   recordDestruction: { form: 'destroy_exec', fields: ['witnesses', 'date'] },
+  transfer: { form: 'transfer_form', fields: ['to', 'reason'] },
 } as const;
 
 // ---- small bilingual helpers ------------------------------------------------------------------
@@ -557,9 +574,20 @@ function pastRound(c: Ctx, r: Round): CardElement[] {
       out.push(md(cat(DECISION_ICON[decision], ' ', tr(tb, 'cards:chain.step_n', { n: h.stepIndex + 1 }), ' — ', status)), ...commentLine(c, h.comment));
     } else if (h.action === 'withdraw') {
       out.push(md(cat(WITHDRAWN_ICON, ' ', tr(tb, 'cards:chain.withdrawn', { by: who(c, h.actorId), at: at(c, h.at) }))), ...commentLine(c, h.comment));
+    } else if (h.action === 'transfer') {
+      out.push(...transferLine(c, h));
     }
   }
   return out;
+}
+
+const TRANSFER_ICON = '↪️';
+
+/** "↪️ 第 2 步 转交：李娜 → 黄敏 · 2026-03-02 10:00" and the reason as typed. */
+function transferLine(c: Ctx, h: HistoryEntry): CardElement[] {
+  const { tb } = c.o;
+  const line = tr(tb, 'cards:chain.transferred', { n: (h.stepIndex ?? 0) + 1, from: who(c, h.actorId), to: who(c, h.to), at: at(c, h.at) });
+  return [md(cat(TRANSFER_ICON, ' ', line)), ...commentLine(c, h.comment)];
 }
 
 /**
@@ -602,6 +630,8 @@ function chainBlock(c: Ctx, req: Request, withTitle = true): CardElement[] {
     const line = cat(icon, ' **', stepTitle(c, s, i), '** · ', assignees, ' — ', status);
     out.push(md(current ? cat("<font color='blue'>", line, '</font>') : line));
     out.push(...commentLine(c, s.comment));
+    // Handed over in this round (转交): who to whom, when, why — under the step, in order.
+    for (const h of live?.events ?? []) if (h.action === 'transfer' && h.stepIndex === i) out.push(...transferLine(c, h));
   });
   const withdrawn = live?.events.find((h) => h.action === 'withdraw') ?? (rounds.length ? undefined : lastHistory(req, 'withdraw'));
   if (withdrawn) {
@@ -749,35 +779,41 @@ export function approvalCard(req: Request, opts: RequestCardOptions): Card {
     if (req.state === 'IN_APPROVAL' && req.currentStep !== null && (opts.viewer === undefined || canDecideNow(req, opts.viewer))) {
       const extra = { s: req.currentStep };
       elements.push(...outcomeBlock(c, req));
-      elements.push(
-        form(REQUEST_FORM_FIELDS.decision.form, [
-          input({
-            name: 'comment',
-            label: tb('cards:field.comment'),
-            placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.comment') }),
-            maxLength: 500,
-            multiline: true,
-          }),
-          columns(
-            [
-              [button({ name: 'approve', text: tb('cards:button.approve'), type: 'primary', submit: true, value: act(opts, req, REQUEST_ACTIONS.approve, extra) })],
-              [button({ name: 'return', text: tb('cards:button.return'), type: 'default', submit: true, value: act(opts, req, REQUEST_ACTIONS.return, extra) })],
+      if (opts.transfer) elements.push(...transferSection(req, opts, opts.transfer.candidates));
+      else
+        elements.push(
+          form(REQUEST_FORM_FIELDS.decision.form, [
+            input({
+              name: 'comment',
+              label: tb('cards:field.comment'),
+              placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.comment') }),
+              maxLength: 500,
+              multiline: true,
+            }),
+            columns(
               [
-                button({
-                  name: 'reject',
-                  text: tb('cards:button.reject'),
-                  type: 'danger',
-                  submit: true,
-                  value: act(opts, req, REQUEST_ACTIONS.reject, extra),
-                  confirm: { title: tb('cards:confirm.reject_title'), text: tb('cards:confirm.reject_text') },
-                }),
+                [button({ name: 'approve', text: tb('cards:button.approve'), type: 'primary', submit: true, value: act(opts, req, REQUEST_ACTIONS.approve, extra) })],
+                [button({ name: 'return', text: tb('cards:button.return'), type: 'default', submit: true, value: act(opts, req, REQUEST_ACTIONS.return, extra) })],
+                [
+                  button({
+                    name: 'reject',
+                    text: tb('cards:button.reject'),
+                    type: 'danger',
+                    submit: true,
+                    value: act(opts, req, REQUEST_ACTIONS.reject, extra),
+                    confirm: { title: tb('cards:confirm.reject_title'), text: tb('cards:confirm.reject_text') },
+                  }),
+                ],
               ],
-            ],
-            { flexMode: 'flow', spacing: 'small' },
-          ),
-        ]),
-      );
-      elements.push(md(tb('cards:hint.decide', { id: req.id })));
+              { flexMode: 'flow', spacing: 'small' },
+            ),
+          ]),
+        );
+      if (!opts.transfer) {
+        // 转交: hand the step to another person eligible for it (opens a small form here).
+        elements.push(button({ name: 'transfer_open', text: tb('cards:button.transfer'), type: 'default', value: act(opts, req, REQUEST_ACTIONS.transferOpen, extra) }));
+        elements.push(md(tb('cards:hint.decide', { id: req.id })));
+      }
     } else {
       elements.push(...outcomeBlock(c, req));
     }
@@ -788,6 +824,43 @@ export function approvalCard(req: Request, opts: RequestCardOptions): Card {
       elements,
     });
   });
+}
+
+/**
+ * The transfer form (转交) on the approver's card: a person picker over the people eligible for the
+ * step, an optional reason, Transfer and Cancel. Without anyone eligible, it says so.
+ */
+function transferSection(req: Request, opts: RequestCardOptions, candidates: readonly string[]): CardElement[] {
+  const { tb } = opts;
+  const extra = { s: req.currentStep ?? 0 };
+  const cancel = button({ name: 'transfer_cancel', text: tb('cards:button.cancel'), type: 'default', value: act(opts, req, REQUEST_ACTIONS.transferCancel, extra) });
+  const step = req.steps[req.currentStep ?? 0];
+  const title = md(cat('**', tr(tb, 'cards:transfer.title', { n: (req.currentStep ?? 0) + 1, role: roleName(tb, step?.role ?? 'staff') }), '**'));
+  if (candidates.length === 0) return [title, md(tr(tb, 'cards:transfer.nobody', { role: roleName(tb, step?.role ?? 'staff') })), cancel];
+  return [
+    title,
+    md(tb('cards:transfer.hint')),
+    form(REQUEST_FORM_FIELDS.transfer.form, [
+      md(cat('**', tb('cards:field.transfer_to'), '** ', "<font color='red'>*</font>")),
+      personPicker({ name: 'to', placeholder: tb('cards:transfer.pick'), candidates, required: true }),
+      input({
+        name: 'reason',
+        label: tb('cards:field.transfer_reason'),
+        placeholder: tr(tb, 'cards:form.placeholder', { hint: tb('cards:form.ph.transfer_reason') }),
+        maxLength: 500,
+      }),
+      button({
+        name: 'transfer_submit',
+        text: tb('cards:button.transfer_submit'),
+        type: 'primary',
+        submit: true,
+        value: act(opts, req, REQUEST_ACTIONS.transfer, extra),
+        confirm: { title: tb('cards:confirm.transfer_title'), text: tb('cards:confirm.transfer_text') },
+      }),
+    ]),
+    cancel,
+    md(tb('cards:hint.transfer', { id: req.id })),
+  ];
 }
 
 // ---- statusCard -------------------------------------------------------------------------------
@@ -804,6 +877,15 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
     if (req.state !== 'IN_APPROVAL') elements.push(...outcomeBlock(c, req));
     // The requester sees what the security officer attested when registering the copies.
     if (req.kind === 'COPY' && req.details.execution) elements.push(md(lines(attestationLines(tb, req.details.execution))));
+    if (opts.readOnly) {
+      // 抄送: to know, not to act — no buttons, no commands.
+      elements.push(md(tb('cards:hint.cc')));
+      return card({
+        header: requestHeader(c, req, tr(tb, 'cards:subtitle.cc', { name: opts.names(req.requesterId) })),
+        summary: requestSummary(c, req),
+        elements,
+      });
+    }
     const withdrawBtn = () =>
       button({
         name: 'withdraw',
@@ -828,12 +910,10 @@ export function statusCard(req: Request, opts: RequestCardOptions): Card {
       case 'DRAFT':
         if (returnEntry(req) || req.round > 0) {
           elements.push(md(tb('cards:hint.resubmit', { id: req.id })));
-          elements.push(
-            columns([[button({ name: 'resubmit', text: tb('cards:button.resubmit'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.resubmit) })], [withdrawBtn()]], {
-              flexMode: 'flow',
-              spacing: 'small',
-            }),
-          );
+          // Edit and resubmit: the request form, pre-filled with the request as it is.
+          const editBtn = button({ name: 'edit', text: tb('cards:button.edit'), type: 'primary', value: act(opts, req, REQUEST_ACTIONS.edit) });
+          const resubmitBtn = button({ name: 'resubmit', text: tb('cards:button.resubmit'), type: 'default', value: act(opts, req, REQUEST_ACTIONS.resubmit) });
+          elements.push(columns([[editBtn], [resubmitBtn], [withdrawBtn()]], { flexMode: 'flow', spacing: 'small' }));
         }
         break;
       case 'APPROVED':

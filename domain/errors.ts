@@ -44,6 +44,15 @@ export const ERROR_CODES = [
   'workflow.not_witness',
   'workflow.already_confirmed',
   'workflow.return_already_announced',
+  // transfer (转交)
+  'workflow.transfer_to_self',
+  'workflow.transfer_to_requester',
+  'workflow.transfer_to_assignee',
+  'workflow.transfer_to_decider',
+  'workflow.transfer_breaks_distinct',
+  'workflow.transfer_not_eligible',
+  // carbon copies (抄送)
+  'workflow.bad_cc',
   // legal floor (code, not configuration)
   'floor.copy_needs_ref',
   'floor.carry_top_secret_companions',

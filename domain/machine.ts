@@ -47,6 +47,7 @@ export const COMMAND_RULES: Record<CommandType, { kinds: readonly Kind[]; from: 
   return: { kinds: KINDS, from: ['IN_APPROVAL'] },
   resubmit: { kinds: KINDS, from: ['DRAFT'] },
   withdraw: { kinds: KINDS, from: ['DRAFT', 'IN_APPROVAL'] },
+  transfer: { kinds: KINDS, from: ['IN_APPROVAL'] },
   expire: { kinds: KINDS, from: ['APPROVED'] },
   complete_copy: { kinds: ['COPY'], from: ['APPROVED'] },
   check_out: { kinds: ['CARRY_OUT'], from: ['APPROVED'] },
@@ -76,6 +77,8 @@ interface Step {
   effects: EffectBody[];
   stepIndex?: number;
   comment?: string;
+  /** `transfer`: the person the step went to (history and audit). */
+  to?: string;
 }
 
 type Outcome = Step | { error: WorkflowError };
@@ -218,8 +221,22 @@ function startApproval(req: Request, next: Request, carriersIn: unknown, details
     { type: 'notify', to: req.requesterId, template: resubmit ? 'notify.resubmitted' : 'notify.submitted', params: baseParams(next) },
     ...enterStep(next, 0, env),
   ];
+  // 抄送: a read-only card for each person copied, once (a resubmission updates it in place).
+  // An approver of the request already holds its card; the requester holds their own.
+  if (!resubmit) {
+    const approvers = new Set(next.steps.flatMap((s) => s.assignees));
+    for (const to of ccOf(next)) if (!approvers.has(to)) effects.push({ type: 'notify', to, template: 'notify.cc', params: baseParams(next) });
+  }
   return { next, effects };
 }
+
+/** The people copied on a request (never the requester). */
+export function ccOf(r: Pick<Request, 'cc' | 'requesterId'>): string[] {
+  return distinctIds(r.cc).filter((id) => id !== r.requesterId);
+}
+
+/** At most this many people are copied on one request. */
+export const MAX_CC = 20;
 
 function submit(req: Request, cmd: Extract<Command, { type: 'submit' }>, env: Env, next: Request): Outcome {
   if (env.actor.id !== req.requesterId) return fail('workflow.not_requester');
@@ -391,6 +408,48 @@ function returnForEdit(req: Request, cmd: Extract<Command, { type: 'return' }>, 
       { type: 'notify', to: req.requesterId, template: 'notify.returned', params: { ...baseParams(next), by: env.actor.id, role, reason } },
     ],
   };
+}
+
+/**
+ * 转交: the assignee of the current step hands it to `to`. The step keeps its place, role and
+ * mode; `to` takes the actor's seat among its assignees. The floor's "nobody decides two steps of
+ * one request, nobody their own" still holds: `to` is not the requester, decided no other step of
+ * this round, and a distinct approver can still be found for every step left. The caller checks
+ * that `to` is real and eligible for the step's role (handlers/approvals/people.ts).
+ */
+function transfer(req: Request, cmd: Extract<Command, { type: 'transfer' }>, env: Env, next: Request): Outcome {
+  const k = decisionGuard(req, cmd, env.actor);
+  if (typeof k !== 'number') return { error: k };
+  const to = typeof cmd.to === 'string' ? cmd.to.trim() : '';
+  if (!to || to.length > 128) return fail('workflow.invalid_command', { field: 'to' });
+  const reason = optionalText(cmd.reason, 'reason');
+  if (typeof reason === 'object') return { error: reason };
+  if (to === env.actor.id) return fail('workflow.transfer_to_self');
+  if (to === req.requesterId) return fail('workflow.transfer_to_requester');
+  const step = next.steps[k]!;
+  if (step.assignees.includes(to)) return fail('workflow.transfer_to_assignee', { step: k + 1 });
+  const other = req.steps.findIndex((s, i) => i !== k && s.decidedBy === to);
+  if (other >= 0) return fail('workflow.transfer_to_decider', { step: other + 1, role: req.steps[other]!.role });
+  step.assignees = distinctIds(step.assignees.map((id) => (id === env.actor.id ? to : id)));
+  // Every step still to decide must keep a person of its own (bipartite matching, as on submit).
+  const decided = new Set(next.steps.map((s) => s.decidedBy).filter(Boolean));
+  const left = next.steps.slice(k).map((s) => distinctIds(s.assignees).filter((id) => id !== req.requesterId && !decided.has(id)));
+  if (!distinctApproversPossible(left)) return fail('workflow.transfer_breaks_distinct', { step: k + 1 });
+  const params: Params = { ...baseParams(next), step: k + 1, role: step.role, from: env.actor.id, to };
+  const effects: EffectBody[] = [
+    // The reminder moves with the step; the escalation (to a role) stays where it was.
+    { type: 'reminder.cancel', kinds: ['approval.remind'], target: { openId: env.actor.id }, beforeVersion: env.version },
+    { type: 'notify', to, template: 'notify.transfer_to', params: { ...params, requester: req.requesterId } },
+    {
+      type: 'reminder.create',
+      kind: 'approval.remind',
+      dueAt: plusHours(env.now, env.policy.sla.remindHours),
+      target: { openId: to },
+      params: { ...baseParams(next), step: k + 1, role: step.role },
+    },
+    { type: 'notify', to: req.requesterId, template: 'notify.transferred', params },
+  ];
+  return { next, effects, stepIndex: k, to, ...(reason ? { comment: reason } : {}) };
 }
 
 function withdraw(req: Request, cmd: Extract<Command, { type: 'withdraw' }>, env: Env, next: Request): Outcome {
@@ -806,6 +865,8 @@ function dispatch(req: Request, cmd: Command, env: Env, next: Request): Outcome 
       return resubmit(req, cmd, env, next);
     case 'withdraw':
       return withdraw(req, cmd, env, next);
+    case 'transfer':
+      return transfer(req, cmd, env, next);
     case 'expire':
       return expire(req, env, next);
     case 'complete_copy':
@@ -848,7 +909,7 @@ function run(request: Request, command: Command, actor: Actor, ctx: TransitionCo
   const rule = COMMAND_RULES[command.type];
   if (!rule.kinds.includes(request.kind)) return { ok: false, error: err('workflow.wrong_kind', { kind: request.kind, command: command.type }) };
   // Decisions answer "already decided by …" before "bad state", so they run their own state check.
-  const decision = command.type === 'approve' || command.type === 'reject' || command.type === 'return';
+  const decision = command.type === 'approve' || command.type === 'reject' || command.type === 'return' || command.type === 'transfer';
   if (!decision && !rule.from.includes(request.state)) return { ok: false, error: err('workflow.bad_state', { state: request.state }) };
 
   const env: Env = {
@@ -877,6 +938,7 @@ function run(request: Request, command: Command, actor: Actor, ctx: TransitionCo
       toState: n.state,
       ...(out.stepIndex !== undefined ? { stepIndex: out.stepIndex } : {}),
       ...(out.comment ? { comment: out.comment } : {}),
+      ...(out.to ? { to: out.to } : {}),
     },
   ];
   const bodies: EffectBody[] = [
@@ -888,6 +950,7 @@ function run(request: Request, command: Command, actor: Actor, ctx: TransitionCo
       toState: n.state,
       ...(out.stepIndex !== undefined ? { stepIndex: out.stepIndex } : {}),
       ...(out.comment ? { comment: out.comment } : {}),
+      ...(out.to ? { to: out.to } : {}),
     },
     ...out.effects,
     { type: 'card.refresh' },
@@ -918,6 +981,8 @@ export interface DraftInput {
   carriers: CarrierRef[];
   /** The requester-owned fields of the kind's details. */
   details: unknown;
+  /** People to copy (抄送), open_ids resolved and checked real by the caller. */
+  cc?: readonly string[];
 }
 
 export type DraftResult = { ok: true; request: Request; effects: Effect[] } | { ok: false; error: WorkflowError };
@@ -939,6 +1004,10 @@ export function createDraft(input: DraftInput, ctx: TransitionContext): DraftRes
     const today = localDate(ctx.now, tz);
     const content = validateContent(input.kind, input.carriers, input.details, input.requesterId, today);
     if (!content.ok) return content;
+    if (input.cc !== undefined && (!Array.isArray(input.cc) || input.cc.length > MAX_CC || !input.cc.every(isNonEmptyString))) {
+      return { ok: false, error: err('workflow.bad_cc', { max: MAX_CC }) };
+    }
+    const cc = ccOf({ cc: [...(input.cc ?? [])], requesterId: input.requesterId });
     const nowIso = ctx.now.toISOString();
     const request = {
       id: parsed.id,
@@ -958,6 +1027,7 @@ export function createDraft(input: DraftInput, ctx: TransitionContext): DraftRes
       updatedAt: nowIso,
       policyVersion: ctx.policy.version,
       round: 0,
+      ...(cc.length ? { cc } : {}),
     } as Request;
     const effects = keyEffects(request.id, 0, [{ type: 'audit', action: 'create', actorId: input.requesterId, fromState: null, toState: 'DRAFT' }]);
     return { ok: true, request, effects };

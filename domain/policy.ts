@@ -53,6 +53,19 @@ export const policySchema = z.strictObject({
   destroy: z.strictObject({
     witnessRemindHours: positiveHours,
   }),
+  /**
+   * 抄送 by policy: roles whose holders get a read-only copy of every request of a kind (e.g. the
+   * security head for every 绝密 carry-out would be `{"CARRY_OUT": ["security_head"]}`). Optional;
+   * by default nobody is copied.
+   */
+  cc: z
+    .strictObject(
+      Object.fromEntries(KINDS.map((k) => [k, z.array(roleSchema).max(5, { error: 'at most 5 roles are copied' }).optional()])) as Record<
+        Kind,
+        z.ZodOptional<z.ZodArray<typeof roleSchema>>
+      >,
+    )
+    .optional(),
 });
 
 export type PolicyStep = z.infer<typeof stepSchema>;
@@ -107,6 +120,12 @@ function structuralErrors(p: Policy): string[] {
       }
     }
   }
+  for (const kind of KINDS) {
+    (p.cc?.[kind] ?? []).forEach((r, i) => {
+      // Copying "staff" would copy everyone in the unit: need to know forbids it.
+      if (r === 'staff') errors.push(`cc.${kind}[${i}]: 'staff' cannot be copied (that is everyone)`);
+    });
+  }
   if (p.sla.escalateHours <= p.sla.remindHours) {
     errors.push(`sla.escalateHours: must be greater than sla.remindHours (${p.sla.remindHours})`);
   }
@@ -141,6 +160,11 @@ export function chainFor(policy: Policy, kind: Kind, level: Level): ResolvedStep
     mode: s.mode ?? 'ONE',
     purpose: s.purpose ?? 'approve',
   }));
+}
+
+/** The roles the policy copies (抄送) on every request of `kind`; none by default. */
+export function ccRolesFor(policy: Policy, kind: Kind): Role[] {
+  return [...new Set(policy.cc?.[kind] ?? [])];
 }
 
 /** Pending steps for a chain, with the caller's resolved assignees (aligned by index). */

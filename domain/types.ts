@@ -141,6 +141,8 @@ export interface HistoryEntry {
   toState: State;
   stepIndex?: number;
   comment?: string;
+  /** `transfer`: the person the step was handed to (the actor handed it over). */
+  to?: string;
 }
 
 export interface IncidentFlag {
@@ -174,6 +176,11 @@ interface RequestBase {
   approvedAt?: string;
   closedAt?: string;
   incident?: IncidentFlag;
+  /**
+   * People who receive a read-only copy (抄送) of the request's card, which follows it to its end:
+   * named by the requester or by the unit policy's `cc` roles, resolved when the request is made.
+   */
+  cc?: string[];
 }
 
 export type CopyRequest = RequestBase & { kind: 'COPY'; details: CopyDetails };
@@ -203,6 +210,12 @@ export type Command =
   | { type: 'return'; reason: string; stepIndex?: number; version?: number }
   | { type: 'resubmit'; patch?: RequestPatch; assignees?: string[][] }
   | { type: 'withdraw'; reason?: string }
+  /**
+   * 转交: the current step's assignee hands the step to `to`, another person eligible for the
+   * step's role (the caller checks the role and that the person is real; the machine checks
+   * everything else: who may hand over, the requester, distinct approvers).
+   */
+  | { type: 'transfer'; to: string; reason?: string; stepIndex?: number; version?: number }
   | { type: 'expire' }
   | {
       type: 'complete_copy';
@@ -231,6 +244,7 @@ export const COMMAND_TYPES = [
   'return',
   'resubmit',
   'withdraw',
+  'transfer',
   'expire',
   'complete_copy',
   'check_out',
@@ -287,6 +301,8 @@ export type EffectBody =
       toState: State;
       stepIndex?: number;
       comment?: string;
+      /** `transfer`: to whom the step was handed. */
+      to?: string;
     }
   | { type: 'notify'; to: string; template: string; params: Params }
   | { type: 'notify'; toRole: Role; template: string; params: Params }

@@ -6,7 +6,11 @@ import { parseRequestId, type Command, type Kind, type Request, type WorkflowErr
 import { NUDGE_GAP_MS, type ApprovalService } from './approvals/service.js';
 import type { People } from './approvals/people.js';
 import type { CardKind, CarrierRepo, RequestRepo } from './approvals/ports.js';
-import { inputRefusal, parseForm, parseInput, type CompleteValue, type InputName } from './approvals/input.js';
+import { inputRefusal, parseCreate, parseForm, parseInput, type CompleteValue, type InputName } from './approvals/input.js';
+import type { CentreQueries } from './approvals/centre.js';
+import { CENTRE_ACTION, CENTRE_PAGE_SIZE, CENTRE_TABS, type CentreTab, type CentreView } from '../cards/lists.card.js';
+import { EDIT_FORM_ACTION } from '../cards/request-forms.card.js';
+import { canDecideNow, REQUEST_ACTIONS } from '../cards/request.card.js';
 import { copyAttestationsError } from './input/index.js';
 import { tbFor, type ApprovalCards } from './approvals/render.js';
 import { formSubmittedCard } from '../cards/request-forms.card.js';
@@ -21,6 +25,8 @@ export interface RequestDeps {
   requests: RequestRepo;
   carriers: CarrierRepo;
   cards: ApprovalCards;
+  /** The approval centre's lists (handlers/approvals/centre.ts CentreStore on the requests collection). */
+  centre?: CentreQueries;
 }
 
 const KIND_OF: Record<'copy' | 'carry' | 'destroy', Kind> = { copy: 'COPY', carry: 'CARRY_OUT', destroy: 'DESTROY' };
@@ -44,15 +50,16 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
           // whole stock, anybody else from the carriers they hold; the card goes only to them.
           const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
           const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK', ...(whole ? {} : { custodianId: ctx.actorId! }) }, { limit: 50 });
-          // The form is made for the asker (only they may submit it); companions are picked.
-          const people = name === 'carry' ? await companionCandidates(ctx, deps) : undefined;
-          const form = deps.cards.form(KIND_OF[name], inStock.items, { owner: ctx.actorId!, ...(people ? { people } : {}) }, ctx.locale);
+          // The form is made for the asker (only they may submit it); companions and the people
+          // to copy (抄送) are picked from the directory.
+          const people = await companionCandidates(ctx, deps);
+          const form = deps.cards.form(KIND_OF[name], inStock.items, { owner: ctx.actorId!, people }, ctx.locale);
           await ctx.replyPrivately({ type: 'card', card: form });
           return;
         }
-        const parsed = parseInput(name, args);
+        const parsed = parseCreate(name, args);
         if (!parsed.ok) throw inputRefusal(parsed.error);
-        await requireRealPeople(ctx, deps, parsed.value.details);
+        await requireRealPeople(ctx, deps, parsed.value.details, parsed.value.cc);
         // sourceKey: this delivery, so a redelivery after a crash answers with the same request.
         const stored = await deps.service.create(ctx.tenantKey, {
           kind: KIND_OF[name],
@@ -89,9 +96,9 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
         });
         return;
       }
-      const parsed = parseForm(name, e.action.formValue ?? {});
+      const parsed = parseCreate(name, e.action.formValue ?? {});
       if (!parsed.ok) throw inputRefusal(parsed.error);
-      await requireRealPeople(ctx, deps, parsed.value.details);
+      await requireRealPeople(ctx, deps, parsed.value.details, parsed.value.cc);
       const stored = await deps.service.create(ctx.tenantKey, {
         kind,
         requesterId: ctx.actorId!,
@@ -104,6 +111,39 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
       ctx.ack({ toast: toast('success', ctx.tb('request:created', { id })), card: { type: 'raw', data: forReader(formSubmittedCard(kind, id, tbFor(ctx.locale)), ctx.locale) } });
     });
   }
+
+  // Edit and resubmit: the pre-filled form of a returned request resubmits it with the changes.
+  router.action(EDIT_FORM_ACTION, async (ctx) => {
+    const e = ctx.event;
+    const a = actionOf(ctx);
+    if (e.kind !== 'card_action' || !a.owner || !a.requestId) throw new BotError('errors:bad_action');
+    const id = normaliseId(a.requestId);
+    const stored = await load(ctx, deps, id);
+    const r = stored.request;
+    const done = { type: 'raw' as const, data: forReader(formSubmittedCard(r.kind, id, tbFor(ctx.locale)), ctx.locale) };
+    // The same form submitted again (a second click, another device): already resubmitted.
+    if (a.version !== undefined && r.version > a.version) {
+      const mine = r.history.slice(a.version + 1).some((h) => h.actorId === ctx.actorId && h.action === 'resubmit');
+      ctx.ack(
+        mine
+          ? { toast: toast('info', ctx.tb('request:already_done', { id })), card: done }
+          : { toast: toast('warning', ctx.tb('workflow:workflow.stale_card', { version: r.version })) },
+      );
+      return;
+    }
+    const name = r.kind === 'COPY' ? 'copy' : r.kind === 'CARRY_OUT' ? 'carry' : 'destroy';
+    const parsed = parseForm(name, e.action.formValue ?? {});
+    if (!parsed.ok) throw inputRefusal(parsed.error);
+    await requireRealPeople(ctx, deps, parsed.value.details);
+    const result = await deps.service.resubmitEdited(ctx.tenantKey, id, ctx.actorId!, parsed.value, 'card');
+    if (!result.ok) {
+      ctx.ack({ toast: toast('warning', await explain(ctx, deps, result.error)) });
+      await result.done;
+      return;
+    }
+    ctx.ack({ toast: toast('success', ctx.tb('request:done.resubmit', { id })), card: done });
+    await result.done;
+  });
 
   // ---- decisions by text ---------------------------------------------------------------------
   const decide = (name: string, aliases: string[], build: (rest: string) => Command, needsText?: string) =>
@@ -120,6 +160,19 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
   decide('reject', ['驳回', '拒绝'], (rest) => ({ type: 'reject', reason: rest }), 'reason');
   decide('revise', ['退回', '退回修改'], (rest) => ({ type: 'return', reason: rest }), 'reason');
   decide('withdraw', ['撤回'], (rest) => ({ type: 'withdraw', ...(rest ? { reason: rest } : {}) }));
+
+  // `/transfer <id> <@person> [reason]` (转交): the current step's assignee hands it over.
+  router.command({
+    name: 'transfer',
+    aliases: ['转交'],
+    handler: async (ctx) => {
+      const { id, rest } = splitId(ctx.command?.args ?? '');
+      const m = /^@?(ou_[A-Za-z0-9_]+)\s*([\s\S]*)$/.exec(rest);
+      if (!m) throw new BotError('request:transfer.usage');
+      await deps.people.requireReal(ctx.tenantKey, [m[1]!], 'transferee');
+      await act(ctx, deps, id, { type: 'transfer', to: m[1]!, ...(m[2]!.trim() ? { reason: m[2]!.trim() } : {}) });
+    },
+  });
   decide('checkout', ['外出登记', '取出'], () => ({ type: 'check_out' }));
   decide('witness', ['监销确认', '确认监销'], () => ({ type: 'confirm_witness' }));
 
@@ -203,44 +256,27 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     },
   });
 
-  // ---- lists ---------------------------------------------------------------------------------
-  router.command({
-    name: 'my',
-    private: true,
-    aliases: ['我的'],
-    handler: async (ctx) => {
-      const mine = await deps.requests.listByRequester(ctx.tenantKey, ctx.actorId!, { limit: 20 });
-      await ctx.reply({
-        type: 'card',
-        card: await deps.cards.myRequests(
-          ctx.tenantKey,
-          mine.map((s) => s.request),
-          ctx.locale,
-        ),
-      });
-    },
-  });
-  router.command({
-    name: 'pending',
-    private: true,
-    aliases: ['待办'],
-    handler: async (ctx) => {
-      const awaiting = await deps.requests.listAwaiting(ctx.tenantKey, ctx.actorId!, { limit: 20 });
-      const extra = [];
-      if (await deps.people.hasRole(ctx.tenantKey, ctx.actorId!, 'security_officer')) {
-        extra.push(...(await deps.requests.listByState(ctx.tenantKey, ['APPROVED', 'RETURNED'], { limit: 20 })));
-      }
-      const seen = new Set<string>();
-      const all = [...awaiting, ...extra].filter((s) => !seen.has(s.request.id) && seen.add(s.request.id));
-      await ctx.reply({
-        type: 'card',
-        card: await deps.cards.pending(
-          ctx.tenantKey,
-          all.map((s) => s.request),
-          ctx.locale,
-        ),
-      });
-    },
+  // ---- the approval centre (审批中心) ----------------------------------------------------------
+  // `/pending` opens it on 待我审批, `/my` on 我发起的; its tab and page buttons redraw it in place.
+  const centreCommand = (name: string, aliases: string[], tab: CentreTab) =>
+    router.command({
+      name,
+      private: true,
+      aliases,
+      handler: async (ctx) => {
+        await ctx.reply({ type: 'card', card: await centre(ctx, deps, tab, 0) });
+      },
+    });
+  centreCommand('my', ['我的', '我发起的'], 'mine');
+  centreCommand('pending', ['待办', '审批中心', '待我审批'], 'todo');
+
+  router.action(CENTRE_ACTION, async (ctx) => {
+    const a = actionOf(ctx);
+    // Made for one reader (the router refuses anyone else); a card without a reader is not ours.
+    if (!a.owner) throw new BotError('errors:bad_action');
+    const tab = CENTRE_TABS.find((t) => t === a.extra?.t) ?? 'todo';
+    const page = typeof a.extra?.p === 'number' && Number.isInteger(a.extra.p) && a.extra.p >= 0 && a.extra.p < 10_000 ? a.extra.p : 0;
+    ctx.ack({ card: { type: 'raw', data: await centre(ctx, deps, tab, page) } });
   });
 
   // ---- the same actions on cards ---------------------------------------------------------------
@@ -262,8 +298,23 @@ export function registerRequests(router: Router, deps: RequestDeps): void {
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const step = typeof a.extra?.s === 'number' ? a.extra.s : undefined;
     const guard = { ...(a.version !== undefined ? { version: a.version } : {}), ...(step !== undefined ? { stepIndex: step } : {}) };
+    if (a.action === REQUEST_ACTIONS.transferOpen || a.action === REQUEST_ACTIONS.transferCancel) {
+      await transferForm(ctx, deps, normaliseId(a.requestId), a.action === REQUEST_ACTIONS.transferOpen, a.version);
+      return;
+    }
+    if (a.action === REQUEST_ACTIONS.edit) {
+      await sendEditForm(ctx, deps, normaliseId(a.requestId));
+      return;
+    }
     let command: Command;
     switch (a.action) {
+      case REQUEST_ACTIONS.transfer: {
+        const to = Array.isArray(form.to) ? form.to[0] : form.to;
+        if (typeof to !== 'string' || !to.trim()) throw new BotError('request:transfer.pick');
+        await deps.people.requireReal(ctx.tenantKey, [to.trim()], 'transferee');
+        command = { type: 'transfer', to: to.trim(), ...(text('reason') ? { reason: text('reason') } : {}), ...guard };
+        break;
+      }
       case 'req.approve':
         command = { type: 'approve', ...(text('comment') ? { comment: text('comment') } : {}), ...guard };
         break;
@@ -326,10 +377,84 @@ function copyCompletion(ctx: Context, v: CompleteValue): Extract<Command, { type
   return { type: 'complete_copy', copiesMade: v.copiesMade, originalsReturned, wasteRecovered, deviceWiped };
 }
 
-/** Companions named in a request (typed, @-mentioned or picked) must be active directory users. */
-async function requireRealPeople(ctx: Context, deps: RequestDeps, details: Record<string, unknown>): Promise<void> {
+/** Companions and the people copied (typed, @-mentioned or picked) must be active directory users. */
+async function requireRealPeople(ctx: Context, deps: RequestDeps, details: Record<string, unknown>, cc?: readonly string[]): Promise<void> {
   const companions = details.companions;
   if (Array.isArray(companions) && companions.length) await deps.people.requireReal(ctx.tenantKey, companions as string[], 'companions');
+  if (cc?.length) await deps.people.requireReal(ctx.tenantKey, cc, 'cc');
+}
+
+/** Is the reader of the security office (the centre's 督办 tab, the office's to-dos)? */
+async function isOffice(deps: RequestDeps, tenantKey: string, openId: string): Promise<boolean> {
+  const [officer, head] = await Promise.all([deps.people.hasRole(tenantKey, openId, 'security_officer'), deps.people.hasRole(tenantKey, openId, 'security_head')]);
+  return officer || head;
+}
+
+/** The approval centre for the asker, on `tab` and `page` (the watch tab only for the security office). */
+async function centre(ctx: Context, deps: RequestDeps, wanted: CentreTab, page: number) {
+  const viewer = ctx.actorId!;
+  const q = deps.centre;
+  if (!q) throw new Error('the approval centre is not wired (RequestDeps.centre)');
+  const officer = await isOffice(deps, ctx.tenantKey, viewer);
+  const executes = await deps.people.hasRole(ctx.tenantKey, viewer, 'security_officer');
+  const tab: CentreTab = wanted === 'watch' && !officer ? 'todo' : wanted;
+  const counts = await q.counts(ctx.tenantKey, viewer, executes);
+  let view: CentreView;
+  if (tab === 'watch') {
+    const w = await q.watch(ctx.tenantKey, deps.service.clock(), ctx.services.timezone, { page, size: CENTRE_PAGE_SIZE });
+    view = { tab, page, total: w.total, rows: [], watch: w.items, counts, viewer, officer };
+  } else {
+    const p = await q.page(ctx.tenantKey, tab, viewer, { officer: executes, page, size: CENTRE_PAGE_SIZE });
+    view = { tab, page, total: p.total, rows: p.items, counts, viewer, officer };
+  }
+  return deps.cards.centre(ctx.tenantKey, view, ctx.locale);
+}
+
+/**
+ * The Transfer button on an approver's card opens the transfer form in the card (the click's
+ * answer redraws it); Cancel closes it. Only for the person who can decide the step now.
+ */
+async function transferForm(ctx: Context, deps: RequestDeps, id: string, open: boolean, version: number | undefined): Promise<void> {
+  const e = ctx.event;
+  if (e.kind !== 'card_action') return;
+  const stored = await load(ctx, deps, id);
+  const r = stored.request;
+  const holder = stored.cards.find((c) => c.messageId === e.messageId && c.kind === 'approval');
+  const fresh = holder ? await deps.cards.renderFresh(ctx.tenantKey, 'approval', r, holder.holder) : undefined;
+  if (!canDecideNow(r, ctx.actorId!) || (version !== undefined && version !== r.version) || (holder?.holder !== undefined && holder.holder !== ctx.actorId)) {
+    ctx.ack({ toast: toast('warning', ctx.tb('request:transfer.not_now', { id })), ...(fresh ? { card: { type: 'raw', data: fresh } } : {}) });
+    return;
+  }
+  if (!open) {
+    ctx.ack(fresh ? { card: { type: 'raw', data: fresh } } : {});
+    return;
+  }
+  const candidates = await deps.people.transferCandidates(ctx.tenantKey, r, r.currentStep!);
+  const card = await deps.cards.approvalWithTransfer(ctx.tenantKey, r, ctx.actorId!, candidates);
+  ctx.ack({ card: { type: 'raw', data: card } });
+}
+
+/**
+ * Edit and resubmit: the requester of a request returned for edit gets the request form pre-filled
+ * with the request as it is; submitting it resubmits with the changes (a new round).
+ */
+async function sendEditForm(ctx: Context, deps: RequestDeps, id: string): Promise<void> {
+  const stored = await load(ctx, deps, id);
+  const r = stored.request;
+  if (r.requesterId !== ctx.actorId) throw new BotError('workflow:workflow.not_requester');
+  if (r.state !== 'DRAFT' || !(r.round > 0)) throw new BotError('request:edit.not_returned', { id });
+  const whole = await seesWholeRegister(deps.people, ctx.tenantKey, ctx.actorId!);
+  const inStock = await deps.carriers.list(ctx.tenantKey, { status: 'IN_STOCK', ...(whole ? {} : { custodianId: ctx.actorId! }) }, { limit: 50 });
+  const own = await deps.carriers.getMany(
+    ctx.tenantKey,
+    r.carriers.map((c) => c.number),
+  );
+  const offered = [...own, ...inStock.items.filter((c) => !own.some((o) => o.number === c.number))];
+  const companions = r.kind === 'CARRY_OUT' ? r.details.companions : [];
+  const people = [...new Set([...companions, ...(await companionCandidates(ctx, deps))])];
+  const form = deps.cards.editForm(r, offered, { owner: ctx.actorId!, people }, ctx.locale);
+  await ctx.replyPrivately({ type: 'card', card: form });
+  ctx.ack({ toast: toast('info', ctx.tb('request:edit.sent', { id })) });
 }
 
 /** Who the carry-out form offers as companions: active colleagues, the asker's department first. */
@@ -346,7 +471,11 @@ async function act(ctx: Context, deps: RequestDeps, id: string, command: Command
   const canonical = normaliseId(id);
   const channel = ctx.event.kind === 'card_action' ? 'card' : 'command';
   // The clicked card is redrawn by the callback answer below, not patched (Lark locks it: 11310).
-  const result = await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel, messageId ? { redrawnMessageId: messageId } : {});
+  const opts = messageId ? { redrawnMessageId: messageId } : {};
+  const result =
+    command.type === 'transfer'
+      ? await deps.service.transfer(ctx.tenantKey, canonical, ctx.actorId!, command, channel, opts)
+      : await deps.service.act(ctx.tenantKey, canonical, command, ctx.actorId!, channel, opts);
   if (ctx.event.kind === 'card_action') {
     // Answer the click at once with the clicked card redrawn; the other holders' cards, the
     // ledgers and the notifications follow from the effects.

@@ -125,6 +125,10 @@ requestSchema.index({ tenantKey: 1, sourceKey: 1 }, { name: 'source_key', unique
 requestSchema.index({ tenantKey: 1, requesterId: 1, updatedAt: -1 });
 // listAwaiting (/pending): requests whose current step waits for this person (multikey), oldest first.
 requestSchema.index({ tenantKey: 1, currentAssignees: 1, updatedAt: 1 });
+// The approval centre's 抄送我 tab (handlers/approvals/centre.ts): requests copying this person, newest first.
+requestSchema.index({ tenantKey: 1, 'request.cc': 1, updatedAt: -1 }, { name: 'centre_cc', partialFilterExpression: { 'request.cc': { $exists: true } } });
+// The approval centre's 我已审批 tab: requests where this person decided a step, newest first (multikey).
+requestSchema.index({ tenantKey: 1, 'request.history.actorId': 1, updatedAt: -1 }, { name: 'centre_decided' });
 // listByState: e.g. APPROVED requests waiting for the security officer, oldest first.
 requestSchema.index({ tenantKey: 1, state: 1, updatedAt: 1 });
 // withPending (recovery sweep after a crash, across tenants): partial, so it holds only the few

@@ -12,12 +12,15 @@ import {
   parseFormInput,
   type InputError,
 } from '../input/index.js';
-import type { Level } from '../../domain/index.js';
+import type { CommandSpec, KeySpec } from '../input/schemas.js';
+import { MAX_CC, type Level } from '../../domain/index.js';
 
 /** The shapes handlers work with (camelCase, split into carriers and the workflow's details). */
 export interface RequestInput {
   carrierNumbers: string[];
   details: Record<string, unknown>;
+  /** 抄送: people to copy (open_ids, not yet checked real), when given. */
+  cc?: string[];
 }
 export interface CompleteValue {
   copiesMade?: number;
@@ -63,13 +66,13 @@ const drop = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(
 function convert<N extends InputName>(name: N, v: Record<string, unknown>): Values[N] {
   switch (name) {
     case 'copy': {
-      const { carrier, ...details } = v;
-      return { carrierNumbers: carrier === undefined ? [] : [carrier as string], details: drop(details) } as Values[N];
+      const { carrier, cc, ...details } = v;
+      return { carrierNumbers: carrier === undefined ? [] : [carrier as string], details: drop(details), ...ccOf(cc) } as Values[N];
     }
     case 'carry':
     case 'destroy': {
-      const { carrier, ...details } = v;
-      return { carrierNumbers: (carrier as string[] | undefined) ?? [], details: drop(details) } as Values[N];
+      const { carrier, cc, ...details } = v;
+      return { carrierNumbers: (carrier as string[] | undefined) ?? [], details: drop(details), ...ccOf(cc) } as Values[N];
     }
     case 'complete':
       return drop({
@@ -102,6 +105,18 @@ function convert<N extends InputName>(name: N, v: Record<string, unknown>): Valu
   throw new Error(`unknown input ${name}`);
 }
 
+const ccOf = (cc: unknown): { cc?: string[] } => (Array.isArray(cc) && cc.length ? { cc: cc as string[] } : {});
+
+/**
+ * 抄送 when a request is made: `cc=@a,@b` (`抄送=`), or the form's person picker. At most
+ * MAX_CC people; each is checked real before the request is created.
+ */
+const CC_KEY: KeySpec = { canonical: 'cc', aliases: ['抄送', '抄送人'], required: false, kind: 'openIds', max: MAX_CC, default: [] };
+const withCc = <T>(spec: CommandSpec<T>): CommandSpec<T> => ({ ...spec, keys: [...spec.keys, CC_KEY] });
+
+/** The request commands with `cc=` (creating a request); a resubmission keeps its copies. */
+const CREATE_SPECS = { copy: withCc(copySpec), carry: withCc(carrySpec), destroy: withCc(destroySpec) } as const;
+
 const SPECS = {
   copy: copySpec,
   carry: carrySpec,
@@ -111,6 +126,14 @@ const SPECS = {
   'carrier.add': carrierAddSpec,
   'carrier.list': carrierListSpec,
 } as const;
+
+/** A new request's typed arguments or form, with the people to copy (`cc=` / `抄送=`, the cc picker). */
+export function parseCreate(name: 'copy' | 'carry' | 'destroy', input: string | Record<string, unknown>): Result<RequestInput> {
+  const spec = CREATE_SPECS[name] as Parameters<typeof parseCommandInput>[0];
+  const r = typeof input === 'string' ? parseCommandInput(spec, input) : parseFormInput(spec, input, { ignoreUnknown: true });
+  if (!r.ok) return r;
+  return { ok: true, value: convert(name, r.value as Record<string, unknown>) };
+}
 
 /** Typed `key=value` arguments of a command. */
 export function parseInput<N extends InputName>(name: N, text: string, opts: { partial?: boolean } = {}): Result<Values[N]> {

@@ -5,7 +5,7 @@ import { bilingual } from '../../locales/index.js';
 import { chainFor, type Actor, type Kind, type Level, type Policy, type Request, type Role } from '../../domain/index.js';
 
 /** The fields that name people, for the refusal messages (`input:field.<field>`, `people:field.<field>`). */
-export type PeopleField = 'companions' | 'witnesses' | 'custodian' | 'person';
+export type PeopleField = 'companions' | 'witnesses' | 'custodian' | 'person' | 'cc' | 'transferee';
 
 /** Person pickers show at most this many candidates (each is one `{value: open_id}` option). */
 export const MAX_PICKER_CANDIDATES = 50;
@@ -114,6 +114,49 @@ export class People {
       if (step.mode !== 'ONE') out[i] = candidates[i]!.filter((p) => !taken.has(p)).length ? candidates[i]!.filter((p) => !taken.has(p)) : candidates[i]!;
     });
     return out;
+  }
+
+  /**
+   * May `openId` take over step `k` of `request` (转交)? The same eligibility as assignment
+   * (`assignees`): the department's head for a dept_head step — or, when the requester heads it or
+   * nobody does, a leader in charge or the principal — a holder of the step's role otherwise, or
+   * its substitute when the requester is the role's only holder. Never the requester.
+   */
+  async eligibleFor(tenantKey: string, request: Request, k: number, openId: string): Promise<boolean> {
+    const step = request.steps[k];
+    if (!step || openId === request.requesterId) return false;
+    const roles = await this.roles.rolesOf(tenantKey, openId);
+    if (step.role === 'dept_head') {
+      const head = await this.deptHead(tenantKey, request.deptId);
+      if (head && head !== request.requesterId) return openId === head;
+      return roles.includes('leader') || roles.includes('principal');
+    }
+    if (roles.includes(step.role)) return true;
+    const subs = SUBSTITUTES[step.role];
+    if (!subs?.some((r) => roles.includes(r)) || !(await this.hasRole(tenantKey, request.requesterId, step.role))) return false;
+    return (await this.roles.holders(tenantKey, step.role)).every((p) => p === request.requesterId);
+  }
+
+  /**
+   * Whom step `k` may be handed to (the transfer form's person picker): eligible people
+   * (`eligibleFor`) who are not the requester, not already its assignees and decided no step of
+   * this round. At most MAX_PICKER_CANDIDATES.
+   */
+  async transferCandidates(tenantKey: string, request: Request, k: number): Promise<string[]> {
+    const step = request.steps[k];
+    if (!step) return [];
+    let pool: string[];
+    if (step.role === 'dept_head') {
+      const head = await this.deptHead(tenantKey, request.deptId);
+      pool = head && head !== request.requesterId ? [head] : [...(await this.roles.holders(tenantKey, 'leader')), ...(await this.roles.holders(tenantKey, 'principal'))];
+    } else {
+      pool = await this.roles.holders(tenantKey, step.role);
+      const subs = SUBSTITUTES[step.role];
+      if (subs && pool.every((p) => p === request.requesterId)) for (const r of subs) pool.push(...(await this.roles.holders(tenantKey, r)));
+    }
+    const decided = new Set(request.steps.map((s) => s.decidedBy).filter(Boolean));
+    const out = [...new Set(pool)].filter((p) => p !== request.requesterId && !step.assignees.includes(p) && !decided.has(p));
+    return out.slice(0, MAX_PICKER_CANDIDATES);
   }
 
   /** A department's name in both languages; its id when Lark does not know it. */

@@ -2,9 +2,9 @@ import type { Locale } from '../../bot/core/config.js';
 import type { Bi, CardJson } from '../../bot/core/types.js';
 import { bilingual } from '../../locales/index.js';
 import { carrierCard, carrierListCard, type CarrierView, type CopySupervision } from '../../cards/carrier.card.js';
-import { myRequestsCard, pendingCard } from '../../cards/lists.card.js';
+import { centreCard, myRequestsCard, pendingCard, type CentreView } from '../../cards/lists.card.js';
 import { approvalCard, canDecideNow, executionCard, statusCard, witnessCard } from '../../cards/request.card.js';
-import { requestFormCard } from '../../cards/request-forms.card.js';
+import { requestFormCard, type FormPrefill } from '../../cards/request-forms.card.js';
 import { forReader, oneLanguage } from '../../cards/reader.js';
 import type { Kind, Request } from '../../domain/index.js';
 import type { People } from './people.js';
@@ -64,10 +64,12 @@ export class ApprovalCards implements CardRenderer {
   render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson {
     // An approver whose step is over (or not yet) holds the same card without the decision form.
     const spectator = kind === 'approval' && holder !== undefined && !canDecideNow(request, holder);
+    // 抄送: a status card held by anyone but the requester is a read-only copy.
+    const copy = kind === 'status' && holder !== undefined && holder !== request.requesterId;
     // The holder's language when known (prepare looked it up), else both languages.
     const lang = holder !== undefined ? this.langs.get(`${tenantKey}:${holder}`) : undefined;
     // Request ids repeat across tenants: the tenant is part of the key.
-    const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}:${lang ?? ''}:${Math.floor(this.now().getTime() / 60_000)}`;
+    const key = `${tenantKey}:${request.id}:${request.version}:${kind}:${kind === 'witness' ? holder : ''}:${spectator ? 's' : ''}${copy ? 'c' : ''}:${lang ?? ''}:${Math.floor(this.now().getTime() / 60_000)}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
     const card = this.draw(tenantKey, kind, request, names, holder, lang);
@@ -76,12 +78,30 @@ export class ApprovalCards implements CardRenderer {
     return card;
   }
 
-  private draw(tenantKey: string, kind: CardKind, request: Request, allNames: (openId: string) => Bi, holder?: string, lang?: Locale, nudgeBlockedUntil?: string): CardJson {
-    const drawn = this.drawIn(tenantKey, kind, request, lang ? (id) => oneLanguage(allNames(id), lang) : allNames, holder, lang, nudgeBlockedUntil);
+  private draw(
+    tenantKey: string,
+    kind: CardKind,
+    request: Request,
+    allNames: (openId: string) => Bi,
+    holder?: string,
+    lang?: Locale,
+    nudgeBlockedUntil?: string,
+    transfer?: readonly string[],
+  ): CardJson {
+    const drawn = this.drawIn(tenantKey, kind, request, lang ? (id) => oneLanguage(allNames(id), lang) : allNames, holder, lang, nudgeBlockedUntil, transfer);
     return lang ? forReader(drawn, lang) : drawn;
   }
 
-  private drawIn(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string, lang?: Locale, nudgeBlockedUntil?: string): CardJson {
+  private drawIn(
+    tenantKey: string,
+    kind: CardKind,
+    request: Request,
+    names: (openId: string) => Bi,
+    holder?: string,
+    lang?: Locale,
+    nudgeBlockedUntil?: string,
+    transfer?: readonly string[],
+  ): CardJson {
     const opts = {
       tb: tbFor(lang),
       names,
@@ -94,8 +114,9 @@ export class ApprovalCards implements CardRenderer {
     };
     switch (kind) {
       case 'approval':
-        return approvalCard(request, holder !== undefined ? { ...opts, viewer: holder } : opts);
+        return approvalCard(request, { ...opts, ...(holder !== undefined ? { viewer: holder } : {}), ...(transfer ? { transfer: { candidates: transfer } } : {}) });
       case 'status':
+        if (holder !== undefined && holder !== request.requesterId) return statusCard(request, { ...opts, readOnly: true });
         return statusCard(request, nudgeBlockedUntil ? { ...opts, nudgeBlockedUntil } : opts);
       case 'execution':
         return executionCard(request, { ...opts, witnessCandidates: this.pickers.get(tenantKey) ?? [] });
@@ -135,6 +156,44 @@ export class ApprovalCards implements CardRenderer {
   async statusAfterNudge(tenantKey: string, request: Request, holder: string, nudgeBlockedUntil: string): Promise<CardJson> {
     const names = await this.prepare(tenantKey, request);
     return this.draw(tenantKey, 'status', request, names, holder, this.langs.get(`${tenantKey}:${holder}`), nudgeBlockedUntil);
+  }
+
+  /**
+   * The approver's card with the transfer form open (转交): the person picker offers `candidates`
+   * (People.transferCandidates), plus their names. Drawn for the click's answer only.
+   */
+  async approvalWithTransfer(tenantKey: string, request: Request, holder: string, candidates: readonly string[]): Promise<CardJson> {
+    const names = await this.prepare(tenantKey, request);
+    return this.draw(tenantKey, 'approval', request, names, holder, this.langs.get(`${tenantKey}:${holder}`), undefined, candidates);
+  }
+
+  /** The approval centre for its reader, in their language (`locale`). */
+  async centre(tenantKey: string, view: CentreView, locale?: Locale): Promise<CardJson> {
+    const ids = (view.watch ?? []).flatMap((w) => w.who);
+    const all = await this.people.names(tenantKey, ids);
+    const names = locale ? (id: string) => oneLanguage(all(id), locale) : all;
+    const c = centreCard(view, { tb: tbFor(locale), names, timeZone: this.timeZone });
+    return locale ? forReader(c, locale) : c;
+  }
+
+  /**
+   * The request form pre-filled with a returned request (edit and resubmit), for its requester:
+   * `carriers` are the ones they may pick (theirs in stock, and the request's own).
+   */
+  editForm(request: Request, carriers: CarrierRecord[], who: { owner: string; people?: readonly string[] }, locale?: Locale): CardJson {
+    const prefill: FormPrefill = {
+      requestId: request.id,
+      version: request.version,
+      carriers: request.carriers.map((c) => c.number),
+      details: request.details as unknown as Record<string, unknown>,
+    };
+    const c = requestFormCard(request.kind, {
+      tb: tbFor(locale),
+      carriers: carriers.map((x) => ({ number: x.number, level: x.level, alias: x.alias })),
+      ...who,
+      prefill,
+    });
+    return locale ? forReader(c, locale) : c;
   }
 
   /** A request form for `owner` (only they may submit it), with person-picker candidates `people`, in `locale`. */
@@ -188,6 +247,12 @@ export function peopleOf(r: Request): string[] {
     if (s.decidedBy) ids.add(s.decidedBy);
   }
   if (r.kind === 'CARRY_OUT') r.details.companions.forEach((c) => ids.add(c));
+  (r.cc ?? []).forEach((c) => ids.add(c));
+  // The timeline names everyone who acted, and to whom a step was handed (转交).
+  for (const h of r.history) {
+    if (h.actorId !== 'system') ids.add(h.actorId);
+    if (h.to) ids.add(h.to);
+  }
   if (r.kind === 'DESTROY') {
     r.details.witnesses.forEach((w) => ids.add(w));
     r.details.confirmedWitnesses.forEach((w) => ids.add(w));

@@ -3,8 +3,10 @@ import { BotError } from '../../bot/core/errors.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { Bi, CardJson, Sender, UserPrefsStore } from '../../bot/core/types.js';
 import {
+  ccRolesFor,
   createDraft,
   formatRequestId,
+  maxLevel,
   ID_PREFIX,
   transition,
   type CarrierRef,
@@ -72,6 +74,14 @@ export interface CreateInput {
    * redelivery after a crash — gets the request it created, not a second one.
    */
   sourceKey?: string;
+  /** People the requester copies (抄送), checked real by the caller; the policy's cc roles are added. */
+  cc?: string[];
+}
+
+/** The requester's edited request (the pre-filled form after a return for edit). */
+export interface EditInput {
+  carrierNumbers: string[];
+  details: Record<string, unknown>;
 }
 
 /** A requester nudges (催办) a request's approvers at most once per this gap. */
@@ -132,6 +142,11 @@ export class ApprovalService {
     });
   }
 
+  /** The service's clock (injected in tests): what "now" is for the workflow, the centre's watch list too. */
+  clock(): Date {
+    return this.now();
+  }
+
   private ctx() {
     return { now: this.now(), policy: this.o.policy, timezone: this.o.timezone };
   }
@@ -141,24 +156,26 @@ export class ApprovalService {
     // Before any check: the first handling may already have taken the carriers or the approvers.
     const existing = input.sourceKey ? await repos.requests.getBySourceKey(tenantKey, input.sourceKey) : null;
     if (existing) return existing;
-    const numbers = [...new Set(input.carrierNumbers)];
-    const found = await repos.carriers.getMany(tenantKey, numbers);
-    const byNumber = new Map(found.map((c) => [c.number.toLowerCase(), c]));
-    const carriers: CarrierRecord[] = [];
-    for (const n of numbers) {
-      const c = byNumber.get(n.toLowerCase());
-      if (!c) throw new BotError('request:unknown_carrier', { number: n });
-      if (!AVAILABLE.has(c.status)) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
-      carriers.push(c);
-    }
-    const refs: CarrierRef[] = carriers.map(toRef);
+    const refs = await this.carrierRefs(tenantKey, input.carrierNumbers);
     const deptId = await people.deptOf(tenantKey, input.requesterId);
     const year = Number(localYear(this.now(), this.o.timezone));
+    // 抄送: the people named, then the holders of the roles the policy copies on this kind.
+    const cc = [...(input.cc ?? [])];
+    for (const role of ccRolesFor(this.o.policy, input.kind)) cc.push(...(await repos.roles.holders(tenantKey, role)));
+    const ccIds = [...new Set(cc)].filter((x) => x !== input.requesterId);
 
     // Validate everything (content, legal floor, approvers) before an id is taken, so a refusal
     // leaves no gap in the numbering and nothing half-written.
     const probe = createDraft(
-      { id: formatRequestId(input.kind, year, 1), kind: input.kind, requesterId: input.requesterId, deptId, carriers: refs, details: input.details },
+      {
+        id: formatRequestId(input.kind, year, 1),
+        kind: input.kind,
+        requesterId: input.requesterId,
+        deptId,
+        carriers: refs,
+        details: input.details,
+        ...(ccIds.length ? { cc: ccIds } : {}),
+      },
       this.ctx(),
     );
     if (!probe.ok) throw workflowError(probe.error);
@@ -169,7 +186,10 @@ export class ApprovalService {
 
     const seq = await repos.counters.nextSeq(tenantKey, `${ID_PREFIX[input.kind]}-${year}`);
     const id = formatRequestId(input.kind, year, seq);
-    const draft = createDraft({ id, kind: input.kind, requesterId: input.requesterId, deptId, carriers: refs, details: input.details }, this.ctx());
+    const draft = createDraft(
+      { id, kind: input.kind, requesterId: input.requesterId, deptId, carriers: refs, details: input.details, ...(ccIds.length ? { cc: ccIds } : {}) },
+      this.ctx(),
+    );
     if (!draft.ok) throw workflowError(draft.error);
     const submitted = transition(draft.request, { type: 'submit', assignees }, requester, this.ctx());
     if (!submitted.ok) throw workflowError(submitted.error);
@@ -235,6 +255,88 @@ export class ApprovalService {
       if (claimed.taken.length) await this.custody.undo(tenantKey, (await repos.requests.get(tenantKey, id))?.request, id, claimed.taken, claimed.token);
     }
     throw new BotError('errors:busy');
+  }
+
+  /** The register's records of `numbers`, each available for a new request, as the request's snapshots. */
+  private async carrierRefs(tenantKey: string, carrierNumbers: readonly string[], mayHold?: string): Promise<CarrierRef[]> {
+    const numbers = [...new Set(carrierNumbers)];
+    const found = await this.o.repos.carriers.getMany(tenantKey, numbers);
+    const byNumber = new Map(found.map((c) => [c.number.toLowerCase(), c]));
+    const carriers: CarrierRecord[] = [];
+    for (const n of numbers) {
+      const c = byNumber.get(n.toLowerCase());
+      if (!c) throw new BotError('request:unknown_carrier', { number: n });
+      const heldByThis = mayHold !== undefined && c.statusRequestId === mayHold;
+      if (!AVAILABLE.has(c.status) && !heldByThis) throw new BotError('request:carrier_unavailable', { number: c.number, status: c.status });
+      carriers.push(c);
+    }
+    return carriers.map(toRef);
+  }
+
+  /**
+   * 转交: the current step's assignee hands it to `to`. The person must be eligible for the step's
+   * role (the same eligibility as assignment, People.eligibleFor); the workflow checks the rest
+   * (who may hand over, the requester, distinct approvers). A refusal is audited.
+   */
+  async transfer(
+    tenantKey: string,
+    id: string,
+    actorId: string,
+    command: Extract<Command, { type: 'transfer' }>,
+    channel: Channel,
+    opts: { redrawnMessageId?: string } = {},
+  ): Promise<ActResult> {
+    const { repos, people } = this.o;
+    const stored = await repos.requests.get(tenantKey, id);
+    if (!stored) throw new BotError('request:not_found', { id });
+    const refused = (reason: string) =>
+      repos.audit.record(tenantKey, {
+        at: this.now(),
+        actorId,
+        action: 'request.transfer',
+        objectType: 'request',
+        objectId: id,
+        channel,
+        outcome: 'refused',
+        reason,
+        details: { to: command.to, ...(stored.request.currentStep !== null ? { step: stored.request.currentStep } : {}) },
+      });
+    // The workflow's own refusals first (not the assignee, stale card…): they say more.
+    const actor = await people.actorFor(tenantKey, actorId, stored.request);
+    const dry = transition(stored.request, command, actor, this.ctx());
+    if (!dry.ok) {
+      await refused(dry.error.code);
+      return { ok: false, error: dry.error, stored, done: Promise.resolve() };
+    }
+    const k = stored.request.currentStep!;
+    if (!(await people.eligibleFor(tenantKey, stored.request, k, command.to))) {
+      await refused('workflow.transfer_not_eligible');
+      const names = await people.names(tenantKey, [command.to]);
+      const params = { step: k + 1, role: stored.request.steps[k]!.role };
+      const t = (l: 'zh-CN' | 'en-US') =>
+        translator(l)('workflow:workflow.transfer_not_eligible', { ...params, name: l === 'en-US' ? names(command.to).en : names(command.to).zh });
+      throw BotError.localised('workflow:workflow.transfer_not_eligible', { zh: t('zh-CN'), en: t('en-US') });
+    }
+    const result = await this.act(tenantKey, id, command, actorId, channel, opts);
+    if (!result.ok) await refused(result.error.code);
+    return result;
+  }
+
+  /**
+   * Edit and resubmit: the requester's request, returned for edit, with the form's carriers and
+   * details — a new round under the current policy (the chain follows the new level).
+   */
+  async resubmitEdited(tenantKey: string, id: string, actorId: string, edit: EditInput, channel: Channel, opts: { redrawnMessageId?: string } = {}): Promise<ActResult> {
+    const stored = await this.o.repos.requests.get(tenantKey, id);
+    if (!stored) throw new BotError('request:not_found', { id });
+    const r = stored.request;
+    // Only the requester edits, and only a returned draft: the workflow says so in its words.
+    if (r.requesterId !== actorId || r.state !== 'DRAFT' || !(r.round > 0)) return this.act(tenantKey, id, { type: 'resubmit' }, actorId, channel, opts);
+    const refs = await this.carrierRefs(tenantKey, edit.carrierNumbers, id);
+    const level = maxLevel(refs.map((c) => c.level));
+    if (!level.ok) throw workflowError(level.error);
+    const assignees = await this.o.people.assignees(tenantKey, this.o.policy, r.kind, level.level, r.requesterId, r.deptId);
+    return this.act(tenantKey, id, { type: 'resubmit', patch: { carriers: refs, details: edit.details as never }, assignees }, actorId, channel, opts);
   }
 
   /**

@@ -94,7 +94,7 @@ describe('the decision form and the "/approve" hint only for the current step’
 
   it('the current approver gets the form and the typed fallback', () => {
     const c = approvalCard(one, { ...opts, viewer: second.id });
-    expect(buttons(c).map((b) => b.action)).toEqual([REQUEST_ACTIONS.approve, REQUEST_ACTIONS.return, REQUEST_ACTIONS.reject]);
+    expect(buttons(c).map((b) => b.action)).toEqual([REQUEST_ACTIONS.approve, REQUEST_ACTIONS.return, REQUEST_ACTIONS.reject, REQUEST_ACTIONS.transferOpen]);
     expect(text(c)).toContain(`/approve ${one.id}`);
   });
 });

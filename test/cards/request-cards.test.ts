@@ -226,6 +226,10 @@ const ACTION_COMMAND: Record<string, CommandType> = {
   [REQUEST_ACTIONS.inspectFail]: 'inspect',
   [REQUEST_ACTIONS.recordDestruction]: 'record_destruction',
   [REQUEST_ACTIONS.confirmWitness]: 'confirm_witness',
+  // Transfer opens a form on the card; its submission is the `transfer` command.
+  [REQUEST_ACTIONS.transferOpen]: 'transfer',
+  // Edit and resubmit opens the pre-filled form; its submission is the `resubmit` command.
+  [REQUEST_ACTIONS.edit]: 'resubmit',
 };
 
 /** The buttons each card must show for a request (and no others). */
@@ -233,11 +237,11 @@ function expectedActions(fn: CardFn, r: Request, witnessId = P.w2.id): string[] 
   const A = REQUEST_ACTIONS;
   switch (fn) {
     case 'approval':
-      return r.state === 'IN_APPROVAL' ? [A.approve, A.return, A.reject] : [];
+      return r.state === 'IN_APPROVAL' ? [A.approve, A.return, A.reject, A.transferOpen] : [];
     case 'status':
       // The requester may nudge (催办) the current approvers, or withdraw.
       if (r.state === 'IN_APPROVAL') return [A.nudge, A.withdraw];
-      if (r.state === 'DRAFT' && r.round > 0) return [A.resubmit, A.withdraw];
+      if (r.state === 'DRAFT' && r.round > 0) return [A.edit, A.resubmit, A.withdraw];
       return [];
     case 'execution':
       if (r.state === 'APPROVED') {
@@ -295,7 +299,7 @@ describe('request cards: every kind × state × level', () => {
                 expect(cmd, a.action).toBeDefined();
                 expect(COMMAND_RULES[cmd!].from, `${a.action} in ${req.state}`).toContain(req.state);
                 expect(COMMAND_RULES[cmd!].kinds).toContain(req.kind);
-                if (cmd === 'approve' || cmd === 'reject' || cmd === 'return') expect(a.extra).toEqual({ s: req.currentStep });
+                if (cmd === 'approve' || cmd === 'reject' || cmd === 'return' || cmd === 'transfer') expect(a.extra).toEqual({ s: req.currentStep });
                 if (cmd === 'confirm_witness') expect(a.extra).toEqual({ w: P.w2.id });
               }
             });
@@ -363,7 +367,9 @@ describe('approval card', () => {
     expect(byAction('req.reject')?.type).toBe('danger');
     expect(byAction('req.reject')?.confirm).toBeDefined();
     expect(byAction('req.approve')?.confirm).toBeUndefined();
-    for (const b of bs) expect(b.form_action_type).toBe('submit');
+    // The decision buttons submit the form; Transfer (outside it) opens the transfer form.
+    for (const b of bs.filter((x) => (callbackValue(x) as { a: string }).a !== REQUEST_ACTIONS.transferOpen)) expect(b.form_action_type).toBe('submit');
+    expect(byAction(REQUEST_ACTIONS.transferOpen)?.form_action_type).toBeUndefined();
     // The typed fallback.
     expect(json(c)).toContain(`/approve ${req.id}`);
   });
@@ -594,9 +600,9 @@ describe('witness card', () => {
 
 describe('form cards', () => {
   const CANONICAL: Record<Kind, Record<string, boolean>> = {
-    COPY: { carrier: true, copies: true, purpose: true, place: false, pages: false, method: false, ref: false },
-    CARRY_OUT: { carrier: true, destination: true, due: true, purpose: true, companions: false, abroad: false },
-    DESTROY: { carrier: true, reason: true, method: true, site: true, date: false },
+    COPY: { carrier: true, copies: true, purpose: true, place: false, pages: false, method: false, ref: false, cc: false },
+    CARRY_OUT: { carrier: true, destination: true, due: true, purpose: true, companions: false, abroad: false, cc: false },
+    DESTROY: { carrier: true, reason: true, method: true, site: true, date: false, cc: false },
   };
   const make = { COPY: copyFormCard, CARRY_OUT: carryFormCard, DESTROY: destroyFormCard };
   const mine: FormCarrier[] = [

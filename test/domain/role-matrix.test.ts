@@ -26,6 +26,7 @@ const SETUPS: Record<CommandType, Setup> = {
   return: { request: inApproval, command: { type: 'return', reason: '补充' } },
   resubmit: { request: () => step(inApproval(), { type: 'return', reason: '补充' }, P.dh), command: { type: 'resubmit' } },
   withdraw: { request: inApproval, command: { type: 'withdraw' } },
+  transfer: { request: inApproval, command: { type: 'transfer', to: 'ou_dh2', reason: '出差' } },
   expire: { request: () => approved('CARRY_OUT'), command: { type: 'expire' }, now: days(7) },
   complete_copy: { request: () => approved('COPY'), command: { type: 'complete_copy', copiesMade: 1, originalsReturned: true, wasteRecovered: true, deviceWiped: true } },
   check_out: { request: () => approved('CARRY_OUT'), command: { type: 'check_out' } },
@@ -77,6 +78,8 @@ const MATRIX: Record<CommandType, Record<Who, string>> = {
   return: { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
   resubmit: { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
   withdraw: { requester: OK, assignee: NR, otherApprover: NR, soNotAssigned: NR, witness: NR, staff: NR, admin: NR, system: NR },
+  // only the current step's assignee hands it over (转交)
+  transfer: { requester: OWN, assignee: OK, otherApprover: NA, soNotAssigned: NA, witness: NA, staff: NA, admin: NA, system: NA },
   expire: { requester: SYS, assignee: SYS, otherApprover: SYS, soNotAssigned: SYS, witness: SYS, staff: SYS, admin: SYS, system: OK },
   complete_copy: { requester: NSO, assignee: NSO, otherApprover: NSO, soNotAssigned: OK, witness: NSO, staff: NSO, admin: NSO, system: NSO },
   // custody (hand out, receive back) is the security officer's; the carrier person only announces the return

@@ -116,6 +116,8 @@ function commandFor(type: CommandType, kind: Kind): Command {
       return { type, assignees: assigneesFor(kind, 'SECRET') };
     case 'approve':
       return { type };
+    case 'transfer':
+      return { type, to: 'ou_new_approver' };
     case 'reject':
     case 'return':
       return { type, reason: '理由' };
@@ -149,6 +151,7 @@ function actorFor(type: CommandType, r: Request): Actor {
     case 'approve':
     case 'reject':
     case 'return':
+    case 'transfer':
       return r.state === 'IN_APPROVAL' ? currentApprover(r) : P.dh;
     case 'expire':
     case 'mark_overdue':
@@ -178,6 +181,8 @@ const ALLOWED: Partial<Record<Row, State>> = {
   ...ALL_KINDS('IN_APPROVAL', 'reject', 'REJECTED'),
   ...ALL_KINDS('IN_APPROVAL', 'return', 'DRAFT'),
   ...ALL_KINDS('IN_APPROVAL', 'withdraw', 'WITHDRAWN'),
+  ...ALL_KINDS('IN_APPROVAL', 'transfer', 'IN_APPROVAL'),
+  ...ALL_KINDS('IN_APPROVAL_LAST', 'transfer', 'IN_APPROVAL'),
   ...ALL_KINDS('IN_APPROVAL_LAST', 'approve', 'APPROVED'),
   ...ALL_KINDS('IN_APPROVAL_LAST', 'reject', 'REJECTED'),
   ...ALL_KINDS('IN_APPROVAL_LAST', 'return', 'DRAFT'),
