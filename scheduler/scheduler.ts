@@ -38,6 +38,12 @@ export interface CadenceSpec {
   run: TaskFn;
   /** Run the latest slot missed during downtime at start-up (default true). */
   catchUp?: boolean;
+  /**
+   * Catch up only on a slot at most this old (default: any age). A quarterly reminder that was due
+   * two months before the bot was first started, or came back, is news to nobody: it is skipped and
+   * the next slot runs as scheduled.
+   */
+  catchUpWithinMs?: number;
   /** How long a claim holds without renewal (default 2 min; renewed while running). */
   leaseMs?: number;
 }
@@ -218,8 +224,13 @@ export class Scheduler {
 
   /** The latest slot at or before now (and after `after`), unless some instance already ran (or runs) it. */
   private async runLatest(c: Cadence, reason: ScheduleRun['reason'], after?: Date): Promise<boolean> {
-    const slot = c.slots.latest(this.clock.now());
+    const now = this.clock.now();
+    const slot = c.slots.latest(now);
     if (!slot || (after && slot.getTime() <= after.getTime())) return false;
+    if (reason === 'catch-up' && c.catchUpWithinMs !== undefined && now.getTime() - slot.getTime() > c.catchUpWithinMs) {
+      this.o.logger.info('scheduler: missed slot too old to catch up on; skipped', { task: c.name, slot: slot.toISOString() });
+      return false;
+    }
     return this.runSlot(c, slot, reason);
   }
 

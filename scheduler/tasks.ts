@@ -90,7 +90,14 @@ export function botScheduler(o: BotTasksOptions): Scheduler {
       },
     });
   }
-  for (const c of o.cadences ?? []) s.cadence({ name: c.name, cron: c.cron, leaseMs: 10 * 60_000, run: ({ slot }) => c.run(slot) });
+  for (const c of o.cadences ?? [])
+    s.cadence({
+      name: c.name,
+      cron: c.cron,
+      leaseMs: 10 * 60_000,
+      ...(c.catchUpWithinMs !== undefined ? { catchUpWithinMs: c.catchUpWithinMs } : {}),
+      run: ({ slot }) => c.run(slot),
+    });
   if (o.committeePlan) {
     const plan = o.committeePlan;
     s.cadence({

@@ -100,6 +100,30 @@ describe('three instances sharing one database (separate connections)', () => {
     for (const s of [...second, ...third]) await s.stop();
   });
 
+  it('a missed slot older than catchUpWithinMs is not run late at start-up; a recent one is', async () => {
+    const ran: string[] = [];
+    const start = async (name: string, at: string) => {
+      const s = new Scheduler({ runs: new ScheduleRunStore(conns[0]!), timezone: TZ, logger: silentLogger, clock: new FakeClock(at) });
+      s.cadence({
+        name,
+        cron: '0 9 1 1,4,7,10 *',
+        catchUpWithinMs: 7 * 86_400_000,
+        run: async ({ slot, reason }) => {
+          ran.push(`${name} ${slot.toISOString()} ${reason}`);
+          return 'ok';
+        },
+      });
+      await s.start({ live: false });
+      await s.stop();
+    };
+    // First started two months after the October slot: nothing is sent late.
+    await start('test.quarterly-old', '2026-11-30T01:00:00Z');
+    expect(ran).toEqual([]);
+    // Three days after it: caught up once.
+    await start('test.quarterly-recent', '2026-10-04T01:00:00Z');
+    expect(ran).toEqual(['test.quarterly-recent 2026-10-01T01:00:00.000Z catch-up']);
+  });
+
   it('a slot whose runner died is taken over once its claim has expired', async () => {
     const clock = new FakeClock('2026-11-30T01:00:00Z');
     const store = new ScheduleRunStore(conns[0]!);
