@@ -25,7 +25,15 @@ const sender = new LarkSender(createLarkClient({ appId: 'cli_0123456789abcdef', 
   metrics: new Metrics(),
   attempts: 1,
 });
-const fanout = new FanoutService({ store, sender, logger: silentLogger, rate: Number(env.FANOUT_RATE ?? 50), jitterMs: Number(env.FANOUT_JITTER_MS ?? 20), leaseMs: 3_000, lockMs: 5_000 });
+const fanout = new FanoutService({
+  store,
+  sender,
+  logger: silentLogger,
+  rate: Number(env.FANOUT_RATE ?? 50),
+  jitterMs: Number(env.FANOUT_JITTER_MS ?? 20),
+  leaseMs: 3_000,
+  lockMs: 5_000,
+});
 if (env.FANOUT_CREATE === '1') {
   const r = await fanout.send({
     id: noticeId,

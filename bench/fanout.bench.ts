@@ -61,7 +61,14 @@ export async function runFanoutBench(): Promise<RunResult[]> {
         }
       };
       standIn.on('call', onCall);
-      const env = { FANOUT_MONGO_URI: mongo.uri.replace('/?', `/fanout_bench?`), FANOUT_LARK: standIn.url, FANOUT_N: String(N), FANOUT_RATE: String(RATE), FANOUT_JITTER_MS: String(JITTER), FANOUT_NOTICE: notice };
+      const env = {
+        FANOUT_MONGO_URI: mongo.uri.replace('/?', `/fanout_bench?`),
+        FANOUT_LARK: standIn.url,
+        FANOUT_N: String(N),
+        FANOUT_RATE: String(RATE),
+        FANOUT_JITTER_MS: String(JITTER),
+        FANOUT_NOTICE: notice,
+      };
       const a = worker({ ...env, FANOUT_CREATE: '1' });
       if (kill) {
         await standIn.waitFor(() => accepted.length >= N / 2, 600_000, 'half the notice sent');

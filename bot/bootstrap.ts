@@ -8,7 +8,7 @@ import { dedupe, errorBoundary, i18n, ignoreSelf, sequentialize } from './core/m
 import type { Router } from './core/router.js';
 import type { Services } from './core/types.js';
 import { createLarkClient } from './transports/lark/client.js';
-import { startHttpServer, type HealthReport } from './transports/lark/http-server.js';
+import { IntakeGate, startHttpServer, type HealthReport } from './transports/lark/http-server.js';
 import { LarkSender } from './transports/lark/sender.js';
 import { LarkDirectory } from './transports/lark/directory.js';
 import { createEventsHandler } from './transports/lark/webhook.js';
@@ -25,7 +25,8 @@ import { CounterStore } from '../models/counter.model.js';
 import { LedgerStore } from '../models/ledger.model.js';
 import { NotificationLog } from '../models/notification.model.js';
 import { ReminderStore } from '../models/reminder.model.js';
-import { RequestStore } from '../models/request.model.js';
+import { RequestStore, requestModel } from '../models/request.model.js';
+import { CentreStore } from '../handlers/approvals/centre.js';
 import { OutboxStore } from '../models/outbox.model.js';
 import { CardStateStore } from '../models/card-state.model.js';
 import { RoleStore } from '../models/role.model.js';
@@ -47,7 +48,8 @@ import { MotionService, type MotionDeps } from '../handlers/committee/motions.js
 import { MeetingStore } from '../models/meeting.model.js';
 import { MeetingService, type MeetingDeps } from '../handlers/committee/meetings.js';
 import { LarkMeetingCalendar } from '../handlers/committee/calendar.js';
-import { buildFeatures, type FeatureFactory, type FeatureModule } from '../handlers/features.js';
+import { buildFeatures, type FeatureFactory, type FeatureModule, type IncidentApi } from '../handlers/features.js';
+import { setIncidentSink } from '../handlers/approvals/effect-handlers.js';
 import { AlarmStore } from '../models/alarm.model.js';
 import { AlarmSweeper, type AlarmHandler } from '../scheduler/alarms.js';
 
@@ -104,8 +106,32 @@ export interface RunningBot {
   features: FeatureModule[];
   /** Their alarm sweep (tests call it after moving the clock). */
   alarms: AlarmSweeper;
-  stop(): Promise<void>;
+  /**
+   * A graceful stop: closes the intake (webhooks answered 503, the long connection closed), waits
+   * for the events being handled (their effects included), the scheduler's runs and the fan-out's
+   * sends in flight — at most `timeoutMs` (default 10 s) — then closes the HTTP server and the
+   * store. Calling it again returns the same stop.
+   */
+  stop(opts?: StopOptions): Promise<StopReport>;
 }
+
+export interface StopOptions {
+  /** How long the work under way may take to finish (ms; default 10 000). */
+  timeoutMs?: number;
+}
+
+export interface StopReport {
+  /** Everything under way finished within the bound. */
+  clean: boolean;
+  /** What was still running when the bound was hit (empty when clean). */
+  unfinished: string[];
+  /** The events still being handled then. */
+  handlers: ReturnType<App['running']>;
+  ms: number;
+}
+
+/** The default bound of a graceful stop (BAOMI_STOP_TIMEOUT_MS overrides it in bot/main.ts). */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** Wires config → store → Lark client → app → transport. Used by main.ts, tests and benchmarks. */
 export async function startBot(opts: StartOptions): Promise<RunningBot> {
@@ -131,11 +157,14 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
 
   let events: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   let health: () => Promise<HealthReport> = async () => ({ ok: false, starting: true });
+  // Closed first when the bot stops: no new webhook is taken in while the work under way finishes.
+  const intakeGate = new IntakeGate();
   // In sandbox mode the Open API is served by this very server, so its URL is known only after listen().
   const server = await startHttpServer({
     port: config.port,
     logger,
     metrics,
+    intake: intakeGate,
     events: (req, res) => (events ? events(req, res) : Promise.resolve(void res.writeHead(404).end())),
     health: () => health(),
     fallback: opts.fallback,
@@ -210,6 +239,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     },
     opts.features,
   );
+  // The approvals' failed supervision checks open incident drafts (the service was built before the features).
+  setIncidentSink(approvals.repos, features.find((f) => f.name === 'incident')?.api as IncidentApi | undefined);
   const alarmHandlers = new Map<string, AlarmHandler>();
   for (const f of features) if (f.alarm) alarmHandlers.set(f.name, f.alarm.bind(f));
   const alarmSweeper = new AlarmSweeper({ store: alarmStore, handlers: alarmHandlers, logger, now, ...(faults?.leaseMs ? { lockMs: faults.leaseMs } : {}) });
@@ -263,6 +294,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   void discoverSelf(sender, self, logger);
 
   const intakeDeps = { app, logger, metrics, selfOpenId: () => self.openId };
+  let stopping: Promise<StopReport> | undefined;
   let ws: LongConnection | undefined;
   if (lark.transport === 'ws') {
     ws = new LongConnection({
@@ -316,8 +348,11 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   // The ledgers' daily anchor (one per tenant and local day across instances; the hourly tick only
   // claims the day's key, so a restart never skips a day). The scheduler may take this over.
   const ledgerDeps = approvals.deps.ledgers!;
+  let anchorRun: Promise<unknown> = Promise.resolve();
   const anchorTick = setInterval(() => {
-    anchorDaily({ ...ledgerDeps, sender, timezone: config.timezone }).catch((err: unknown) => logger.error('daily ledger anchor failed', { err: (err as Error).message }));
+    anchorRun = anchorDaily({ ...ledgerDeps, sender, timezone: config.timezone }).catch((err: unknown) =>
+      logger.error('daily ledger anchor failed', { err: (err as Error).message }),
+    );
   }, 3_600_000);
   anchorTick.unref();
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
@@ -335,18 +370,54 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     fanout,
     features,
     alarms: alarmSweeper,
-    async stop() {
-      clearInterval(anchorTick);
-      await scheduler.stop();
-      await fanout.stop();
-      ws?.stop();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-      if (!opts.db) await db.close();
+    stop(o: StopOptions = {}) {
+      stopping ??= gracefulStop(o.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+      return stopping;
     },
   };
+
+  async function gracefulStop(boundMs: number): Promise<StopReport> {
+    const started = Date.now();
+    // 1. Intake: new webhooks are answered 503 (Lark delivers them again), the long connection is
+    //    closed (what it had not acknowledged Lark pushes again), no new anchor or scheduled run.
+    intakeGate.close();
+    ws?.stop();
+    clearInterval(anchorTick);
+    // 2. The work under way: events being handled (a handler goes on after its acknowledgement,
+    //    e.g. a click's effects in the runner's slots), the scheduler's runs (the effects, reminder
+    //    and alarm sweeps), the fan-out's sends in flight (the rest of a notice waits in the store).
+    const work: Record<string, Promise<unknown>> = {
+      handlers: intakeGate.idle().then(() => app.idle()),
+      scheduler: scheduler.stop(boundMs),
+      fanout: fanout.stop(),
+      anchor: anchorRun,
+    };
+    const unfinished = new Set(Object.keys(work));
+    for (const [name, p] of Object.entries(work)) {
+      const done = () => void unfinished.delete(name);
+      p.then(done, done);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(Object.values(work)), new Promise((r) => (timer = setTimeout(r, boundMs)))]);
+    clearTimeout(timer);
+    const handlers = app.running();
+    const clean = unfinished.size === 0;
+    if (!clean) logger.error('stop: the bound was hit; exiting with work unfinished', { boundMs, unfinished: [...unfinished], handlers, webhooks: intakeGate.inFlight });
+    // 3. The HTTP server (no new connection; requests on open ones are answered — events 503 with
+    //    `connection: close` — for a moment, then every connection is cut), then the store.
+    await new Promise<void>((r) => {
+      const cut = setTimeout(() => server.closeAllConnections(), clean ? 1_000 : 0);
+      server.close(() => {
+        clearTimeout(cut);
+        r();
+      });
+      server.closeIdleConnections();
+    });
+    if (!opts.db) await db.close();
+    const ms = Date.now() - started;
+    logger.info('stopped', { clean, ms });
+    return { clean, unfinished: [...unfinished], handlers, ms };
+  }
 }
 
 export interface Approvals {
@@ -411,6 +482,7 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
       roles: repos.roles,
       audit: repos.audit,
       ledger: repos.ledger,
+      centre: new CentreStore(requestModel(conn)),
       ledgers: { reader: ledgerReader, anchors, people, directory: services.directory, carriers: repos.carriers, audit: repos.audit, roles: repos.roles },
     },
   };

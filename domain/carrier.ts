@@ -28,6 +28,8 @@ export interface Carrier {
   alias: string;
   /** e.g. '10年' */
   period?: string;
+  /** 制发日期 (YYYY-MM-DD): the period runs from it (Reg 19); absent = from the registration date. */
+  issuedOn?: string;
   issuer?: string;
   copyRestricted: boolean;
   mustReturnToIssuer: boolean;
@@ -57,6 +59,8 @@ export interface CarrierInput {
   carrierType: string;
   alias: string;
   period?: string;
+  /** 制发日期, YYYY-MM-DD. */
+  issuedOn?: string;
   issuer?: string;
   copyRestricted?: boolean;
   mustReturnToIssuer?: boolean;

@@ -5,8 +5,9 @@ import type { People } from './approvals/people.js';
 import type { AuditRepo, CarrierRepo, LedgerRepo, RequestRepo } from './approvals/ports.js';
 import type { ApprovalCards, CopySupervision } from './approvals/render.js';
 import { inputRefusal, parseInput } from './approvals/input.js';
+import { parseDate } from './input/index.js';
 import { maySee, ownCarriers, seesWholeRegister } from './need-to-know.js';
-import { regimeOf } from '../domain/index.js';
+import { localDate, regimeOf } from '../domain/index.js';
 
 export interface CarrierDeps {
   carriers: CarrierRepo;
@@ -43,7 +44,8 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
   const actor = ctx.actorId!;
   const allowed = (await deps.people.hasRole(ctx.tenantKey, actor, 'security_officer')) || (await deps.people.hasRole(ctx.tenantKey, actor, 'security_head'));
   if (!allowed) throw new BotError('request:carrier.officer_only');
-  const parsed = parseInput('carrier.add', args);
+  const { issuedOn, rest } = takeIssued(args, ctx.services.timezone, ctx.services.now());
+  const parsed = parseInput('carrier.add', rest);
   if (!parsed.ok) throw inputRefusal(parsed.error);
   const v = parsed.value;
   // The custodian named (typed or @-mentioned) must be an active directory user.
@@ -55,6 +57,7 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
     carrierType: v.type,
     alias: v.alias,
     ...(v.period ? { period: v.period } : {}),
+    ...(issuedOn ? { issuedOn } : {}),
     ...(v.issuer ? { issuer: v.issuer } : {}),
     copyRestricted: v.copyRestricted,
     mustReturnToIssuer: v.returnToIssuer,
@@ -79,6 +82,7 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
       carrierType: c.carrierType,
       level: c.level,
       period: c.period ?? null,
+      ...(c.issuedOn ? { issuedOn: c.issuedOn } : {}),
       issuer: c.issuer ?? null,
       pages: c.pages ?? null,
       count: c.count,
@@ -98,6 +102,19 @@ async function add(ctx: Context, deps: CarrierDeps, args: string): Promise<void>
     effectKey: `carrier:${c.number}:registered:audit`,
   });
   await ctx.reply({ type: 'card', card: await deps.cards.carrier(ctx.tenantKey, c, undefined, ctx.locale) });
+}
+
+/**
+ * `issued=` / `制发日期=` (the issue date the classification period runs from, Reg 19): taken out
+ * of the arguments before the rest is parsed; a real date, not in the future.
+ */
+function takeIssued(args: string, timezone: string, now: Date): { issuedOn?: string; rest: string } {
+  const m = /(?:^|\s)(?:issued|issued_on|制发日期|制发日)[=＝](\S*)/iu.exec(args);
+  if (!m) return { rest: args };
+  const issuedOn = parseDate(m[1]!);
+  if (!issuedOn) throw new BotError('register:issued.invalid', { value: m[1]! });
+  if (issuedOn > localDate(now, timezone)) throw new BotError('register:issued.future', { value: issuedOn });
+  return { issuedOn, rest: args.replace(m[0], ' ') };
 }
 
 async function show(ctx: Context, deps: CarrierDeps, args: string): Promise<void> {

@@ -22,9 +22,11 @@ import type { Policy } from '../domain/index.js';
 import type { Alarm, AlarmStore } from '../models/alarm.model.js';
 import type { AlarmOutcome, NotifyDeps } from '../scheduler/alarms.js';
 import type { FanoutService } from '../scheduler/fanout.js';
+import type { IncidentDraft } from './approvals/effect-handlers.js';
 import type { People } from './approvals/people.js';
 import type { ApprovalRepos } from './approvals/ports.js';
 import type { ApprovalService } from './approvals/service.js';
+import { doctorFeature } from './doctor.handler.js';
 import { incidentsFeature } from './incidents/index.js';
 import { registerFeature } from './register/index.js';
 import { staffFeature } from './staff/index.js';
@@ -57,6 +59,8 @@ export interface Cadence {
   cron: string;
   /** Runs once per slot across instances; returns a one-line summary for the log and /schedule. */
   run(slot: Date): Promise<string>;
+  /** At start-up, catch up on the latest missed slot only when it is at most this old (default: any age). */
+  catchUpWithinMs?: number;
 }
 
 export interface FeatureModule {
@@ -71,7 +75,7 @@ export interface FeatureModule {
 export type FeatureFactory = (ctx: FeatureContext) => FeatureModule;
 
 /** In build order: the incidents come before the features that open incidents. */
-export const FEATURES: readonly FeatureFactory[] = [incidentsFeature, trainingFeature, staffFeature, registerFeature];
+export const FEATURES: readonly FeatureFactory[] = [incidentsFeature, trainingFeature, staffFeature, registerFeature, doctorFeature];
 
 /** Builds every feature on one context and initialises them. */
 export async function buildFeatures(ctx: Omit<FeatureContext, 'api'>, factories: readonly FeatureFactory[] = FEATURES): Promise<FeatureModule[]> {
@@ -89,6 +93,12 @@ export interface IncidentApi {
    * 10-day (绝密) / 60-day countdown starts. Returns the incident's id.
    */
   reportMissing(tenantKey: string, input: { carrierIds: string[]; reportedBy: string; sourceKey: string; note?: string }): Promise<{ incidentId: string; created: boolean }>;
+  /**
+   * Opens (once per `effectKey`) a draft incident from an approval's failed supervision check
+   * (originals not returned, device not wiped, inspection failed) for the security officers to
+   * confirm or dismiss (the approvals' effect executor calls it, see bot/bootstrap.ts).
+   */
+  draft?(tenantKey: string, input: IncidentDraft): Promise<{ incidentId: string; created: boolean }>;
 }
 
 /** What the training feature offers the others (handlers/training). */

@@ -12,6 +12,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import {
   CARRIER_STATUSES,
+  isIsoDate,
   isLevel,
   regimeOf,
   type Carrier,
@@ -47,6 +48,7 @@ const carrierSchema = new Schema(
     carrierType: { type: String, required: true },
     alias: { type: String, required: true },
     period: { type: String },
+    issuedOn: { type: String },
     issuer: { type: String },
     copyRestricted: { type: Boolean, required: true },
     mustReturnToIssuer: { type: Boolean, required: true },
@@ -102,6 +104,13 @@ function optText(name: string, v: unknown, max = 100): string | undefined {
   return t.length > 0 ? t : undefined;
 }
 
+/** 制发日期: a real calendar date YYYY-MM-DD, or absent. */
+function issuedOn(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isIsoDate(v)) throw new TypeError('issuedOn must be a date YYYY-MM-DD');
+  return v;
+}
+
 function status(v: unknown): RegisterStatus {
   if (!(CARRIER_STATUSES as readonly unknown[]).includes(v)) throw new TypeError(`unknown carrier status ${String(v)}`);
   return v as RegisterStatus;
@@ -150,6 +159,7 @@ function carrierDoc(tenantKey: string, input: CarrierInput, now: Date): Carrier 
   if (doc.origin !== 'registered' && doc.origin !== 'copied') throw new TypeError(`unknown origin ${String(doc.origin)}`);
   const optional = {
     period: optText('period', input.period, 32),
+    issuedOn: issuedOn(input.issuedOn),
     issuer: optText('issuer', input.issuer),
     custodianId: optText('custodianId', input.custodianId, 128),
     location: optText('location', input.location),

@@ -12,8 +12,8 @@ import { AuditLogStore, type AuditRecord } from './audit.model.js';
 import type { VerifyResult } from './chain.js';
 import { LedgerStore, type LedgerEntry } from './ledger.model.js';
 
-/** The four registers of the approvals, plus the audit log. */
-export const LEDGER_KINDS = ['MASTER', 'COPY', 'CARRY', 'DESTROY', 'AUDIT'] as const;
+/** The four registers of the approvals, the incidents' register (handlers/incidents), and the audit log. */
+export const LEDGER_KINDS = ['MASTER', 'COPY', 'CARRY', 'DESTROY', 'INCIDENT', 'AUDIT'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 export type ChainKind = LedgerKind;
 
@@ -22,6 +22,8 @@ export const PERSON_FIELD: Record<Exclude<LedgerKind, 'MASTER'>, string> = {
   COPY: 'data.requesterId',
   CARRY: 'data.carrierPersonId',
   DESTROY: 'data.custodianId',
+  /** Every step of an incident carries who reported it (handlers/incidents/service.ts). */
+  INCIDENT: 'data.reporterId',
   AUDIT: 'actorId',
 };
 
@@ -73,6 +75,8 @@ export interface LedgerStats {
   pendingDestruction: number;
   waitingOver48h: number;
   deadLetters: number;
+  /** Incidents open now (OPEN or REPORTED: not yet closed, not a draft). */
+  openIncidents: number;
 }
 
 /** The event of each register that counts as "one of them" in statistics. */
@@ -81,6 +85,8 @@ export const MAIN_EVENT: Record<Exclude<LedgerKind, 'AUDIT'>, string> = {
   COPY: 'COPIED',
   CARRY: 'CHECKED_OUT',
   DESTROY: 'DESTROYED',
+  /** An incident opened (reported, or a draft confirmed); drafts are not counted until confirmed. */
+  INCIDENT: 'OPENED',
 };
 
 const CHAINS: readonly ChainKind[] = LEDGER_KINDS;
@@ -236,7 +242,8 @@ export class LedgerReader {
   /** `/ledger stats`: the year's counts and what is open now. */
   async stats(tenantKey: string, range: { from: Date; to: Date }, now: Date): Promise<LedgerStats> {
     const counts: LedgerStats['counts'] = [];
-    for (const kind of ['MASTER', 'COPY', 'CARRY', 'DESTROY'] as const) {
+    for (const kind of LEDGER_KINDS) {
+      if (kind === 'AUDIT') continue;
       const rows = await this.entries
         .aggregate<{ _id: { level?: string; deptId?: string }; n: number }>([
           { $match: { tenantKey, ledger: kind, event: MAIN_EVENT[kind], occurredAt: { $gte: range.from, $lt: range.to } } },
@@ -246,7 +253,7 @@ export class LedgerReader {
       for (const r of rows) counts.push({ kind, level: r._id.level ?? '', deptId: r._id.deptId ?? '', n: r.n });
     }
     const requests = this.conn.collection('requests');
-    const [openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, dead] = await Promise.all([
+    const [openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, dead, openIncidents] = await Promise.all([
       requests.countDocuments({ tenantKey, state: { $in: ['OUT', 'OVERDUE', 'RETURNED'] } }),
       requests.countDocuments({ tenantKey, state: 'OVERDUE' }),
       this.conn.collection('carriers').countDocuments({ tenantKey, status: 'PENDING_DESTRUCTION' }),
@@ -254,7 +261,9 @@ export class LedgerReader {
       requests
         .aggregate<{ n: number }>([{ $match: { tenantKey, 'dead.key': { $exists: true } } }, { $project: { n: { $size: '$dead' } } }, { $group: { _id: null, n: { $sum: '$n' } } }])
         .toArray(),
+      // The incidents' own collection (models/incident.model.ts; its tenant index serves it).
+      this.conn.collection('incidents').countDocuments({ tenantKey, status: { $in: ['OPEN', 'REPORTED'] } }),
     ]);
-    return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: dead[0]?.n ?? 0 };
+    return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: dead[0]?.n ?? 0, openIncidents };
   }
 }

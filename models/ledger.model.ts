@@ -12,7 +12,8 @@ import { EffectKeyConflictError, guardAppendOnly, HashChain, MAX_PAGE, nonEmpty,
 
 export { EffectKeyConflictError, MAX_PAGE, type Page, type VerifyResult } from './chain.js';
 
-export const LEDGERS = ['MASTER', 'COPY', 'CARRY', 'DESTROY', 'RECEIVE_SEND', 'KNOWLEDGE'] as const;
+/** INCIDENT: the leak incidents' steps (handlers/incidents), one entry per step. */
+export const LEDGERS = ['MASTER', 'COPY', 'CARRY', 'DESTROY', 'RECEIVE_SEND', 'KNOWLEDGE', 'INCIDENT'] as const;
 export type Ledger = (typeof LEDGERS)[number];
 
 /** What a caller appends; `tenantKey`, `ledger`, `seq`, hashes and `recordedAt` are added here. */
@@ -117,10 +118,11 @@ ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.level': 1, seq: 1 });
 // LedgerReader with status= (an event: CHECKED_OUT, OVERDUE…).
 ledgerSchema.index({ tenantKey: 1, ledger: 1, event: 1, seq: 1 });
 // LedgerReader with user= (PERSON_FIELD): the requester (COPY), the carrier person (CARRY), the
-// custodian (DESTROY). Partial: an equality query on the field implies it exists.
+// custodian (DESTROY), the reporter (INCIDENT). Partial: an equality query on the field implies it exists.
 ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.requesterId': 1, seq: 1 }, { partialFilterExpression: { 'data.requesterId': { $exists: true } } });
 ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.carrierPersonId': 1, seq: 1 }, { partialFilterExpression: { 'data.carrierPersonId': { $exists: true } } });
 ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.custodianId': 1, seq: 1 }, { partialFilterExpression: { 'data.custodianId': { $exists: true } } });
+ledgerSchema.index({ tenantKey: 1, ledger: 1, 'data.reporterId': 1, seq: 1 }, { partialFilterExpression: { 'data.reporterId': { $exists: true } } });
 guardAppendOnly(ledgerSchema, 'ledgers are append-only');
 
 function ledgerName(v: unknown): Ledger {

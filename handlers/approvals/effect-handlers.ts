@@ -21,6 +21,32 @@ const OPEN_ID = /^ou_[0-9A-Za-z_]+$/;
 
 export type Channel = 'card' | 'command' | 'system';
 
+/** An approval's failed supervision check, handed to the incidents feature as a draft. */
+export interface IncidentDraft {
+  requestId: string;
+  reason: string;
+  carrierNumbers: string[];
+  note?: string;
+  /** The effect's key: the draft is made once per effect, however often the effect runs. */
+  effectKey: string;
+  actorId?: string;
+  at?: Date;
+}
+
+/** Where `incident.open` effects go after their audit record (handlers/incidents' API). */
+export interface IncidentSink {
+  draft?(tenantKey: string, input: IncidentDraft): Promise<unknown>;
+}
+
+/** Sinks set after the executor was built (the approval service comes before the features), by repositories. */
+const incidentSinks = new WeakMap<object, IncidentSink>();
+
+/** Sets the incident sink of the executors built on these repositories (bot/bootstrap.ts, after the features). */
+export function setIncidentSink(repos: ApprovalRepos, sink: IncidentSink | undefined): void {
+  if (sink) incidentSinks.set(repos, sink);
+  else incidentSinks.delete(repos);
+}
+
 export interface ExecutorOptions {
   repos: ApprovalRepos;
   people: People;
@@ -32,6 +58,8 @@ export interface ExecutorOptions {
   names(tenantKey: string, r: Request): Promise<(openId: string) => Bi>;
   render(tenantKey: string, kind: CardKind, request: Request, names: (openId: string) => Bi, holder?: string): CardJson;
   now(): Date;
+  /** The incidents feature's drafts (else the one set by `setIncidentSink` for `repos`, if any). */
+  incidents?: IncidentSink;
 }
 
 /**
@@ -44,6 +72,7 @@ const ECHO_TEMPLATES: ReadonlySet<string> = new Set(['notify.resubmitted', 'noti
 function cardKindOf(template: string): CardKind | undefined {
   switch (template) {
     case 'notify.approval_needed':
+    case 'notify.transfer_to':
       return 'approval';
     case 'notify.ready_to_execute':
     case 'notify.inspection_needed':
@@ -51,6 +80,8 @@ function cardKindOf(template: string): CardKind | undefined {
     case 'notify.witness_needed':
       return 'witness';
     case 'notify.submitted':
+    // 抄送: the status card, read-only for anyone but the requester (render.ts).
+    case 'notify.cc':
       return 'status';
     default:
       return undefined;
@@ -102,6 +133,7 @@ export class EffectExecutor {
             version: e.version,
             ...(e.stepIndex !== undefined ? { step: e.stepIndex } : {}),
             ...(e.comment ? { comment: e.comment } : {}),
+            ...(e.to ? { to: e.to } : {}),
           },
         });
         return;
@@ -198,6 +230,16 @@ export class EffectExecutor {
           outcome: 'ok',
           effectKey: e.key,
           details: { reason: e.reason, carriers: e.carrierNumbers, ...(e.note ? { note: e.note } : {}) },
+        });
+        // A draft for the security officers to confirm or dismiss, once per effect key.
+        await (this.o.incidents ?? incidentSinks.get(repos))?.draft?.(tenantKey, {
+          requestId: e.requestId,
+          reason: e.reason,
+          carrierNumbers: e.carrierNumbers,
+          ...(e.note ? { note: e.note } : {}),
+          effectKey: e.key,
+          actorId: e.actorId ?? 'system',
+          at,
         });
         return;
     }

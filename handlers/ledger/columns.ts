@@ -16,6 +16,8 @@ export interface Resolver {
   level(level: string): string;
   event(event: string): string;
   carrierStatus(status: string): string;
+  /** An incident's kind (INCIDENT register); the kind's code when absent. */
+  incidentKind?(kind: string): string;
   outcome(outcome: string): string;
   yesNo(b: boolean): string;
   /** The carrier register's record now (master ledger: status, custodian). */
@@ -68,7 +70,7 @@ const approvers = (v: unknown, x: Resolver): string | undefined =>
     : undefined;
 const list = (v: unknown, x: Resolver): string | undefined => (Array.isArray(v) && v.length ? v.map(String).join(x.sep) : undefined);
 
-const entry = (r: ReaderRow) => r as Extract<ReaderRow, { kind: 'MASTER' | 'COPY' | 'CARRY' | 'DESTROY' }>;
+const entry = (r: ReaderRow) => r as Extract<ReaderRow, { kind: Exclude<LedgerKind, 'AUDIT'> }>;
 const audit = (r: ReaderRow) => r as Extract<ReaderRow, { kind: 'AUDIT' }>;
 
 const seq: Column = { id: 'seq', label: 'seq', type: 'number', card: true, cardWidth: '80px', width: 8, value: (r) => r.seq };
@@ -196,6 +198,27 @@ export const COLUMNS: Record<LedgerKind, Column[]> = {
     field('executor', 'executor', 'text', 10, (d, x) => person(d.executorId, x), true),
     field('witnesses', 'witnesses', 'text', 16, (d, x) => people(d.witnesses, x), true),
     field('approvers', 'approvers', 'text', 20, (d, x) => approvers(d.approvers, x)),
+  ],
+  INCIDENT: [
+    seq,
+    occurred('time'),
+    event,
+    { id: 'incident', label: 'incident', type: 'text', card: true, cardWidth: '130px', width: 15, value: (r) => entry(r).requestId ?? str(dataOf(r).incidentId) },
+    field('kind', 'incident_kind', 'text', 10, (d, x) => (str(d.kind) ? (x.incidentKind?.(d.kind as string) ?? (d.kind as string)) : undefined), true),
+    level,
+    field('carriers', 'carriers', 'text', 24, (d, x) => list(d.carriers, x)),
+    { id: 'quantity', label: 'quantity', type: 'number', width: 6, value: (r) => entry(r).quantity },
+    field('discovered', 'discovered', 'datetime', 17, (d) => when(d.discoveredAt)),
+    field('place', 'place', 'text', 14, (d) => str(d.place)),
+    field('found_by', 'found_by', 'text', 10, (d, x) => person(d.foundBy, x)),
+    field('reporter', 'reporter', 'text', 10, (d, x) => person(d.reporterId, x)),
+    field('reported_at', 'reported_at', 'datetime', 17, (d) => when(d.reportedAt)),
+    field('reported_to', 'reported_to', 'text', 16, (d) => str(d.to)),
+    field('result_on', 'result_on', 'date', 11, (d) => day(d.resultOn)),
+    field('deadline', 'deadline', 'datetime', 17, (d) => when(d.deadline)),
+    field('note', 'note', 'text', 24, (d) => str(d.text) ?? str(d.reason) ?? str(d.measures)),
+    field('source_request', 'source_request', 'text', 15, (d) => str(d.sourceRequestId)),
+    handler,
   ],
   AUDIT: [
     seq,

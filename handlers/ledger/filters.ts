@@ -36,6 +36,10 @@ const KIND_NAMES: Record<string, LedgerKind> = {
   销毁: 'DESTROY',
   audit: 'AUDIT',
   审计: 'AUDIT',
+  incident: 'INCIDENT',
+  incidents: 'INCIDENT',
+  事件: 'INCIDENT',
+  泄密事件: 'INCIDENT',
 };
 const ALL = new Set(['all', '全部']);
 

@@ -31,6 +31,7 @@ const STATUSES: Record<LedgerKind, readonly string[]> = {
   COPY: ['COPIED'],
   CARRY: ['CHECKED_OUT', 'OVERDUE', 'RETURNED', 'INSPECTED'],
   DESTROY: ['DESTROYED'],
+  INCIDENT: ['OPENED', 'MISSING', 'REPORTED', 'STATUS', 'RESULT', 'FOUND', 'LEAK', 'CLOSED', 'DISMISSED'],
   AUDIT: ['ok', 'refused'],
 };
 const statusLabelKey = (kind: LedgerKind, s: string) => (kind === 'MASTER' ? `cards:carrier_status.${s}` : kind === 'AUDIT' ? `ledger:outcome.${s}` : `ledger:event.${s}`);
@@ -83,7 +84,8 @@ export async function resolveFilter(ctx: Pick<Context, 'tenantKey' | 'tb'>, deps
     f.to = q.range.to;
   }
   if (q.dept !== undefined) {
-    if (kind === 'MASTER' || kind === 'AUDIT') throw notApplicable('dept');
+    // Incidents carry no department (handlers/incidents: the reporter, finder and carriers only).
+    if (kind === 'MASTER' || kind === 'AUDIT' || kind === 'INCIDENT') throw notApplicable('dept');
     const known = await deps.reader.departments(ctx.tenantKey, kind);
     const wanted = q.dept.toLowerCase();
     const ids: string[] = [];

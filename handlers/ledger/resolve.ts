@@ -73,6 +73,7 @@ export async function resolverFor(
     level: (l) => label(`cards:level.${l}`, l),
     event: (e) => label(`ledger:event.${e}`, e),
     carrierStatus: (s) => label(`cards:carrier_status.${s}`, s),
+    incidentKind: (k) => label(`incident:kind.${k}`, k),
     outcome: (o) => label(`ledger:outcome.${o}`, o),
     yesNo: (b) => t(b ? 'ledger:export.yes' : 'ledger:export.no'),
     carrier: (n) => carriers.get(n.toUpperCase()),

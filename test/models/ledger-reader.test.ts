@@ -1,5 +1,6 @@
 /**
- * LedgerReader and the anchors on the store: keyset pages, the daily anchor taken once across
+ * LedgerReader and the anchors on the store: keyset pages, the incidents' register read like the
+ * others (person filter, heads, verification, statistics), the daily anchor taken once across
  * instances (and its digest sent once), and — with MONGODB_URI set — `explain()` showing that
  * every ledger query is served by an index.
  */
@@ -31,6 +32,26 @@ beforeAll(async () => {
       data: { deptId: i % 2 ? 'od-a' : 'od-b', level: 'SECRET', requesterId: `ou_r${i % 5}` },
     });
   }
+  // The incidents' register as handlers/incidents writes it: two incidents opened, one reported.
+  const incident = (n: number, event: string, reporterId: string, level: string, day: number) =>
+    reader.ledgers.append(T, 'INCIDENT', {
+      effectKey: `incident:INC-2026-000${n}:${event}`,
+      event,
+      requestId: `INC-2026-000${n}`,
+      actorId: 'ou_officer',
+      occurredAt: new Date(Date.UTC(2026, 1, day)),
+      data: { incidentId: `INC-2026-000${n}`, kind: 'LEAK', level, carriers: [], reporterId },
+    });
+  await incident(1, 'OPENED', 'ou_rep1', 'SECRET', 1);
+  await incident(2, 'OPENED', 'ou_rep2', 'TOP_SECRET', 2);
+  await incident(1, 'REPORTED', 'ou_rep1', 'SECRET', 3);
+  await db.connection.collection('incidents').insertMany([
+    { _id: `${T}:INC-2026-0001`, tenantKey: T, id: 'INC-2026-0001', status: 'REPORTED' },
+    { _id: `${T}:INC-2026-0002`, tenantKey: T, id: 'INC-2026-0002', status: 'OPEN' },
+    { _id: `${T}:INC-2026-0003`, tenantKey: T, id: 'INC-2026-0003', status: 'CLOSED' },
+    { _id: `${T}:INC-2026-0004`, tenantKey: T, id: 'INC-2026-0004', status: 'DRAFT' },
+    { _id: 'other:INC-2026-0001', tenantKey: 'other', id: 'INC-2026-0001', status: 'OPEN' },
+  ] as never);
   await reader.audit.record(T, { actorId: 'ou_x', action: 'ledger.query', objectType: 'ledger', objectId: 'COPY', channel: 'command', outcome: 'refused' });
 }, 60_000);
 afterAll(() => db.close());
@@ -62,8 +83,28 @@ describe('LedgerReader', () => {
     const heads = await reader.heads(T);
     expect(heads.map((h) => [h.ledger, h.seq])).toEqual([
       ['COPY', 30],
+      ['INCIDENT', 3],
       ['AUDIT', 1],
     ]);
+  });
+
+  it('reads the incidents’ register like the others: by reporter, verified, counted', async () => {
+    expect(reader.query(T, { kind: 'INCIDENT', user: 'ou_rep1' })).toEqual({ tenantKey: T, ledger: 'INCIDENT', 'data.reporterId': 'ou_rep1' });
+    const seqs: number[] = [];
+    for await (const r of reader.stream(T, { kind: 'INCIDENT', user: 'ou_rep1' })) seqs.push(r.seq);
+    expect(seqs).toEqual([1, 3]);
+    expect(await reader.count(T, { kind: 'INCIDENT', events: ['OPENED'] })).toBe(2);
+    const reports = await reader.verifyAll(T);
+    expect(reports.map((r) => [r.ledger, r.result.ok, r.result.count])).toContainEqual(['INCIDENT', true, 3]);
+    expect(reports.map((r) => r.ledger)).toEqual(['MASTER', 'COPY', 'CARRY', 'DESTROY', 'INCIDENT', 'AUDIT']);
+    const stats = await reader.stats(T, { from: new Date(Date.UTC(2026, 0, 1)), to: new Date(Date.UTC(2027, 0, 1)) }, new Date(Date.UTC(2026, 5, 1)));
+    expect(stats.counts.filter((c) => c.kind === 'INCIDENT').sort((a, b) => a.level.localeCompare(b.level))).toEqual([
+      { kind: 'INCIDENT', level: 'SECRET', deptId: '', n: 1 },
+      { kind: 'INCIDENT', level: 'TOP_SECRET', deptId: '', n: 1 },
+    ]);
+    expect(stats.openIncidents).toBe(2); // OPEN and REPORTED; not the closed one, the draft or another tenant's
+    const none = await reader.stats(T, { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2026, 0, 1)) }, new Date(Date.UTC(2026, 5, 1)));
+    expect(none.counts.filter((c) => c.kind === 'INCIDENT')).toEqual([]);
   });
 });
 
@@ -95,6 +136,7 @@ describe('anchorDaily', () => {
       key: 'daily:2026-11-30',
       heads: [
         { ledger: 'COPY', seq: 30 },
+        { ledger: 'INCIDENT', seq: 3 },
         { ledger: 'AUDIT', seq: 1 },
       ],
     });
@@ -112,6 +154,7 @@ describe.skipIf(!process.env.MONGODB_URI)('every ledger query uses an index (exp
     { kind: 'COPY', user: 'ou_r1' },
     { kind: 'CARRY', user: 'ou_r1' },
     { kind: 'DESTROY', user: 'ou_r1' },
+    { kind: 'INCIDENT', user: 'ou_rep1' },
     { kind: 'CARRY', events: ['OVERDUE'] },
     { kind: 'MASTER', carriers: ['C-1', 'C-2'] },
     { kind: 'AUDIT', events: ['refused'] },

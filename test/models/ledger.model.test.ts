@@ -489,5 +489,8 @@ describe('indexes', () => {
     expect(byKey.get('{"tenantKey":1,"ledger":1,"requestId":1,"seq":1}')).toBe(false);
     expect(byKey.get('{"tenantKey":1,"ledger":1,"actorId":1,"seq":1}')).toBe(false);
     expect(byKey.get('{"tenantKey":1,"ledger":1,"occurredAt":1}')).toBe(false);
+    // LedgerReader's user= on the incidents' register (PERSON_FIELD.INCIDENT), partial like the others.
+    const reporter = indexes.find((ix) => JSON.stringify(ix.key) === '{"tenantKey":1,"ledger":1,"data.reporterId":1,"seq":1}');
+    expect(reporter?.partialFilterExpression).toEqual({ 'data.reporterId': { $exists: true } });
   });
 });

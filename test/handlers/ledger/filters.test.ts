@@ -4,6 +4,7 @@ import { encodeAction } from '../../../cards/action-value.js';
 import { validateCard, CARD_LIMITS } from '../../../cards/card.schema.js';
 import { LEDGER_PAGE_SIZE, ledgerPageCard } from '../../../cards/ledger.card.js';
 import { parseLedgerArgs, parseRange, parseYear, queryArgs } from '../../../handlers/ledger/filters.js';
+import { LEDGER_KINDS } from '../../../models/ledger-reader.js';
 
 const TZ = 'Asia/Shanghai';
 const ok = (args: string, many = false) => {
@@ -60,6 +61,8 @@ describe('parseLedgerArgs', () => {
       ['销毁', 'DESTROY'],
       ['审计', 'AUDIT'],
       ['MASTER', 'MASTER'],
+      ['incident', 'INCIDENT'],
+      ['事件', 'INCIDENT'],
     ] as const) {
       expect(ok(typed).kinds).toEqual([kind]);
     }
@@ -83,7 +86,8 @@ describe('parseLedgerArgs', () => {
 
   it('exports several ledgers, all of them, and a format', () => {
     expect(ok('copy carry format=csv', true)).toMatchObject({ kinds: ['COPY', 'CARRY'], format: 'csv' });
-    expect(ok('全部 2026', true).kinds).toEqual(['MASTER', 'COPY', 'CARRY', 'DESTROY', 'AUDIT']);
+    expect(ok('全部 2026', true).kinds).toEqual(['MASTER', 'COPY', 'CARRY', 'DESTROY', 'INCIDENT', 'AUDIT']);
+    expect(ok('all', true).kinds).toEqual([...LEDGER_KINDS]);
     expect(err('copy format=pdf', true)).toEqual({ code: 'format', value: 'pdf' });
   });
 
