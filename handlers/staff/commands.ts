@@ -51,7 +51,9 @@ export function parseStaffArgs(tokens: readonly string[], mentions: readonly Men
     if (out.person && out.person !== id) throw new BotError('staff:one_person');
     out.person = id;
   };
-  for (const t of tokens) {
+  for (const raw of tokens) {
+    // `@ou_…` (an open_id typed with the @ people write before a name) is the open_id.
+    const t = /^@ou_/.test(raw) ? raw.slice(1) : raw;
     if (OPEN_ID.test(t)) person(t);
     else if (MENTION.test(t)) {
       const m = mentions.find((x) => x.key === t);

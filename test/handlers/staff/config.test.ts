@@ -52,3 +52,14 @@ describe('staff settings', () => {
     expect(noticeTime('2027-06-01', 'Asia/Shanghai').toISOString()).toBe('2027-06-01T01:00:00.000Z');
   });
 });
+
+describe('staff arguments', () => {
+  it('takes the person as an open_id, as @open_id, or as a mention placeholder; a date, clearance= and months=', async () => {
+    const { parseStaffArgs } = await import('../../../handlers/staff/commands.js');
+    const id = 'ou_29eacd7ebd92f24f7e1a5dba6b277743';
+    expect(parseStaffArgs([id, '2026-12-31'])).toEqual({ person: id, date: '2026-12-31' });
+    expect(parseStaffArgs([`@${id}`, 'months=6'])).toEqual({ person: id, months: 6 });
+    expect(parseStaffArgs(['@_user_1', 'clearance=core'], [{ key: '@_user_1', openId: id, name: '赵磊' } as never])).toEqual({ person: id, clearance: 'core' });
+    expect(() => parseStaffArgs(['@赵磊'])).toThrow();
+  });
+});
