@@ -180,7 +180,8 @@ export async function runLedgerBench(): Promise<void> {
     // its peak RSS is the export's, not this process's after seeding and querying.
     for (const format of ['xlsx', 'csv'] as const) {
       const child = fork(fileURLToPath(import.meta.url), ['export', uri, conn.name, format], {
-        execArgv: [...(process.env.BENCH_EXPORT_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+        // Like the bot: compiled JavaScript in production (npm run bench:compiled), tsx otherwise.
+        execArgv: [...(process.env.BENCH_EXPORT_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(import.meta.url.endsWith('.js') ? [] : ['--import', 'tsx'])],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const [r] = (await once(child, 'message')) as [{ rows: number; seconds: number; peakMb: number; baseMb: number; mb: number; columns: string }];
@@ -251,7 +252,7 @@ if (process.argv[2] === 'export') {
   await seed(conn);
   await conn.close();
   process.exit(0);
-} else if (process.argv[1]?.endsWith('ledger.bench.ts')) {
+} else if (/ledger\.bench\.[jt]s$/.test(process.argv[1] ?? '')) {
   await runLedgerBench();
   process.exit(0);
 }

@@ -22,7 +22,10 @@ export interface Peer {
 
 /** Forks a benchmark peer (a .ts file beside this one) and talks to it over IPC. */
 export function forkPeer(file: string, args: string[] = []): Peer {
-  const child = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Compiled (npm run bench:compiled), the peers are JavaScript next to this file: no tsx.
+  const compiled = import.meta.url.endsWith('.js');
+  const target = compiled ? file.replace(/\.ts$/, '.js') : file;
+  const child = fork(fileURLToPath(new URL(target, import.meta.url)), args, { execArgv: compiled ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters = new Map<string, (m: Record<string, unknown>) => void>();
   // A reply that arrives before anyone asked for it (e.g. 'ready') waits here.
   const early = new Map<string, Record<string, unknown>>();

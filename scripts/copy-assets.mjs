@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+// BUILD_OUT: another output folder (the compiled benchmarks build to dist-bench/).
+const out = join(root, process.env.BUILD_OUT ?? 'dist');
 
 /** [source folder, filter] copied to the same relative place under dist/. */
 export const ASSETS = [
