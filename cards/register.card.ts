@@ -178,15 +178,25 @@ export function inventoryCard(v: InventoryCardView, o: InventoryCardOptions): Ca
   return card({ header: header({ title: head, template: v.state === 'confirmed' ? 'green' : o.reminder ? 'orange' : 'blue', tags: [tag] }), summary: head, elements });
 }
 
-/** Carriers reported missing when no incident could be opened (no incidents feature): to the security office. */
-export function missingOfficeCard(v: { roundId: string; custodian: Bi; numbers: readonly string[] }, o: { tb: Tb }): Card {
+/**
+ * Carriers reported missing when no incident could be opened, to the security office: there is no
+ * incidents feature, or it refused (`refused`: why, e.g. a carrier's status changed since).
+ */
+export function missingOfficeCard(v: { roundId: string; custodian: Bi; numbers: readonly string[]; refused?: Bi }, o: { tb: Tb }): Card {
   const { tb } = o;
-  const head = tb('register:inventory.office_missing_title', { round: v.roundId });
+  const head = tb(v.refused ? 'register:inventory.office_refused_title' : 'register:inventory.office_missing_title', { round: v.roundId });
   const list = v.numbers.slice(0, 50).map(esc).join(', ') + (v.numbers.length > 50 ? ' …' : '');
+  const params = { round: v.roundId, custodian: escBi(v.custodian), list };
   return card({
     header: header({ title: head, template: 'red' }),
     summary: head,
-    elements: [md(tr(tb, 'register:inventory.office_missing', { round: v.roundId, custodian: escBi(v.custodian), list }))],
+    elements: [
+      md(
+        v.refused
+          ? tr(tb, 'register:inventory.office_refused', { ...params, reason: escBi({ zh: clip(v.refused.zh, 500), en: clip(v.refused.en, 500) }) })
+          : tr(tb, 'register:inventory.office_missing', params),
+      ),
+    ],
   });
 }
 
@@ -291,8 +301,12 @@ export interface DestructionRow {
   alias: string;
   level: string;
   custodianId?: string;
-  /** The day it became pending destruction (the register's last change), and the days since. */
+  /**
+   * The day it became pending destruction (its destruction request's approval), and the days since;
+   * with `sinceLastChange`, no approval is known and `since` is only the carrier's last status change.
+   */
   since: string;
+  sinceLastChange?: boolean;
   days: number;
 }
 
@@ -320,7 +334,7 @@ export function destructionListCard(v: { month: string; rows: readonly Destructi
             alias: clip(r.alias, 24),
             level: cell(level(tb, r.level), lang),
             custodian: r.custodianId ? clip(cell(names(r.custodianId), lang), 24) : '',
-            since: r.since,
+            since: r.sinceLastChange ? cell(tb('register:destruction.since_last_change', { date: r.since }), lang) : r.since,
             days: r.days,
           })),
         },
@@ -328,6 +342,7 @@ export function destructionListCard(v: { month: string; rows: readonly Destructi
       ),
     ];
     if (v.rows.length > shown.length) elements.push(md(tb('register:destruction.more', { count: v.rows.length - shown.length })));
+    if (shown.some((r) => r.sinceLastChange)) elements.push(md(tb('register:destruction.last_change_note')));
     elements.push(md(tb('register:destruction.hint')));
     const head = tb('register:destruction.title', { month: v.month, count: v.rows.length });
     return card({ header: header({ title: head, template: 'orange' }), summary: head, elements });

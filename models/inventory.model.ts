@@ -10,7 +10,7 @@
  *   the confirmation once. A missing report claims its carriers by one conditional update too
  *   (`missing` must not hold any of them yet): each carrier is reported once per round, and the
  *   report's key (a digest of its numbers) is the incident's source key. `incidentId` is kept on the
- *   report once the incident is open.
+ *   report once the incident is open, `refused` (why, when) once the incidents feature refused it.
  * - Metadata only: numbers, aliases, levels, statuses, people, dates.
  */
 import { createHash } from 'node:crypto';
@@ -44,6 +44,18 @@ export interface MissingReport {
   numbers: string[];
   at: Date;
   incidentId?: string;
+  /**
+   * The incidents feature refused to open the incident (e.g. a carrier's status changed since the
+   * card was sent): why, in both languages. Permanent: nobody retries it; the security office is told.
+   */
+  refused?: MissingRefusal;
+}
+
+export interface MissingRefusal {
+  at: Date;
+  /** The refusal's code (the incidents feature's error key). */
+  code: string;
+  reason: { zh: string; en: string };
 }
 
 export type CheckState = 'pending' | 'confirmed';
@@ -215,6 +227,20 @@ export class InventoryStore {
       if (r.modifiedCount === 1) return { outcome: 'reported', key, numbers: fresh };
     }
     throw new Error(`inventory check ${id}: could not record the missing report (too much contention)`);
+  }
+
+  /** Records that the incidents feature refused a report's incident (once: the first refusal stays). */
+  async setRefused(tenantKey: string, roundId: string, custodianId: string, key: string, refusal: MissingRefusal): Promise<boolean> {
+    const r = await this.checks.updateOne(
+      {
+        _id: `${tenantKey}:${roundId}:${custodianId}`,
+        [`reports.${key}`]: { $exists: true },
+        [`reports.${key}.incidentId`]: { $exists: false },
+        [`reports.${key}.refused`]: { $exists: false },
+      },
+      { $set: { [`reports.${key}.refused`]: refusal } },
+    );
+    return r.modifiedCount === 1;
   }
 
   /** Records the incident a missing report opened. */

@@ -5,6 +5,7 @@ import { actionOf, type Router } from '../../bot/core/router.js';
 import type { Context } from '../../bot/core/types.js';
 import { INVENTORY_ACTION, INVENTORY_HELD, INVENTORY_MISSING, INVENTORY_MISSING_FIELD, INVENTORY_PAGE, inventoryCard, inventoryProgressCard } from '../../cards/register.card.js';
 import { forReader } from '../../cards/reader.js';
+import { tr } from '../../cards/request.card.js';
 import { hasAnyRole, OFFICE, type RegisterDeps } from './deps.js';
 import { cardView, type Inventory, ROUND_ID } from './inventory.js';
 
@@ -70,7 +71,7 @@ export function registerCommands(router: Router, deps: () => RegisterDeps, inven
     const picked = form?.[INVENTORY_MISSING_FIELD];
     const selected = (Array.isArray(picked) ? picked : typeof picked === 'string' && picked ? [picked] : []).filter((x): x is string => typeof x === 'string' && x !== '');
     let toast: { zh: string; en: string } | undefined;
-    let kind: 'success' | 'info' = 'success';
+    let kind: 'success' | 'info' | 'warning' = 'success';
     if (a.action === INVENTORY_HELD) {
       if (selected.length) throw new BotError('register:inventory.held_with_selection', { count: selected.length });
       const r = await inventory().confirm(ctx.tenantKey, roundId, actor);
@@ -87,6 +88,10 @@ export function registerCommands(router: Router, deps: () => RegisterDeps, inven
       } else if (r.outcome === 'nothing_new') {
         kind = 'info';
         toast = ctx.tb('register:inventory.toast_missing_already');
+      } else if (r.refused) {
+        // The incidents feature refused (permanent): say so, never "being opened".
+        kind = 'warning';
+        toast = tr(ctx.tb, 'register:inventory.toast_missing_refused', { count: r.numbers.length, reason: r.refused.reason });
       } else
         toast = ctx.tb(r.incidentId ? 'register:inventory.toast_missing' : 'register:inventory.toast_missing_pending', { count: r.numbers.length, incident: r.incidentId ?? '' });
     }

@@ -8,12 +8,14 @@ import type { InventoryStore } from '../../models/inventory.model.js';
 import type { NotifyDeps } from '../../scheduler/alarms.js';
 import { localInstant } from '../committee/motions.js';
 import type { People } from '../approvals/people.js';
-import type { AuditRepo, CarrierRepo, RoleRepo } from '../approvals/ports.js';
+import type { AuditRepo, CarrierRepo, RequestRepo, RoleRepo } from '../approvals/ports.js';
 import type { IncidentApi } from '../features.js';
 
 export interface RegisterDeps {
   carriers: Pick<CarrierRepo, 'get' | 'list'>;
   roles: Pick<RoleRepo, 'holders'>;
+  /** The approval requests (when a carrier's destruction was approved). */
+  requests: Pick<RequestRepo, 'get'>;
   people: Pick<People, 'hasRole' | 'names'>;
   audit: AuditRepo;
   notify: NotifyDeps;

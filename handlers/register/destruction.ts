@@ -1,5 +1,6 @@
 // The monthly destruction list (docs/domain.md §6.6, 销毁批次): on the 1st of each month at 09:00
-// (`register.destruction`) the carriers pending destruction — and how long each has been — go to
+// (`register.destruction`) the carriers pending destruction — and how long each has been, counted
+// from the approval of the destruction request that set it aside (see approvedAt) — go to
 // the security office (security officers and the head), one notice per reader language through
 // the fan-out, its id naming the tenant and the month, so a slot run twice sends nothing twice.
 // Nothing is sent when there are none.
@@ -22,11 +23,35 @@ export class DestructionList {
   async rows(tenantKey: string, day: string): Promise<DestructionRow[]> {
     const rows: DestructionRow[] = [];
     for await (const c of allCarriers(this.d, tenantKey, { status: 'PENDING_DESTRUCTION' })) {
-      // The register's last change of a carrier in this status is the claim that put it there.
-      const since = localDate(c.updatedAt, this.d.timezone);
-      rows.push({ number: c.number, alias: c.alias, level: c.level, ...(c.custodianId ? { custodianId: c.custodianId } : {}), since, days: Math.max(0, daysBetween(since, day)) });
+      const approved = await this.approvedAt(tenantKey, c.statusRequestId);
+      // Without the approval that set it aside (marked by hand, or its request gone) the register
+      // knows only when the carrier's status last changed: the card says so.
+      const since = localDate(approved ?? c.updatedAt, this.d.timezone);
+      rows.push({
+        number: c.number,
+        alias: c.alias,
+        level: c.level,
+        ...(c.custodianId ? { custodianId: c.custodianId } : {}),
+        since,
+        ...(approved ? {} : { sinceLastChange: true }),
+        days: Math.max(0, daysBetween(since, day)),
+      });
     }
     return rows.sort((a, b) => b.days - a.days || a.number.localeCompare(b.number));
+  }
+
+  /**
+   * When the carrier became pending destruction: the approval of the destruction request that holds
+   * it (statusRequestId). A carrier goes PENDING_DESTRUCTION exactly when its DESTROY request is
+   * approved (domain/machine.ts), and the approval time never changes afterwards — unlike the
+   * carrier's `updatedAt`, which every re-applied claim (a retried effect) moves.
+   */
+  private async approvedAt(tenantKey: string, requestId: string | undefined): Promise<Date | undefined> {
+    if (!requestId) return undefined;
+    const r = (await this.d.requests.get(tenantKey, requestId))?.request;
+    if (r?.kind !== 'DESTROY' || !r.approvedAt) return undefined;
+    const t = new Date(r.approvedAt);
+    return Number.isNaN(t.getTime()) ? undefined : t;
   }
 
   async run(slot: Date): Promise<string> {

@@ -33,6 +33,7 @@ export function registerDeps(ctx: FeatureContext): RegisterDeps {
   return {
     carriers: ctx.repos.carriers,
     roles: ctx.repos.roles,
+    requests: ctx.repos.requests,
     people: ctx.people,
     audit: ctx.repos.audit,
     notify: ctx.notify,

@@ -9,15 +9,20 @@
 // record it once; the clicked card is redrawn for its custodian through the callback answer.
 // Carriers reported missing are claimed per carrier (models/inventory.model.ts) and handed to the
 // incidents feature (IncidentApi.reportMissing, source key from the report), which opens the
-// 10-day / 60-day countdown; an alarm set before the call retries it when the call failed. Seven
-// days after the round opened, those who have not confirmed get their card again (an alarm, once).
+// 10-day / 60-day countdown; an alarm set before the call retries it when the call failed for a
+// passing reason (the store down). A refusal (a BotError: e.g. a carrier's status changed since the
+// card was sent, so it cannot be reported missing) is permanent: it is recorded on the report, the
+// security office is told (carriers, custodian, reason; the notice id from the alarm's), and the
+// alarm stops. Seven days after the round opened, those who have not confirmed get their card
+// again (an alarm, once).
 // `/inventory` shows the security office who confirmed, who has not, and what was reported missing.
 import type { Locale } from '../../bot/core/config.js';
+import { type BotError, isBotError } from '../../bot/core/errors.js';
 import { inventoryCard, missingOfficeCard, type InventoryCardView, type InventoryProgressView } from '../../cards/register.card.js';
 import { addDays, localDate } from '../../domain/index.js';
 import { bilingual } from '../../locales/index.js';
 import type { Alarm } from '../../models/alarm.model.js';
-import type { InventoryCheck, InventoryItem, InventoryRound, MissingResult } from '../../models/inventory.model.js';
+import type { InventoryCheck, InventoryItem, InventoryRound, MissingRefusal, MissingResult, MissingReport } from '../../models/inventory.model.js';
 import { type AlarmOutcome, notifyByLanguage } from '../../scheduler/alarms.js';
 import { allCarriers, at, holders, NOTICE_TIME, OFFICE, type RegisterDeps, TOPIC } from './deps.js';
 
@@ -39,6 +44,14 @@ export const ROUND_ID = /^INV-\d{4}-Q[1-4]$/;
 export const inventoryNoticeId = (tenantKey: string, roundId: string, custodianId: string) => `${tenantKey}:${TOPIC}:inv:${roundId}:${custodianId}`;
 const remindKey = (roundId: string) => `${TOPIC}:inv:${roundId}:remind`;
 const missingKey = (roundId: string, custodianId: string, key: string) => `${TOPIC}:inv:${roundId}:${custodianId}:${key}`;
+/** The id of the missing report's alarm (`<tenant>:<key>`, models/alarm.model.ts): the office's notices derive from it. */
+const missingAlarmId = (tenantKey: string, roundId: string, custodianId: string, key: string) => `${tenantKey}:${missingKey(roundId, custodianId, key)}`;
+
+/** What became of a missing report's incident: opened, refused for good, or not yet (no feature, retry). */
+export interface IncidentOutcome {
+  incidentId?: string;
+  refused?: MissingRefusal;
+}
 
 export function cardView(c: InventoryCheck): InventoryCardView {
   return {
@@ -169,7 +182,7 @@ export class Inventory {
    * "Report missing": the carriers not reported yet are recorded (once each), an alarm is set to
    * make sure the incident is opened, and it is opened now (the alarm then finds it done).
    */
-  async reportMissing(tenantKey: string, roundId: string, custodianId: string, numbers: readonly string[]): Promise<MissingResult & { incidentId?: string }> {
+  async reportMissing(tenantKey: string, roundId: string, custodianId: string, numbers: readonly string[]): Promise<MissingResult & IncidentOutcome> {
     const now = this.d.now();
     const r = await this.d.inventory.reportMissing(tenantKey, roundId, custodianId, numbers, now);
     if (r.outcome !== 'reported') return r;
@@ -196,8 +209,7 @@ export class Inventory {
       now,
     );
     try {
-      const incidentId = await this.openIncident(tenantKey, roundId, custodianId, r.key);
-      return incidentId ? { ...r, incidentId } : r;
+      return { ...r, ...(await this.openIncident(tenantKey, roundId, custodianId, r.key)) };
     } catch (err) {
       // The alarm tries again (with back-off); the report is recorded.
       this.d.logger.warn('register: incident for a missing carrier not opened yet', { tenantKey, roundId, err: (err as Error).message });
@@ -207,35 +219,78 @@ export class Inventory {
 
   /**
    * Opens the incident of one missing report (idempotent: by the report's source key, and not at
-   * all once its incident is recorded). Without the incidents feature, the security office is told.
+   * all once its incident is recorded). Without the incidents feature, the security office is told;
+   * so it is when the feature refuses (a BotError: permanent, recorded on the report). Any other
+   * error is thrown (passing: the alarm tries again).
    */
-  async openIncident(tenantKey: string, roundId: string, custodianId: string, key: string): Promise<string | undefined> {
+  async openIncident(tenantKey: string, roundId: string, custodianId: string, key: string): Promise<IncidentOutcome> {
     const check = await this.d.inventory.getCheck(tenantKey, roundId, custodianId);
     const report = check?.reports?.[key];
-    if (!report) return undefined;
-    if (report.incidentId) return report.incidentId;
+    if (!report) return {};
+    if (report.incidentId) return { incidentId: report.incidentId };
+    if (report.refused) return { refused: report.refused };
     const api = this.d.incidents();
     if (!api) {
       const office = await holders(this.d, tenantKey, OFFICE);
       const name = (await this.d.people.names(tenantKey, [custodianId]))(custodianId);
       this.d.logger.warn('register: no incidents feature; the security office is told of the missing carriers', { tenantKey, roundId });
       await notifyByLanguage(this.d.notify, {
-        id: `${tenantKey}:${missingKey(roundId, custodianId, key)}:office`,
+        id: `${missingAlarmId(tenantKey, roundId, custodianId, key)}:office`,
         tenantKey,
         title: `${roundId} missing`,
         recipients: office,
         draw: () => missingOfficeCard({ roundId, custodian: name, numbers: report.numbers }, { tb }),
       });
-      return undefined;
+      return {};
     }
-    const { incidentId } = await api.reportMissing(tenantKey, {
-      carrierIds: report.numbers,
-      reportedBy: custodianId,
-      sourceKey: `${TOPIC}:inventory:${roundId}:${custodianId}:${key}`,
-      note: `inventory ${roundId}`,
-    });
+    let incidentId: string;
+    try {
+      ({ incidentId } = await api.reportMissing(tenantKey, {
+        carrierIds: report.numbers,
+        reportedBy: custodianId,
+        sourceKey: `${TOPIC}:inventory:${roundId}:${custodianId}:${key}`,
+        note: `inventory ${roundId}`,
+      }));
+    } catch (err) {
+      if (!isBotError(err)) throw err;
+      return { refused: await this.refused(tenantKey, roundId, custodianId, key, report, err) };
+    }
     await this.d.inventory.setIncident(tenantKey, roundId, custodianId, key, incidentId);
-    return incidentId;
+    return { incidentId };
+  }
+
+  /**
+   * The incidents feature refused a report's incident: the audit, the security office's notice (its
+   * id from the alarm's, so a retry reaches nobody twice), then the refusal on the report — last, so
+   * a crash before it leaves the alarm to do it all again (each part once in effect).
+   */
+  private async refused(tenantKey: string, roundId: string, custodianId: string, key: string, report: MissingReport, err: BotError): Promise<MissingRefusal> {
+    const refusal: MissingRefusal = { at: this.d.now(), code: err.key, reason: err.text ?? bilingual(err.key, err.params) };
+    const alarmId = missingAlarmId(tenantKey, roundId, custodianId, key);
+    this.d.logger.warn('register: the incidents feature refused a missing report', { tenantKey, roundId, carriers: report.numbers, code: err.key });
+    await this.d.audit.record(tenantKey, {
+      actorId: 'system',
+      action: 'inventory.incident_refused',
+      objectType: 'inventory',
+      objectId: roundId,
+      channel: 'system',
+      outcome: 'refused',
+      reason: err.key,
+      effectKey: `${alarmId}:refused:audit`,
+      details: { carriers: report.numbers, custodian: custodianId },
+    });
+    const office = await holders(this.d, tenantKey, OFFICE);
+    if (office.length === 0) this.d.logger.error('register: nobody in the security office to hear of a refused missing report', { tenantKey, roundId, carriers: report.numbers });
+    const name = (await this.d.people.names(tenantKey, [custodianId]))(custodianId);
+    await notifyByLanguage(this.d.notify, {
+      id: `${alarmId}:refused`,
+      tenantKey,
+      title: `${roundId} missing refused`,
+      recipients: office,
+      draw: () => missingOfficeCard({ roundId, custodian: name, numbers: report.numbers, refused: refusal.reason }, { tb }),
+    });
+    await this.d.inventory.setRefused(tenantKey, roundId, custodianId, key, refusal);
+    return refusal;
   }
 
   /** The alarm behind a missing report: opens its incident unless that was done. */
@@ -243,7 +298,7 @@ export class Inventory {
     const p = a.params ?? {};
     const check = await this.d.inventory.getCheck(a.tenantKey, String(p.roundId), String(p.custodianId));
     const report = check?.reports?.[String(p.key)];
-    if (!report || report.incidentId) return 'skip';
+    if (!report || report.incidentId || report.refused) return 'skip';
     await this.openIncident(a.tenantKey, String(p.roundId), String(p.custodianId), String(p.key));
     return 'done';
   }

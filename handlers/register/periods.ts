@@ -8,8 +8,9 @@
 // carries the end it was set for: when the period changed since (re-classified), the alarms are
 // moved to the new end. The alarm handler looks at the carrier again: destroyed, returned,
 // declassified, gone from the register or its end moved → skip; else one notice per reader
-// language through the fan-out, its id derived from the alarm's, so a retried alarm reaches
-// nobody twice.
+// language through the fan-out, its id derived from the alarm's and the end it reminds of
+// (`<alarm id>:<end>`), so a retried alarm reaches nobody twice while a re-armed alarm (the period
+// changed) reaches them again for the new end: the fan-out keeps a notice id for good.
 import type { Locale } from '../../bot/core/config.js';
 import { periodNoticeCard } from '../../cards/register.card.js';
 import type { Carrier } from '../../domain/index.js';
@@ -24,6 +25,8 @@ import { daysBetween, PERIOD_REMINDER_KINDS, PERIOD_REMINDERS, type PeriodRemind
 export const LOOKAHEAD_DAYS = PERIOD_REMINDERS.d90;
 
 export const periodAlarmKey = (number: string, k: PeriodReminder): string => `${TOPIC}:${number}:${k}`;
+/** The notice of one reminder for one end (each language's notice is `<id>:<lang>`). */
+export const periodNoticeId = (alarmId: string, end: string): string => `${alarmId}:${end}`;
 export const isPeriodKind = (kind: string): kind is PeriodReminder => (PERIOD_REMINDER_KINDS as string[]).includes(kind);
 
 const tb = (key: string, params?: Record<string, unknown>) => bilingual(key, params);
@@ -109,7 +112,9 @@ export class PeriodClocks {
       days: k === 'd0' ? 0 : days,
     };
     await notifyByLanguage(this.d.notify, {
-      id: a._id,
+      // The alarm is re-armed under the same key when the period changes; a notice id is taken
+      // for good (models/fanout.model.ts), so the end is part of it.
+      id: periodNoticeId(a._id, end),
       tenantKey: a.tenantKey,
       title: `${c.number} ${k}`,
       recipients,

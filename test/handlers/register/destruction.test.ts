@@ -1,6 +1,8 @@
 /**
  * The monthly list of carriers pending destruction: to the security office (officers and head) in
- * their languages, with how long each has waited, once per month across two runs of the slot;
+ * their languages, with how long each has waited — from its destruction request's approval, which
+ * a later write to the carrier does not move; "last status change", said as such, when no approval
+ * is known — once per month across two runs of the slot;
  * nothing when there are none; cards within Lark's limits however long the list.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,9 +33,17 @@ describe('the monthly destruction list', () => {
 
   it('lists the carriers pending destruction, longest waiting first, to the security office, once a month', async () => {
     w.locales.set('ou_so2', 'en-US');
+    // Each set aside when its destruction request was approved (the claim and the approval at once).
+    w.requests.set('DS-2027-0001', { id: 'DS-2027-0001', kind: 'DESTROY', state: 'APPROVED', approvedAt: w.clock.now().toISOString() });
     expect(await w.carriers.claim(T, 'JM-2', 'PENDING_DESTRUCTION', 'DS-2027-0001')).toEqual({ ok: true });
     w.clock.set('2027-01-20T02:00:00Z');
+    w.requests.set('DS-2027-0002', { id: 'DS-2027-0002', kind: 'DESTROY', state: 'APPROVED', approvedAt: w.clock.now().toISOString() });
     expect(await w.carriers.claim(T, 'JM-3', 'PENDING_DESTRUCTION', 'DS-2027-0002')).toEqual({ ok: true });
+    // Days later the request's carrier effect is applied again (a retried effect, a dead letter
+    // retried): the same claim, which moves the carrier's updatedAt — not the waiting time.
+    w.clock.set('2027-01-28T02:00:00Z');
+    expect(await w.carriers.claim(T, 'JM-2', 'PENDING_DESTRUCTION', 'DS-2027-0001')).toEqual({ ok: true });
+    expect((await w.carriers.get(T, 'JM-2'))!.updatedAt.toISOString()).toBe('2027-01-28T02:00:00.000Z');
     const slot = new Date('2027-02-01T01:00:00Z');
     w.clock.set(slot);
     const run = cadence(w, 'register.destruction');
@@ -53,9 +63,40 @@ describe('the monthly destruction list', () => {
       ['JM-3', '2027-01-20', 12, '名ou_c1'],
     ]);
     expect(zh.text).not.toContain('JM-1');
+    expect(zh.text).not.toContain('末次状态变更');
     // Next month it goes again (a notice of its own).
     await run.run(new Date('2027-03-01T01:00:00Z'));
     expect(w.fan.notices.has(`${T}:register:destruction:2027-03:zh-CN`)).toBe(true);
+  });
+  it('a carrier set aside with no approval on record: the date of its last status change, said as such', async () => {
+    w.locales.set('ou_so2', 'en-US');
+    // Marked by hand (no request), and one whose request is not a known destruction request.
+    expect(await w.carriers.setStatus(T, 'JM-1', 'PENDING_DESTRUCTION')).toBe('changed');
+    w.clock.set('2027-01-15T02:00:00Z');
+    expect(await w.carriers.claim(T, 'JM-2', 'PENDING_DESTRUCTION', 'DS-2027-0404')).toEqual({ ok: true });
+    w.clock.set('2027-01-20T02:00:00Z');
+    w.requests.set('DS-2027-0003', { id: 'DS-2027-0003', kind: 'DESTROY', state: 'APPROVED', approvedAt: w.clock.now().toISOString() });
+    expect(await w.carriers.claim(T, 'JM-3', 'PENDING_DESTRUCTION', 'DS-2027-0003')).toEqual({ ok: true });
+    const slot = new Date('2027-02-01T01:00:00Z');
+    w.clock.set(slot);
+    await cadence(w, 'register.destruction').run(slot);
+    const zh = w.fan.notices.get(`${T}:register:destruction:2027-02:zh-CN`)!;
+    const en = w.fan.notices.get(`${T}:register:destruction:2027-02:en-US`)!;
+    const rows = (n: typeof zh) => (n.card.body.elements.find((e) => e.tag === 'table') as { rows: Record<string, unknown>[] }).rows.map((r) => [r.number, r.since, r.days]);
+    expect(rows(zh)).toEqual([
+      ['JM-1', '2027-01-10（末次状态变更）', 22],
+      ['JM-2', '2027-01-15（末次状态变更）', 17],
+      ['JM-3', '2027-01-20', 12],
+    ]);
+    expect(rows(en)).toEqual([
+      ['JM-1', '2027-01-10 (last status change)', 22],
+      ['JM-2', '2027-01-15 (last status change)', 17],
+      ['JM-3', '2027-01-20', 12],
+    ]);
+    expect(zh.text).toContain(bilingual('register:destruction.last_change_note').zh);
+    expect(en.text).toContain('they may have waited longer');
+    expect(validateCard(zh.card)).toEqual({ ok: true });
+    expect(validateCard(en.card)).toEqual({ ok: true });
   });
 });
 
@@ -69,6 +110,7 @@ describe('the register’s cards at their largest', () => {
       level: 'SECRET',
       custodianId: `ou_${i}`,
       since: '2026-01-01',
+      ...(i % 3 ? {} : { sinceLastChange: true }),
       days: 400,
     }));
     for (const lang of ['zh-CN', 'en-US'] as const) {

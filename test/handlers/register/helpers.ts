@@ -1,10 +1,13 @@
 // The register's unit tests: the real stores (carriers, alarms, inventory) on the embedded store,
-// a fake clock, a recording fan-out that keeps each notice once by id (as the real outbox does),
-// and fakes for roles, names, audit and the incidents feature.
+// a fake clock, a recording fan-out that keeps each notice once by id, for good (as the real outbox
+// does: models/fanout.model.ts), and fakes for roles, names, audit, the approval requests and the
+// incidents feature.
 import type { Locale } from '../../../bot/core/config.js';
+import { BotError } from '../../../bot/core/errors.js';
 import { silentLogger } from '../../../bot/core/logger.js';
 import type { Card } from '../../../cards/card.types.js';
-import type { Role } from '../../../domain/index.js';
+import type { Request, Role } from '../../../domain/index.js';
+import type { StoredRequest } from '../../../handlers/approvals/ports.js';
 import type { IncidentApi } from '../../../handlers/features.js';
 import type { RegisterDeps } from '../../../handlers/register/deps.js';
 import { registerModule } from '../../../handlers/register/index.js';
@@ -29,32 +32,33 @@ export interface Notice {
 export class Recorder {
   /** Every call of fanout.send, in order (a notice handed over again is here twice). */
   readonly calls: FanoutInput[] = [];
-  /** Each notice once, by id (what the outbox keeps and sends). */
+  /**
+   * Each notice once, by id (what the outbox keeps and sends). Like the real outbox it never
+   * forgets an id: a notice id handed over again is `created: false` and nothing is resent.
+   */
   readonly notices = new Map<string, Notice>();
   send = async (i: FanoutInput) => {
     this.calls.push(i);
     const created = !this.notices.has(i.id);
-    if (created && i.message.type === 'card')
+    if (created)
       this.notices.set(i.id, {
         id: i.id,
         to: i.recipients.map((r) => ('openId' in r.to ? r.to.openId : r.to.chatId)),
-        card: i.message.card as Card,
-        text: JSON.stringify(i.message.card),
+        card: (i.message.type === 'card' ? i.message.card : {}) as Card,
+        text: JSON.stringify(i.message.type === 'card' ? i.message.card : i.message.text),
       });
     return { noticeId: i.id, total: i.recipients.length, created, done: Promise.resolve() };
   };
   list(filter: (n: Notice) => boolean = () => true): Notice[] {
     return [...this.notices.values()].filter(filter);
   }
-  clear(): void {
-    this.calls.length = 0;
-    this.notices.clear();
-  }
 }
 
 export class FakeIncidents implements IncidentApi {
   readonly calls: Parameters<IncidentApi['reportMissing']>[] = [];
   fail = 0;
+  /** Carriers the incidents feature refuses (a BotError, as its not_missable refusal). */
+  readonly refuse = new Set<string>();
   private readonly bySource = new Map<string, string>();
   async reportMissing(tenantKey: string, input: Parameters<IncidentApi['reportMissing']>[1]) {
     this.calls.push([tenantKey, input]);
@@ -62,6 +66,8 @@ export class FakeIncidents implements IncidentApi {
       this.fail--;
       throw new Error('incidents store down');
     }
+    const stuck = input.carrierIds.filter((n) => this.refuse.has(n));
+    if (stuck.length) throw new BotError('incident:not_missable', { numbers: stuck.join(', ') });
     const had = this.bySource.get(input.sourceKey);
     if (had) return { incidentId: had, created: false };
     const id = `INC-2027-${String(this.bySource.size + 1).padStart(4, '0')}`;
@@ -79,6 +85,8 @@ export interface World {
   incidents: FakeIncidents;
   roles: Map<Role, string[]>;
   locales: Map<string, Locale>;
+  /** The approval requests the register looks up (by id). */
+  requests: Map<string, Pick<Request, 'id' | 'kind' | 'state' | 'approvedAt'>>;
   audits: { action: string; outcome: string; effectKey?: string; actorId: string }[];
   deps: RegisterDeps;
   feature: ReturnType<typeof registerModule>;
@@ -103,11 +111,18 @@ export async function world(db: TestDb, start: string): Promise<World> {
     ['security_head', ['ou_head']],
   ]);
   const locales = new Map<string, Locale>();
+  const requests: World['requests'] = new Map();
   const audits: World['audits'] = [];
   const w = { noIncidents: false } as World;
   const deps: RegisterDeps = {
     carriers,
     roles: { holders: async (_t, r) => roles.get(r) ?? [] },
+    requests: {
+      get: async (t, id) => {
+        const r = requests.get(id);
+        return r ? ({ tenantKey: t, request: r as Request, pending: [], cards: [] } satisfies StoredRequest) : null;
+      },
+    },
     people: {
       hasRole: async (_t, id, r) => (roles.get(r) ?? []).includes(id),
       names: async () => (id: string) => ({ zh: `名${id}`, en: `N${id}` }),
@@ -141,6 +156,7 @@ export async function world(db: TestDb, start: string): Promise<World> {
     incidents,
     roles,
     locales,
+    requests,
     audits,
     deps,
     feature,

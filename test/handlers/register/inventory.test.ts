@@ -3,7 +3,8 @@
  * carriers only, a page at a time), once per slot across two runs of the same slot; "All held"
  * recorded once (double click, concurrent clicks), the card redrawn for its custodian only;
  * "Report missing" hands each carrier to the incidents feature once (retried by its alarm when the
- * call fails; the security office told when there is no incidents feature); the 7-day reminder to
+ * call fails for a passing reason; a refusal — a BotError — is final: recorded, the security office
+ * told once, never retried; the security office told when there is no incidents feature); the 7-day reminder to
  * those who have not confirmed, once; /inventory for the security office only.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -209,6 +210,64 @@ describe('reporting carriers missing', () => {
     w.clock.set(SLOT.getTime() + 3_600_000);
     await w.sweeper.sweep();
     expect(w.incidents.calls).toHaveLength(3);
+  });
+
+  it('a refusal by the incidents feature is final: recorded on the report, the security office told once, never retried', async () => {
+    await cadence(w, 'register.inventory').run(SLOT);
+    // JM-B01's status changed since the card was sent: the incidents feature refuses it (a BotError).
+    w.incidents.refuse.add('JM-B01');
+    const click = clicker();
+    const card = w.fan.notices.get(cardId('ou_c2'))!.card;
+    const res = await click('ou_c2', buttonValue(card, INVENTORY_MISSING), { missing: ['JM-B01'] });
+    // The custodian is told the truth, not "being opened".
+    expect(res.toast).toMatchObject({ type: 'warning', content: '已报告 1 份下落不明，但未能立案：这些载体当前状态不能报丢失：JM-B01。已通知保密办。' });
+    expect(w.incidents.calls).toHaveLength(1);
+    const [alarm] = await w.alarms.list(T, 'register', `inv:${ROUND}:ou_c2`);
+    expect(alarm).toBeDefined();
+    const office = w.fan.list((n) => n.id.includes(':refused:'));
+    expect(office.map((n) => n.id)).toEqual([`${alarm!._id}:refused:zh-CN`]);
+    expect(office[0]!.to.sort()).toEqual(['ou_head', 'ou_so1', 'ou_so2']);
+    expect(office[0]!.text).toContain('清查中报告的下落不明未能立案：INV-2027-Q1');
+    expect(office[0]!.text).toContain('JM-B01');
+    expect(office[0]!.text).toContain('名ou_c2');
+    expect(office[0]!.text).toContain('这些载体当前状态不能报丢失：JM-B01');
+    expect(validateCard(office[0]!.card)).toEqual({ ok: true });
+    const report = Object.values((await w.inventory.getCheck(T, ROUND, 'ou_c2'))!.reports)[0]!;
+    expect(report.incidentId).toBeUndefined();
+    expect(report.refused).toMatchObject({ code: 'incident:not_missable', reason: { zh: '这些载体当前状态不能报丢失：JM-B01。' } });
+    expect(w.audits.filter((a) => a.action === 'inventory.incident_refused')).toEqual([expect.objectContaining({ outcome: 'refused', actorId: 'system' })]);
+    // The alarm behind the report finds the refusal: no retry, no second call, no second notice.
+    for (const m of [5, 7, 11, 60, 24 * 60]) {
+      w.clock.set(SLOT.getTime() + m * 60_000);
+      expect(await w.sweeper.sweep()).toMatchObject({ failed: 0 });
+    }
+    expect(w.incidents.calls).toHaveLength(1);
+    expect((await w.alarms.get(T, alarm!.key))?.state).toBe('done');
+    expect(w.fan.calls.filter((c) => c.id.includes(':refused:'))).toHaveLength(1);
+  });
+
+  it('a passing failure is retried; a refusal on the retry is final and reaches the security office', async () => {
+    await cadence(w, 'register.inventory').run(SLOT);
+    w.locales.set('ou_so2', 'en-US');
+    w.incidents.fail = 1;
+    const click = clicker();
+    const card = w.fan.notices.get(cardId('ou_c2'))!.card;
+    const res = await click('ou_c2', buttonValue(card, INVENTORY_MISSING), { missing: ['JM-B02'] });
+    expect(res.toast?.content).toBe('已报告 1 份下落不明，正在立案');
+    // Meanwhile the carrier's status changes: the retry is refused.
+    w.incidents.refuse.add('JM-B02');
+    w.clock.set(SLOT.getTime() + 5 * 60_000);
+    expect(await w.sweeper.sweep()).toMatchObject({ done: 1, failed: 0 });
+    const [alarm] = await w.alarms.list(T, 'register', `inv:${ROUND}:ou_c2`);
+    expect(alarm!.state).toBe('done');
+    expect(w.fan.list((n) => n.id.includes(':refused:')).map((n) => [n.id, n.to.sort()])).toEqual([
+      [`${alarm!._id}:refused:en-US`, ['ou_so2']],
+      [`${alarm!._id}:refused:zh-CN`, ['ou_head', 'ou_so1']],
+    ]);
+    expect(w.fan.notices.get(`${alarm!._id}:refused:en-US`)!.text).toContain('The incidents feature refused to open an incident: These carriers cannot be reported missing');
+    w.clock.set(SLOT.getTime() + 3_600_000);
+    await w.sweeper.sweep();
+    expect(w.incidents.calls).toHaveLength(2);
   });
 
   it('without the incidents feature the security office is told, once', async () => {

@@ -16,6 +16,8 @@ const DAY = 86_400_000;
 /** 09:00 in Shanghai on a date. */
 const nine = (date: string) => new Date(`${date}T01:00:00Z`);
 const periodNotices = (number: string, kind: string) => w.fan.list((n) => n.id.startsWith(`${T}:register:${number}:${kind}:`));
+/** A reminder's notice: the alarm's id, the end it reminds of, the reader language. */
+const noticeId = (number: string, kind: string, end: string, lang: string) => `${T}:register:${number}:${kind}:${end}:${lang}`;
 
 async function daily(at: Date): Promise<string> {
   w.clock.set(at);
@@ -79,7 +81,7 @@ describe('classification period reminders', () => {
 
     await sweepAt(nine('2026-12-01'));
     const d90 = periodNotices('JM-1', 'd90');
-    expect(d90.map((n) => n.id).sort()).toEqual([`${T}:register:JM-1:d90:en-US`, `${T}:register:JM-1:d90:zh-CN`]);
+    expect(d90.map((n) => n.id).sort()).toEqual([noticeId('JM-1', 'd90', '2027-03-01', 'en-US'), noticeId('JM-1', 'd90', '2027-03-01', 'zh-CN')]);
     expect(d90.find((n) => n.id.endsWith('en-US'))!.to).toEqual(['ou_c1']);
     expect(d90.find((n) => n.id.endsWith('zh-CN'))!.to).toEqual(['ou_cls']);
     expect(d90.find((n) => n.id.endsWith('en-US'))!.text).toContain('ends in 90 days: JM-1');
@@ -108,7 +110,7 @@ describe('classification period reminders', () => {
     await daily(nine('2027-03-02'));
     await sweepAt(nine('2027-03-02'));
     // JM-2: its custodian and the officer read Chinese, one notice: only the d90 one, before it was destroyed.
-    expect(w.fan.list((n) => n.id.includes(':JM-2:')).map((n) => [n.id, n.to.sort()])).toEqual([[`${T}:register:JM-2:d90:zh-CN`, ['ou_c2', 'ou_cls']]]);
+    expect(w.fan.list((n) => n.id.includes(':JM-2:')).map((n) => [n.id, n.to.sort()])).toEqual([[noticeId('JM-2', 'd90', '2027-03-01', 'zh-CN'), ['ou_c2', 'ou_cls']]]);
     // Each notice handed to the fan-out exactly once: never a second hand-over.
     expect(w.fan.calls.length).toBe(w.fan.notices.size);
     expect(w.fan.list((n) => /:(SM-1|JM-3|JM-4):/.test(n.id))).toHaveLength(0);
@@ -128,17 +130,24 @@ describe('classification period reminders', () => {
     expect(w.fan.list((n) => n.id.includes(':JM-8:'))).toHaveLength(0);
   });
 
-  it('re-classified (period extended): the old reminders are skipped, the new end gets its own', async () => {
+  it('re-classified (period extended): the old reminders are skipped, the new end gets its own, delivered', async () => {
     await daily(nine('2026-12-01'));
     await sweepAt(nine('2026-12-01'));
-    expect(periodNotices('JM-1', 'd90')).toHaveLength(2);
+    expect(
+      periodNotices('JM-1', 'd90')
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual([noticeId('JM-1', 'd90', '2027-03-01', 'en-US'), noticeId('JM-1', 'd90', '2027-03-01', 'zh-CN')]);
     // Extended to 20 years before the d30 reminder: it now ends 2037-03-01.
     await db.connection.collection('carriers').updateOne({ tenantKey: T, number: 'JM-1' }, { $set: { period: '20年' } });
-    w.fan.clear();
+    // The fan-out keeps every notice id for good (no clearing): what follows must reach people anyway.
+    const calls = w.fan.calls.length;
+    const jm1 = () => w.fan.calls.filter((c) => c.id.includes(':JM-1:'));
+    const handedOver = jm1().length;
     await sweepAt(nine('2027-03-01'));
-    expect(w.fan.list((n) => n.id.includes(':JM-1:'))).toHaveLength(0);
+    expect(jm1()).toHaveLength(handedOver);
     expect((await w.alarms.list(T, 'register', 'JM-1')).every((a) => a.state !== 'pending')).toBe(true);
-    // 90 days before the new end the reminders start again.
+    // 90 days before the new end the reminders start again: the same alarms, re-armed for the new end.
     await daily(nine('2036-12-01'));
     const again = await w.alarms.list(T, 'register', 'JM-1');
     expect(
@@ -149,6 +158,20 @@ describe('classification period reminders', () => {
     ).toEqual(['d0', 'd30', 'd7', 'd90']);
     expect(again.find((a) => a.kind === 'd0')!.dueAt.toISOString()).toBe('2037-03-01T01:00:00.000Z');
     await sweepAt(nine('2036-12-01'));
-    expect(periodNotices('JM-1', 'd90')).toHaveLength(2);
+    // The reminder for the new end is a new notice (created, so the outbox sends it), in each language.
+    const fresh = w.fan.calls.slice(calls).filter((c) => c.id.includes(':JM-1:'));
+    expect(fresh.map((c) => c.id).sort()).toEqual([noticeId('JM-1', 'd90', '2037-03-01', 'en-US'), noticeId('JM-1', 'd90', '2037-03-01', 'zh-CN')]);
+    const en = w.fan.notices.get(noticeId('JM-1', 'd90', '2037-03-01', 'en-US'))!;
+    const zh = w.fan.notices.get(noticeId('JM-1', 'd90', '2037-03-01', 'zh-CN'))!;
+    expect(en.to).toEqual(['ou_c1']);
+    expect(zh.to).toEqual(['ou_cls']);
+    expect(en.text).toContain('ends in 90 days: JM-1');
+    expect(en.text).toContain('2037-03-01');
+    expect(zh.text).toContain('2037-03-01');
+    // A later run and sweep add nothing: each notice handed to the fan-out once.
+    await daily(nine('2036-12-02'));
+    await sweepAt(nine('2036-12-02'));
+    expect(periodNotices('JM-1', 'd90')).toHaveLength(4);
+    expect(w.fan.calls.length).toBe(w.fan.notices.size);
   });
 });
