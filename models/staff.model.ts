@@ -10,8 +10,10 @@
  *   training was completed, the dates the pledge was signed (onboarding, yearly, departure), the
  *   departure's date, the decontamination period and its end, and the checklist's ticks (who, when).
  * - exactly once: a join and a departure remember the delivery that made them (`joinSource`,
- *   `leave.sourceKey`), so a redelivered command or event finds its own record; every change is
- *   one write guarded by `version`, so two changes racing never overwrite each other.
+ *   `leave.sourceKey`), so a redelivered command or event finds its own record, and whether their
+ *   follow-ups were all done (`joinSettled`, `leave.settled`), so a redelivery after a crash in
+ *   between does the rest; every change is one write guarded by `version`, so two changes racing
+ *   never overwrite each other.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { nonEmpty } from './chain.js';
@@ -53,6 +55,11 @@ export interface LeaveRecord {
   cancelled?: Tick;
   /** The state before the departure (what a cancelled departure goes back to). */
   prev?: StaffState;
+  /**
+   * When the departure's follow-ups (audit, alarms) were all done: a redelivery of its source
+   * finds it unset after a crash in between and does them again.
+   */
+  settled?: Date;
 }
 
 export interface StaffRecord {
@@ -66,6 +73,11 @@ export interface StaffRecord {
   joinedAt?: Date;
   joinedBy?: string;
   joinSource?: string;
+  /**
+   * The join cycle whose follow-ups (audit, first reminder, welcome) were all done: a redelivery of
+   * `joinSource` finds it behind `joinSeq` after a crash in between and does them again.
+   */
+  joinSettled?: number;
   /** Onboarding training completed (YYYY-MM-DD): from the training feature or `/staff trained`. */
   trainedOn?: string;
   trainedBy?: string;
@@ -91,6 +103,7 @@ const staffSchema = new Schema(
     joinedAt: { type: Date },
     joinedBy: { type: String },
     joinSource: { type: String },
+    joinSettled: { type: Number },
     trainedOn: { type: String },
     trainedBy: { type: String },
     pledgeOn: { type: String },

@@ -121,6 +121,13 @@ export function registerStaffCommands(router: Router, deps: StaffCommandDeps): v
       .missing(r)
       .map((b) => (ctx.locale === 'en-US' ? b.en : b.zh))
       .join(ctx.t('staff:list_sep'));
+  // design §8, people are resolved: someone the bot has no record of must be a real, active person
+  // in Lark now (refused by name otherwise); someone with a record was resolved when it was made
+  // and may since have left Lark (a departure pledge, a cancelled departure).
+  const resolved = async (ctx: Context, openId: string): Promise<void> => {
+    if (await deps.service().get(ctx.tenantKey, openId)) return;
+    await deps.people().requireReal(ctx.tenantKey, [openId], 'person');
+  };
   const notFuture = (date: string) => {
     const today = deps.service().today();
     if (date > today) throw new BotError('staff:future_date', { date, today });
@@ -159,6 +166,7 @@ export function registerStaffCommands(router: Router, deps: StaffCommandDeps): v
       if (verb === 'trained' || verb === 'pledge') {
         if (!args.date || args.months || args.clearance) throw new BotError(`staff:usage_${verb}`);
         notFuture(args.date);
+        await resolved(ctx, person);
         const name = await nameIn(ctx, person);
         if (verb === 'trained') {
           const r = await svc.recordTraining(ctx.tenantKey, person, args.date, by);
@@ -199,6 +207,7 @@ export function registerStaffCommands(router: Router, deps: StaffCommandDeps): v
 
       // cancel
       if (args.date || args.months || args.clearance) throw new BotError('staff:usage_cancel');
+      await resolved(ctx, person);
       const r = await svc.cancelLeave(ctx.tenantKey, person, by);
       await ctx.reply({ type: 'text', text: ctx.t('staff:leave_cancelled', { name: await nameIn(ctx, person), state: ctx.t(`staff:state.${r.state}`) }) });
     },

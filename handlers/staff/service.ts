@@ -147,7 +147,8 @@ export class StaffService {
   // ---- joining
 
   /**
-   * Records that a person joins (once per delivery: `sourceKey`). A person already joining or
+   * Records that a person joins (once per delivery: `sourceKey`; the same delivery again after a
+   * crash does the follow-ups left undone). A person already joining or
    * cleared is left as is (`already`; a clearance class given is taken); one who left joins again
    * (a new join cycle); one leaving is refused.
    */
@@ -203,7 +204,19 @@ export class StaffService {
           details: { clearance: record.clearance },
         });
     }
-    if (!created) return { record, created, already };
+    // The delivery that made this join cycle, again: its follow-ups once more if a crash cut them short.
+    const unsettled = !already && record.joinSource === sourceKey && record.joinSettled !== record.joinSeq;
+    if (!created && !unsettled) return { record, created, already };
+    record = await this.settleJoin(record, by, sourceKey);
+    return { record, created, already };
+  }
+
+  /**
+   * A join's follow-ups, each idempotent (the audit by its effect key, the alarm by its key, the
+   * notices by their ids), then the mark that they are all done.
+   */
+  private async settleJoin(made: StaffRecord, by: Actor, sourceKey: string): Promise<StaffRecord> {
+    const { tenantKey, openId, joinSeq } = made;
     await this.d.audit.record(tenantKey, {
       actorId: by.id,
       action: 'staff.join',
@@ -211,14 +224,15 @@ export class StaffService {
       objectId: openId,
       channel: by.channel,
       outcome: 'ok',
-      effectKey: `staff:${openId}:join${record.joinSeq}`,
-      details: { clearance: record.clearance, source: sourceKey },
+      effectKey: `staff:${openId}:join${joinSeq}`,
+      details: { clearance: made.clearance, source: sourceKey },
     });
-    await this.d.alarms.set(tenantKey, this.joinAlarm(record, 1), now);
+    // Not for someone cleared (or leaving) by the time a redelivery comes.
+    if (made.state === 'joining') await this.d.alarms.set(tenantKey, this.joinAlarm(made, 1), this.d.now());
     // Training confirmed before the join was recorded counts at once.
-    record = await this.syncTraining(record);
+    const record = await this.syncTraining(made);
     await this.welcome(record, by);
-    return { record, created, already };
+    return (await this.mutate(tenantKey, openId, (rec) => (rec.joinSeq === joinSeq && rec.joinSettled !== joinSeq ? { change: { joinSettled: joinSeq } } : null))).record;
   }
 
   private joinAlarm(r: StaffRecord, k: number) {
@@ -387,7 +401,8 @@ export class StaffService {
   // ---- leaving
 
   /**
-   * Records a departure (once per delivery: `sourceKey`): the day (default today), the
+   * Records a departure (once per delivery: `sourceKey`; the same delivery again after a crash
+   * does the follow-ups left undone): the day (default today), the
    * decontamination period (months given, else by clearance class) and its end alarm. A person
    * already leaving keeps the departure recorded (`already`); one who left is refused.
    */
@@ -426,18 +441,31 @@ export class StaffService {
       already = record.leave?.sourceKey !== sourceKey;
     }
     if (!record.leave) throw new Error(`staff record ${openId} has no departure`);
-    const leave = record.leave;
-    if (created) {
-      await this.d.audit.record(tenantKey, {
-        actorId: by.id,
-        action: 'staff.leave',
-        objectType: 'person',
-        objectId: openId,
-        channel: by.channel,
-        outcome: 'ok',
-        effectKey: `staff:${openId}:leave${leave.seq}`,
-        details: { on: leave.on, months: leave.months, deconEnd: leave.deconEnd, source: sourceKey },
-      });
+    // The delivery that made this departure, again: its follow-ups once more if a crash cut them short.
+    const unsettled = !already && record.leave.sourceKey === sourceKey && !record.leave.settled;
+    if (created || unsettled) record = await this.settleLeave(record as StaffRecord & { leave: LeaveRecord }, by, sourceKey);
+    return { record: record as StaffRecord & { leave: LeaveRecord }, created, already };
+  }
+
+  /**
+   * A departure's follow-ups, each idempotent (the audit by its effect key, the end alarm by its
+   * key), then the mark that they are all done. A departure cancelled meanwhile keeps the clocks
+   * its cancellation restored.
+   */
+  private async settleLeave(made: StaffRecord & { leave: LeaveRecord }, by: Actor, sourceKey: string): Promise<StaffRecord> {
+    const { tenantKey, openId, leave } = made;
+    const now = this.d.now();
+    await this.d.audit.record(tenantKey, {
+      actorId: by.id,
+      action: 'staff.leave',
+      objectType: 'person',
+      objectId: openId,
+      channel: by.channel,
+      outcome: 'ok',
+      effectKey: `staff:${openId}:leave${leave.seq}`,
+      details: { on: leave.on, months: leave.months, deconEnd: leave.deconEnd, source: sourceKey },
+    });
+    if (!leave.cancelled) {
       // Joining reminders and the yearly re-sign stop: the departure's own checklist takes over.
       await this.d.alarms.cancel(tenantKey, TOPIC, openId, now, ['join', 'pledge']);
       await this.d.alarms.set(
@@ -446,7 +474,10 @@ export class StaffService {
         now,
       );
     }
-    return { record: record as StaffRecord & { leave: LeaveRecord }, created, already };
+    const r = await this.mutate(tenantKey, openId, (rec) =>
+      rec.leave?.seq === leave.seq && rec.leave.sourceKey === sourceKey && !rec.leave.settled ? { change: { leave: { ...rec.leave, settled: now } } } : null,
+    );
+    return r.record;
   }
 
   /** Cancels a departure: the state before it comes back, with its clocks; the end alarm is cancelled. */

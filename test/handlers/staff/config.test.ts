@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../bot/core/config.js';
+import { BotError } from '../../../bot/core/errors.js';
+import type { Mention } from '../../../bot/core/types.js';
 import { loadStaffConfig, parseDecontamination } from '../../../handlers/staff/config.js';
 import { addMonths, noticeTime } from '../../../handlers/staff/dates.js';
 import { staffFeature } from '../../../handlers/staff/index.js';
@@ -59,7 +61,16 @@ describe('staff arguments', () => {
     const id = 'ou_29eacd7ebd92f24f7e1a5dba6b277743';
     expect(parseStaffArgs([id, '2026-12-31'])).toEqual({ person: id, date: '2026-12-31' });
     expect(parseStaffArgs([`@${id}`, 'months=6'])).toEqual({ person: id, months: 6 });
-    expect(parseStaffArgs(['@_user_1', 'clearance=core'], [{ key: '@_user_1', openId: id, name: '赵磊' } as never])).toEqual({ person: id, clearance: 'core' });
-    expect(() => parseStaffArgs(['@赵磊'])).toThrow();
+    const mention: Mention = { key: '@_user_1', openId: id, name: '赵磊' };
+    expect(parseStaffArgs(['@_user_1', 'clearance=core'], [mention])).toEqual({ person: id, clearance: 'core' });
+    // A name typed after @ is no person (people are resolved, not typed): refused as an unknown word.
+    let err: unknown;
+    try {
+      parseStaffArgs(['@赵磊']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BotError);
+    expect(err).toMatchObject({ key: 'staff:unknown_word', params: { value: '@赵磊' } });
   });
 });

@@ -3,9 +3,10 @@
  * 7 days to the person and the security officers (each once, at its time, in each reader's
  * language) until the onboarding training and the pledge are recorded, none after; training
  * confirmed by the training feature; the yearly re-sign alarm at signed date + N months, moved by
- * a new signing; a redelivered join that makes nothing twice.
+ * a new signing; a redelivered join that makes nothing twice, and that does the follow-ups a crash
+ * after the record's write left undone, each once.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateCard } from '../../../cards/card.schema.js';
 import { MemoryDedupeStore } from '../../../models/dedupe.model.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
@@ -18,6 +19,9 @@ beforeAll(async () => {
   db = await useTestDb();
 });
 afterAll(() => db.close());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 beforeEach(async () => {
   for (const c of ['staff', 'alarms', 'carriers']) await db.connection.collection(c).deleteMany({});
 });
@@ -125,6 +129,58 @@ describe('joining', () => {
     expect(rig.audits.filter((a) => a.action === 'staff.join')).toHaveLength(1);
     expect(await rig.alarms.pending(TENANT, 'staff')).toHaveLength(1);
   });
+});
+
+describe('a crash between the join record and its follow-ups', () => {
+  // The process dies right after the record is written: before the audit record, or after it and
+  // before the first reminder's alarm. The same delivery again does what was left, each once.
+  for (const [point, person, name] of [
+    ['audit', U.leader, '王强'],
+    ['alarm', U.head, '张伟'],
+  ] as const)
+    it(`at the ${point}: the redelivery writes the audit record, sets the first reminder and sends the welcome, each once`, async () => {
+      rig = await staffRig(db, { withTraining: false });
+      const joinedAt = rig.clock.now().getTime();
+      const event = { id: `om_crash_${point}`, messageId: `om_crash_${point}` };
+      const joinAudits = () => db.connection.collection('audit_log').find({ objectId: person, action: 'staff.join' }).toArray();
+      const died = new Error('the process died here');
+      if (point === 'audit') vi.spyOn(rig.repos.audit, 'record').mockRejectedValueOnce(died);
+      else vi.spyOn(rig.alarms, 'set').mockRejectedValueOnce(died);
+
+      const first = await rig.say(U.officer, `/staff join ${person}`, event);
+      expect(first.texts.join('\n')).toContain('抱歉，处理时出错了');
+      expect((await staffDoc(person))?.state).toBe('joining');
+      expect((await staffDoc(person))?.joinSettled).toBeUndefined();
+      expect(await joinAudits()).toHaveLength(point === 'audit' ? 0 : 1);
+      expect(await rig.alarms.pending(TENANT, 'staff')).toHaveLength(0);
+      expect(rig.calls).toHaveLength(0);
+
+      // Redelivered (the failed handling released its claim): the follow-ups are done now.
+      const again = await rig.say(U.officer, `/staff join ${person}`, event);
+      expect(again.texts[0]).toContain(`已登记 ${name} 入职`);
+      const audits = await joinAudits();
+      expect(audits).toHaveLength(1);
+      expect(audits[0]?.details).toMatchObject({ source: event.id });
+      expect((await rig.alarms.pending(TENANT, 'staff')).map((x) => [x.key, x.dueAt.getTime()])).toEqual([[`staff:${person}:join1:r1`, joinedAt + 7 * DAY]]);
+      expect(ids(rig.sent)).toEqual([`${person}:join1:welcome:zh-CN`]);
+      expect((await staffDoc(person))?.joinSettled).toBe(1);
+
+      // Once more (another instance, the delivery record gone): nothing is done again.
+      const callsBefore = rig.calls.length;
+      const auditCalls = rig.audits.length;
+      rig.services.dedupe = new MemoryDedupeStore();
+      await rig.say(U.officer, `/staff join ${person}`, event);
+      expect(rig.calls).toHaveLength(callsBefore);
+      expect(rig.audits).toHaveLength(auditCalls);
+      expect(await joinAudits()).toHaveLength(1);
+
+      // The first reminder goes once, at its time.
+      rig.clock.set(joinedAt + 7 * DAY);
+      await rig.sweeper.sweep();
+      await rig.sweeper.sweep();
+      expect(ids(rig.sent.filter((x) => x.id.includes(':join1:r1:'))).sort()).toEqual([`staff:${person}:join1:r1:officers:zh-CN`, `staff:${person}:join1:r1:person:zh-CN`]);
+      expect(ids(rig.noticesTo(person)).filter((x) => x.includes(':welcome:'))).toHaveLength(1);
+    });
 });
 
 describe('the yearly re-sign', () => {

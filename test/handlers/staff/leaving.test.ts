@@ -3,10 +3,12 @@
  * (carriers still in the person's custody, not destroyed or returned to the issuer), its buttons
  * (security officers only, ticks once, "all returned" only when the register shows none), the
  * decontamination period by clearance class (and as configured or given), its end notice once at
- * its time and none after a cancelled departure; refusals for non-officers and unknown people;
- * Lark's contact events delivered twice making one record.
+ * its time and none after a cancelled departure; refusals for non-officers and unknown people
+ * (also for trained, pledge and cancel, unless the person has a record); Lark's contact events
+ * delivered twice making one record, and after a crash right after the record's write doing the
+ * follow-ups left undone, each once.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CardResponse, Directory } from '../../../bot/core/types.js';
 import { validateCard } from '../../../cards/card.schema.js';
 import { STAFF_TICK_ACTION } from '../../../cards/staff.card.js';
@@ -23,6 +25,9 @@ beforeAll(async () => {
   db = await useTestDb();
 });
 afterAll(() => db.close());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 beforeEach(async () => {
   for (const c of ['staff', 'alarms', 'carriers']) await db.connection.collection(c).deleteMany({});
 });
@@ -240,6 +245,34 @@ describe('refusals', () => {
     expect(await staffDoc(U.zhou)).toBeNull();
   });
 
+  it('trained, pledge and cancel act on a real person or on someone with a record: an unknown open_id is refused by name; one who left Lark keeps their record', async () => {
+    const base = demoDirectory();
+    // 孙浩 has resigned in Lark.
+    const directory: Directory = {
+      ...base,
+      lookup: async (t, id) => {
+        const p = await base.lookup(t, id);
+        return p && id === U.sun ? { ...p, status: { activated: false, resigned: true, frozen: false, exited: false, unjoined: false } } : p;
+      },
+    };
+    rig = await staffRig(db, { directory });
+    for (const command of ['/staff trained ou_nobody0000 2026-11-30', '/staff pledge ou_nobody0000 2026-11-30', '/staff cancel ou_nobody0000']) {
+      const r = await rig.say(U.officer, command);
+      expect(r.texts[0]).toContain('ou_nobody0000（通讯录中没有此人）');
+      expect(r.texts[0]).not.toContain('/staff join');
+    }
+    // Resigned and unknown to us: refused by name as well.
+    expect((await rig.say(U.officer, `/staff trained ${U.sun} 2026-11-30`)).texts[0]).toContain('已离职');
+    expect(await staffDoc('ou_nobody0000')).toBeNull();
+    expect(await staffDoc(U.sun)).toBeNull();
+
+    // A departure recorded for them (Lark still knows them, resigned): their record carries the rest.
+    await rig.say(U.officer, `/staff leave ${U.sun} 2026-12-20`);
+    expect((await rig.say(U.officer, `/staff pledge ${U.sun} 2026-12-01`)).texts[0]).toContain('已登记 孙浩 于 2026-12-01 签署离岗保密承诺书');
+    expect((await rig.say(U.officer, `/staff cancel ${U.sun}`)).texts[0]).toContain('已撤销 孙浩 的离岗登记');
+    expect((await stored(U.sun)).state).toBe('cleared');
+  });
+
   it('takes a person by @-mention: an open_id in the text, or a mention placeholder resolved through the message’s mentions', async () => {
     rig = await staffRig(db);
     const r = await rig.say(U.officer, '/staff join @_user_1 clearance=一般', { mentions: [{ key: '@_user_1', openId: U.zhou, name: '周杰' }] });
@@ -287,6 +320,61 @@ describe('Lark’s contact events', () => {
     // Its buttons work like the command's card.
     const talk = await click(U.officer2, card, 'talk');
     expect(talk.toast?.type).toBe('success');
+  });
+
+  it('a crash right after the record is written: the redelivered event does the audit, the reminders, the welcome, the end alarm and the checklist, each once', async () => {
+    rig = await staffRig(db);
+    const audited = (action: string) => db.connection.collection('audit_log').find({ objectId: U.leader, action }).toArray();
+    // The first audit write of each event's handling dies (the process with it).
+    const died = new Error('the process died here');
+    const record = vi.spyOn(rig.repos.audit, 'record');
+    record.mockRejectedValueOnce(died);
+    const created = (id: string) => ({
+      ...systemEvent('contact.user.created_v3', { tenantKey: TENANT, eventId: 'ev_created_crash', data: { object: { open_id: U.leader } } }),
+      id,
+    });
+    await dispatch(rig.app, created('d1'));
+    expect((await stored(U.leader)).state).toBe('joining');
+    expect(await audited('staff.join')).toHaveLength(0);
+    expect(rig.calls).toHaveLength(0);
+    expect(await rig.alarms.pending(TENANT, 'staff')).toHaveLength(0);
+    await dispatch(rig.app, created('d2'));
+    expect(await audited('staff.join')).toHaveLength(1);
+    expect((await rig.alarms.pending(TENANT, 'staff')).map((a) => a.key)).toEqual([`staff:${U.leader}:join1:r1`]);
+    expect(rig.sent.map((s) => s.id).sort()).toEqual([`staff:${TENANT}:${U.leader}:join1:officers:zh-CN`, `staff:${TENANT}:${U.leader}:join1:welcome:zh-CN`]);
+    expect((await stored(U.leader)).joinSettled).toBe(1);
+
+    record.mockRejectedValueOnce(died);
+    const deleted = (id: string) => ({
+      ...systemEvent('contact.user.deleted_v3', { tenantKey: TENANT, eventId: 'ev_deleted_crash', data: { object: { open_id: U.leader }, old_object: { open_id: U.leader } } }),
+      id,
+    });
+    await dispatch(rig.app, deleted('d3'));
+    expect((await stored(U.leader)).state).toBe('decontaminating');
+    expect(await audited('staff.leave')).toHaveLength(0);
+    expect(await rig.alarms.get(TENANT, `staff:${U.leader}:leave1:decon`)).toBeNull();
+    const sentBefore = rig.sent.length;
+    expect(rig.calls).toHaveLength(sentBefore);
+    await dispatch(rig.app, deleted('d4'));
+    expect(await audited('staff.leave')).toHaveLength(1);
+    expect((await rig.alarms.pending(TENANT, 'staff')).map((a) => [a.key, a.dueAt.toISOString()])).toEqual([[`staff:${U.leader}:leave1:decon`, '2027-12-01T01:00:00.000Z']]);
+    expect(rig.sent.slice(sentBefore).map((s) => s.id)).toEqual([`staff:${TENANT}:${U.leader}:leave1:checklist:zh-CN`]);
+    expect(((await stored(U.leader)).leave as { settled?: unknown }).settled).toBeInstanceOf(Date);
+
+    // Both once more: nothing is written again.
+    const auditCalls = rig.audits.length;
+    rig.services.dedupe = new MemoryDedupeStore();
+    await dispatch(rig.app, created('d5'));
+    await dispatch(rig.app, deleted('d6'));
+    expect(rig.audits).toHaveLength(auditCalls);
+    expect(rig.sent.filter((s) => s.id.includes(':welcome:') || s.id.includes(':checklist:'))).toHaveLength(2);
+
+    // The end of the decontamination period: once, at its time.
+    rig.clock.set('2027-12-01T01:00:00Z');
+    await rig.sweeper.sweep();
+    await rig.sweeper.sweep();
+    expect(rig.sent.filter((s) => s.id.includes(':leave1:decon:')).map((s) => s.id)).toEqual([`${TENANT}:staff:${U.leader}:leave1:decon:zh-CN`]);
+    expect(await audited('staff.decontamination_end')).toHaveLength(1);
   });
 
   it('a created event for someone Lark has as resigned records nobody (audited as refused)', async () => {
