@@ -7,7 +7,8 @@
  *   invited are fixed when it is scheduled. The attendance list (the security officer's card) is
  *   split into parts of at most SHEET_PART people (a card holds at most 30 KB); each part is closed
  *   once, by one conditional update that stores who was ticked (`sheet.closed`); the session is
- *   `closed` when every part is.
+ *   `closed` when every part is (a second write, repaired by `settle` if the process died between
+ *   the two). A cancel records who cancelled and the command that did (`cancelSource`).
  * - `training_confirmations`: `_id` `<tenantKey>:<session id>:<open_id>`: "I'll attend" (one per
  *   person, a unique key).
  * - `training_hours`: the hours credited, one entry per (session, person) —
@@ -60,6 +61,9 @@ export interface TrainingSession {
     cards: { part: number; openId: string; messageId: string }[];
   };
   cancelledAt?: Date;
+  /** Who cancelled it, and the command that did (a redelivery of that command finishes the cancel). */
+  cancelledBy?: string;
+  cancelSource?: string;
   closedAt?: Date;
 }
 
@@ -108,6 +112,8 @@ const sessionSchema = new Schema(
     state: { type: String, enum: ['scheduled', 'cancelled', 'closed'], required: true },
     sheet: { type: Schema.Types.Mixed, required: true },
     cancelledAt: { type: Date },
+    cancelledBy: { type: String },
+    cancelSource: { type: String },
     closedAt: { type: Date },
   },
   { versionKey: false, collection: 'training_sessions', minimize: false },
@@ -208,11 +214,15 @@ export class TrainingStore {
       .lean<TrainingSession[]>();
   }
 
-  /** Cancels a scheduled session none of whose attendance parts is closed; false otherwise. */
-  async cancel(tenantKey: string, id: string, now: Date): Promise<boolean> {
+  /**
+   * Cancels a scheduled session none of whose attendance parts is closed, recording who did and the
+   * command that did (`sourceKey`); false otherwise.
+   */
+  async cancel(tenantKey: string, id: string, now: Date, by: { by: string; sourceKey: string }): Promise<boolean> {
+    nonEmpty('sourceKey', by.sourceKey);
     const r = await this.sessions.updateOne(
       { _id: `${tenantKey}:${id}`, state: 'scheduled', 'sheet.closed.0': { $exists: false } },
-      { $set: { state: 'cancelled', cancelledAt: now } },
+      { $set: { state: 'cancelled', cancelledAt: now, cancelledBy: by.by, cancelSource: by.sourceKey } },
     );
     return r.modifiedCount === 1;
   }
@@ -245,11 +255,22 @@ export class TrainingStore {
       )
       .lean<TrainingSession>();
     if (!after) return null;
-    if (after.sheet.closed.length >= after.sheet.parts) {
-      await this.sessions.updateOne({ _id: after._id, state: 'scheduled' }, { $set: { state: 'closed', closedAt: close.at } });
-      return { ...after, state: 'closed', closedAt: close.at };
-    }
-    return after;
+    return (await this.settle(after)).session;
+  }
+
+  /**
+   * Closes the session once every part of its attendance list is closed: the second write of the
+   * last part's close, and its repair when the process died between the two (a later click, the
+   * attendance alarm). One conditional update (still scheduled, the last part's slot taken), so it
+   * happens once; `closedAt` is when the last part was closed. Returns the session as it is now and
+   * whether this call closed it.
+   */
+  async settle(s: TrainingSession): Promise<{ session: TrainingSession; closed: boolean }> {
+    if (s.state !== 'scheduled' || s.sheet.closed.length < s.sheet.parts) return { session: s, closed: false };
+    const closedAt = new Date(Math.max(...s.sheet.closed.map((c) => new Date(c.at).getTime())));
+    const r = await this.sessions.updateOne({ _id: s._id, state: 'scheduled', [`sheet.closed.${s.sheet.parts - 1}`]: { $exists: true } }, { $set: { state: 'closed', closedAt } });
+    if (r.modifiedCount === 1) return { session: { ...s, state: 'closed', closedAt }, closed: true };
+    return { session: (await this.sessions.findById(s._id).lean<TrainingSession>()) ?? s, closed: false };
   }
 
   /** Credits hours (each entry once: `$setOnInsert` under its deterministic `_id`); returns how many are new. */

@@ -79,7 +79,7 @@ export function registerTraining(router: Router, service: () => TrainingService,
         }
         case 'cancel': {
           await svc.guard(t, me, TRAINING_MANAGERS, 'training.cancel', rest || '—');
-          const s = await svc.cancel(t, rest, me);
+          const s = await svc.cancel(t, rest, me, ctx.event.id);
           await ctx.reply({ type: 'text', text: ctx.t('training:cancelled', { id: s.id, invited: s.invited.length }) });
           return;
         }

@@ -210,7 +210,12 @@ export class TrainingService {
 
   /** An alarm of a session: a reminder to the invited, or the attendance list to the officer. */
   async alarm(a: Alarm): Promise<AlarmOutcome> {
-    const s = await this.d.store.get(a.tenantKey, a.subject);
+    let s = await this.d.store.get(a.tenantKey, a.subject);
+    // Every part closed but the session not: a close died between its two writes; finish it.
+    if (s?.state === 'scheduled' && s.sheet.closed.length >= s.sheet.parts) {
+      s = await this.settle(s);
+      await this.applyCredits(s);
+    }
     if (s?.state !== 'scheduled') return 'skip';
     if (a.kind === 'd3' || a.kind === 'h1') {
       const reminder = a.kind;
@@ -346,7 +351,8 @@ export class TrainingService {
     const people = new Set(partOf(s, part));
     const attendees = [...new Set(ticked.filter((x) => people.has(x)))];
     const after = await this.d.store.closePart(tenantKey, s.id, { part, by, at: now, attendees });
-    const session = after ?? (await this.get(tenantKey, s.id));
+    // Not this call's close: the session as it is now, closed if a close died before closing it.
+    const session = after ?? (await this.settle(await this.get(tenantKey, s.id)));
     const credited = await this.applyCredits(session);
     if (after) {
       await this.d.audit.record(tenantKey, {
@@ -362,6 +368,31 @@ export class TrainingService {
       if (session.state === 'closed') await this.d.alarms.cancel(tenantKey, TRAINING_TOPIC, s.id, now);
     }
     return { session, won: after !== null, credited };
+  }
+
+  /**
+   * Repairs a close that died between closing the last part of the attendance list and closing the
+   * session (two writes): when every part is closed and the session is not, it is closed now (once),
+   * each part's close is audited (once: its effect key) and the alarms stop. The caller credits the
+   * hours (idempotent). Returns the session as it is now.
+   */
+  private async settle(s: TrainingSession): Promise<TrainingSession> {
+    const { session, closed } = await this.d.store.settle(s);
+    if (!closed) return session;
+    this.d.logger.warn('training: a session whose attendance list was closed is closed now', { id: s.id });
+    for (const c of session.sheet.closed)
+      await this.d.audit.record(session.tenantKey, {
+        actorId: c.by,
+        action: 'training.close',
+        objectType: 'training',
+        objectId: session.id,
+        channel: 'card',
+        outcome: 'ok',
+        effectKey: `training:${session.id}:close:${c.part}`,
+        details: { part: c.part, attendees: c.attendees.length, hours: session.hours },
+      });
+    await this.d.alarms.cancel(session.tenantKey, TRAINING_TOPIC, session.id, this.d.now());
+    return session;
   }
 
   /** Credits the hours of every closed part (each (session, person) once). */
@@ -388,17 +419,27 @@ export class TrainingService {
     return this.d.store.credit(entries);
   }
 
-  /** Cancels a session: its alarms stop, the invited hear of it (once). */
-  async cancel(tenantKey: string, id: string, by: string): Promise<TrainingSession> {
+  /**
+   * Cancels a session: its alarms stop, the invited hear of it (once). The session keeps who
+   * cancelled it and the command that did (`sourceKey`, the event's id): that command again — a
+   * redelivery after the process died between the write and the notice — finishes the cancellation
+   * (each step is idempotent, the notice's id fixed) instead of being refused; any other cancel of a
+   * cancelled session is refused.
+   */
+  async cancel(tenantKey: string, id: string, by: string, sourceKey: string): Promise<TrainingSession> {
     const s = await this.get(tenantKey, id);
     const now = this.d.now();
-    if (!(await this.d.store.cancel(tenantKey, s.id, now))) {
-      if (s.state === 'cancelled') throw new BotError('training:is_cancelled', { id: s.id });
-      throw new BotError('training:is_closed', { id: s.id });
+    let cancelled: TrainingSession;
+    if (await this.d.store.cancel(tenantKey, s.id, now, { by, sourceKey })) cancelled = { ...s, state: 'cancelled', cancelledAt: now, cancelledBy: by, cancelSource: sourceKey };
+    else {
+      const cur = await this.get(tenantKey, s.id);
+      if (cur.state === 'cancelled' && cur.cancelSource !== sourceKey) throw new BotError('training:is_cancelled', { id: s.id });
+      if (cur.state !== 'cancelled') throw new BotError('training:is_closed', { id: s.id });
+      cancelled = cur;
     }
     await this.d.alarms.cancel(tenantKey, TRAINING_TOPIC, s.id, now);
     await this.d.audit.record(tenantKey, {
-      actorId: by,
+      actorId: cancelled.cancelledBy ?? by,
       action: 'training.cancel',
       objectType: 'training',
       objectId: s.id,
@@ -406,7 +447,6 @@ export class TrainingService {
       outcome: 'ok',
       effectKey: `training:${s.id}:cancel`,
     });
-    const cancelled: TrainingSession = { ...s, state: 'cancelled', cancelledAt: now };
     await notifyByLanguage(this.d.notify, {
       id: `training:${tenantKey}:${s.id}:cancel`,
       tenantKey,

@@ -2,7 +2,8 @@
  * Training sessions on the embedded store with a fake clock and the real alarm sweep: the notice
  * at once (once, even for a redelivered command), the reminders 3 days and 1 hour before (each
  * once, at its time, none after a cancel), the attendance list to the officer at the start, "I'll
- * attend", the list closed once (two officers at once credit once; only the ticked), hours across a
+ * attend", the list closed once (two officers at once credit once; only the ticked), a cancel or a
+ * close that died half way finished by a redelivery, a later click or the alarm, hours across a
  * year boundary, self-reported hours, the quarterly run (the right people, once per slot) and
  * TrainingApi.completed. The fan-out stand-in keeps its contract: a notice id is stored once.
  */
@@ -210,8 +211,9 @@ describe('a session', () => {
     const sweep = sweeper(svc);
     const at = new Date(clock.now().getTime() + 10 * DAY);
     const { session } = await scheduleDeptA(svc, at);
-    await svc.cancel(T, session.id, OFFICER);
-    await expect(svc.cancel(T, session.id, OFFICER)).rejects.toMatchObject({ key: 'training:is_cancelled' });
+    await svc.cancel(T, session.id, OFFICER, 'evt-cancel');
+    // Another cancel command (a second /training cancel): refused, nobody hears twice.
+    await expect(svc.cancel(T, session.id, OFFICER, 'evt-cancel-2')).rejects.toMatchObject({ key: 'training:is_cancelled' });
     expect(kinds()).toEqual(['notice:en-US', 'notice:zh-CN', 'cancel:en-US', 'cancel:zh-CN']);
     expect(JSON.stringify(notices.get(`training:${T}:${session.id}:cancel:zh-CN`)!.message)).toContain('已取消');
     for (const t of [at.getTime() - 3 * DAY, at.getTime() - HOUR, at.getTime() + HOUR]) {
@@ -221,6 +223,53 @@ describe('a session', () => {
     expect(notices.size).toBe(4);
     expect(direct).toHaveLength(0);
     await expect(svc.confirm(T, session.id, 'ou_a1')).rejects.toMatchObject({ key: 'training:is_cancelled' });
+  });
+  it('a cancel that died after its write is finished by the same command redelivered (the invited hear once); another cancel is still refused', async () => {
+    // The process dies right after the session is marked cancelled (before alarms, audit, notice).
+    let crash = true;
+    const svc = new TrainingService(
+      deps({
+        alarms: {
+          set: (t, a, now) => alarms.set(t, a, now),
+          cancel: (t, topic, subject, now, kinds) => {
+            if (crash) {
+              crash = false;
+              return Promise.reject(new Error('process killed'));
+            }
+            return alarms.cancel(t, topic, subject, now, kinds);
+          },
+        },
+      }),
+    );
+    const sweep = sweeper(svc);
+    const at = new Date(clock.now().getTime() + 10 * DAY);
+    const { session } = await scheduleDeptA(svc, at);
+    const cancelledAt = clock.now();
+    await expect(svc.cancel(T, session.id, OFFICER, 'evt-cancel')).rejects.toThrow('process killed');
+    expect(await store.get(T, session.id)).toMatchObject({ state: 'cancelled', cancelledAt, cancelledBy: OFFICER, cancelSource: 'evt-cancel' });
+    expect(kinds()).toEqual(['notice:en-US', 'notice:zh-CN']);
+    // Lark delivers the same command again a minute later: the cancellation is finished, not refused.
+    clock.set(clock.now().getTime() + 60_000);
+    const again = await svc.cancel(T, session.id, OFFICER, 'evt-cancel');
+    expect(again).toMatchObject({ id: session.id, state: 'cancelled', cancelledAt, cancelledBy: OFFICER });
+    expect(kinds()).toEqual(['notice:en-US', 'notice:zh-CN', 'cancel:en-US', 'cancel:zh-CN']);
+    expect(reached('cancel:zh-CN')).toEqual([HEAD_A, 'ou_a1', 'ou_a2'].sort());
+    expect(reached('cancel:en-US')).toEqual([EN]);
+    expect(JSON.stringify(notices.get(`training:${T}:${session.id}:cancel:zh-CN`)!.message)).toContain('已取消');
+    expect(await alarms.pending(T, 'training')).toEqual([]);
+    expect(audits.filter((a) => a.action === 'training.cancel').map((a) => `${a.actorId}:${a.outcome}`)).toEqual([`${OFFICER}:ok`]);
+    // The same command a third time: the notice's id is fixed, nobody hears twice.
+    await svc.cancel(T, session.id, OFFICER, 'evt-cancel');
+    expect(delivered).toHaveLength(8);
+    // A different, later cancel (another officer) is refused as already cancelled.
+    await expect(svc.cancel(T, session.id, OFFICER2, 'evt-cancel-2')).rejects.toMatchObject({ key: 'training:is_cancelled' });
+    expect(await store.get(T, session.id)).toMatchObject({ cancelledBy: OFFICER, cancelSource: 'evt-cancel' });
+    expect(delivered).toHaveLength(8);
+    for (const t of [at.getTime() - 3 * DAY, at.getTime() - HOUR, at.getTime() + HOUR]) {
+      clock.set(t);
+      expect(await sweep.sweep()).toEqual({ done: 0, skipped: 0, failed: 0 });
+    }
+    expect(direct).toHaveLength(0);
   });
 });
 
@@ -276,7 +325,7 @@ describe('attendance', () => {
     expect(winner.session.sheet.closed[0]!.by).toBe(r1.won ? OFFICER : OFFICER2);
     // Closed: no more confirmations, no cancel, the alarms are done.
     await expect(svc.confirm(T, session.id, 'ou_a2')).rejects.toMatchObject({ key: 'training:is_closed' });
-    await expect(svc.cancel(T, session.id, OFFICER)).rejects.toMatchObject({ key: 'training:is_closed' });
+    await expect(svc.cancel(T, session.id, OFFICER, 'evt-cancel')).rejects.toMatchObject({ key: 'training:is_closed' });
     expect(await alarms.pending(T, 'training')).toEqual([]);
     // The closed list redrawn: no form, who closed it.
     const { card } = (await svc.sheetCards(s, OFFICER))[0]!;
@@ -296,6 +345,57 @@ describe('attendance', () => {
     const r = await svc.close(T, session.id, 0, OFFICER2, ['ou_a2']);
     expect(r.won).toBe(false);
     expect((await store.entries(T, 2026)).map((e) => e.openId)).toEqual(['ou_a1']);
+  });
+
+  it('a close that died between closing the last part and closing the session is repaired by a later click: closed once, credited, audited, the alarms stopped', async () => {
+    const svc = new TrainingService(deps());
+    const at = new Date(clock.now().getTime() + DAY);
+    const { session } = await scheduleDeptA(svc, at);
+    clock.set(at.getTime() + HOUR);
+    const closedAt = clock.now();
+    // The first of the close's two writes (the part closed), then the process died.
+    await db.connection
+      .collection('training_sessions')
+      .updateOne({ _id: session._id as never }, { $push: { 'sheet.closed': { part: 0, by: OFFICER, at: closedAt, attendees: ['ou_a1'] } } as never });
+    expect((await store.get(T, session.id))!.state).toBe('scheduled');
+    clock.set(closedAt.getTime() + 10 * 60_000);
+    const r = await svc.close(T, session.id, 0, OFFICER2, ['ou_a2']);
+    expect(r.won).toBe(false);
+    expect(r.session).toMatchObject({ state: 'closed', closedAt });
+    expect(await store.get(T, session.id)).toMatchObject({ state: 'closed', closedAt });
+    expect((await store.entries(T, 2026)).map((e) => e.openId)).toEqual(['ou_a1']);
+    expect(audits.filter((a) => a.action === 'training.close').map((a) => `${a.actorId}:${a.outcome}`)).toEqual([`${OFFICER}:ok`]);
+    expect(await alarms.pending(T, 'training')).toEqual([]);
+    await expect(svc.confirm(T, session.id, 'ou_a2')).rejects.toMatchObject({ key: 'training:is_closed' });
+    // Another click: nothing more.
+    const r2 = await svc.close(T, session.id, 0, OFFICER, ['ou_a2', 'ou_a3']);
+    expect(r2).toMatchObject({ won: false, credited: 0, session: { state: 'closed', closedAt } });
+    expect(audits.filter((a) => a.action === 'training.close')).toHaveLength(1);
+    expect(await store.entries(T, 2026)).toHaveLength(1);
+  });
+
+  it('a close that died between its two writes is repaired by the attendance alarm: the session closed and credited, no list sent', async () => {
+    const svc = new TrainingService(deps());
+    const sweep = sweeper(svc);
+    const at = new Date(clock.now().getTime() + 10 * DAY);
+    const { session } = await scheduleDeptA(svc, at);
+    for (const t of [at.getTime() - 3 * DAY, at.getTime() - HOUR]) {
+      clock.set(t);
+      expect(await sweep.sweep()).toEqual({ done: 1, skipped: 0, failed: 0 });
+    }
+    // The officer closed the list from `/training attendance` at the start; the process died
+    // between the part's write and the session's, before the attendance alarm's sweep.
+    clock.set(at);
+    await db.connection
+      .collection('training_sessions')
+      .updateOne({ _id: session._id as never }, { $push: { 'sheet.closed': { part: 0, by: OFFICER, at, attendees: ['ou_a1', EN] } } as never });
+    clock.set(at.getTime() + 60_000);
+    expect(await sweep.sweep()).toEqual({ done: 0, skipped: 1, failed: 0 });
+    expect(direct).toHaveLength(0);
+    expect(await store.get(T, session.id)).toMatchObject({ state: 'closed', closedAt: at });
+    expect((await store.entries(T, 2026)).map((e) => e.openId).sort()).toEqual(['ou_a1', EN].sort());
+    expect(audits.filter((a) => a.action === 'training.close').map((a) => `${a.actorId}:${a.outcome}`)).toEqual([`${OFFICER}:ok`]);
+    expect(await alarms.pending(T, 'training')).toEqual([]);
   });
 
   it('a large audience is split into parts of at most SHEET_PART, each closed on its own; the session is closed with the last', async () => {
