@@ -56,7 +56,10 @@ export interface IncidentCardOptions {
   timeZone: string;
   /** The line that says why this card came (opened, a reminder, an update). */
   lead?: Bi;
-  /** Buttons for the security office's steps (the alert, `/incident show`). */
+  /**
+   * Buttons for the security office's steps (the alert, `/incident show`): only for the security
+   * office, who may use them. The draft card shows Confirm / Dismiss unless this is `false`.
+   */
   actions?: boolean;
   nonce?: () => string;
 }
@@ -189,7 +192,7 @@ export function incidentCard(v: IncidentView, o: IncidentCardOptions): Card {
 export function incidentDraftCard(v: IncidentView, o: IncidentCardOptions): Card {
   const { tb } = o;
   const elements: CardElement[] = [md(tb('incident:draft.lead')), ...facts(v, tb, o.timeZone)];
-  if (v.status === 'DRAFT')
+  if (v.status === 'DRAFT' && o.actions !== false)
     elements.push(
       form(INCIDENT_FORMS.draft.form, [
         input({ name: 'reason', label: tb('incident:form.dismiss_reason'), placeholder: tb('incident:form.ph_reason'), maxLength: 200 }),

@@ -112,7 +112,9 @@ export function registerIncidents(router: Router, deps: IncidentCommandDeps): vo
   const cardOf = async (ctx: Context, inc: Incident, lead?: Bi) => {
     const view = await svc().view(inc);
     const draw = inc.status === 'DRAFT' || (inc.draft && !inc.confirmed) ? incidentDraftCard : incidentCard;
-    return forReader(draw(view, { tb: ctx.tb, timeZone: deps.timezone, actions: true, ...(lead ? { lead } : {}) }), lang(ctx));
+    // The buttons only for the security office: anyone else would be refused on every one.
+    const actions = await svc().mayRole(ctx.tenantKey, ctx.actorId!, MANAGER_ROLES);
+    return forReader(draw(view, { tb: ctx.tb, timeZone: deps.timezone, actions, ...(lead ? { lead } : {}) }), lang(ctx));
   };
   const line = (ctx: Context, i: Incident) =>
     ctx.t('incident:list_line', {
@@ -140,10 +142,10 @@ export function registerIncidents(router: Router, deps: IncidentCommandDeps): vo
       const rest = args.slice(first.length).trim();
       const [id = '', ...more] = rest.split(/\s+/);
       const after = rest.slice(id.length).trim();
-      const step = async (name: string, run: () => Promise<Incident>, params: (i: Incident) => Record<string, string | number> = (i) => ({ id: i.id })) => {
+      const step = async (name: string, run: () => Promise<Incident>, params: (i: Incident) => Record<string, string | number> = (i) => ({ id: i.id }), note?: string) => {
         await guard(ctx, MANAGER_ROLES, `incident.${name}`, id);
         const inc = await run();
-        await ctx.reply({ type: 'text', text: ctx.t(`incident:done.${name}`, params(inc)) });
+        await ctx.reply({ type: 'text', text: [ctx.t(`incident:done.${name}`, params(inc)), ...(note ? [ctx.t(note)] : [])].join('\n') });
       };
       switch (verb) {
         case 'list':
@@ -185,7 +187,13 @@ export function registerIncidents(router: Router, deps: IncidentCommandDeps): vo
             await guard(ctx, MANAGER_ROLES, 'incident.status', id);
             throw new BotError('incident:usage_status');
           }
-          return step('status', () => svc().status(ctx.tenantKey, id, cleanText(after), who(ctx)));
+          // Kept in the append-only INCIDENT ledger for good: the reply repeats the form's warning.
+          return step(
+            'status',
+            () => svc().status(ctx.tenantKey, id, cleanText(after), who(ctx)),
+            (i) => ({ id: i.id }),
+            'incident:status_warning',
+          );
         case 'missing':
         case '丢失': {
           await guard(ctx, MANAGER_ROLES, 'incident.missing', rest);

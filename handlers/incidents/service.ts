@@ -6,7 +6,8 @@
 // Every step is one conditional update of the incident (models/incident.model.ts) followed by its
 // follow-ups, each idempotent: the ledger entry (effect key `incident:<id>:<step>`), the audit
 // record, the alarms (set once per key, cancelled when what they chase is recorded), the carriers'
-// register status, and the notice (notifyByLanguage, id from the step or the alarm). A redelivery
+// register status, and the notice (notifyByLanguage, id from the step or the alarm; the security
+// office's card carries the buttons of its steps, everyone else's comes without them). A redelivery
 // of the same command finds its own step recorded and runs the follow-ups again — they do nothing
 // twice.
 import type { Locale } from '../../bot/core/config.js';
@@ -561,7 +562,17 @@ export class IncidentService {
     });
   }
 
-  /** The incident's card to the holders of `roles`, one fan-out notice per language (id: the step or the alarm). */
+  /** Who may use the cards' buttons (the security office, MANAGER_ROLES). */
+  private async office(tenantKey: string): Promise<Set<string>> {
+    return new Set((await Promise.all(MANAGER_ROLES.map((r) => this.d.roles.holders(tenantKey, r)))).flat());
+  }
+
+  /**
+   * The incident's card to the holders of `roles`, one fan-out notice per language (id: the step or
+   * the alarm). The security office gets it with the buttons of its steps; the others (the
+   * principal, the committee chair, the leader in charge), who would be refused on every one, get
+   * it without them, in a notice of their own (`<id>:read`).
+   */
   async notice(inc: Incident, roles: readonly Role[], id: string, lead: Bi, kind: 'incident' | 'draft' = 'incident'): Promise<number> {
     const recipients = [...new Set((await Promise.all(roles.map((r) => this.d.roles.holders(inc.tenantKey, r)))).flat())];
     if (recipients.length === 0) {
@@ -570,13 +581,23 @@ export class IncidentService {
     }
     const view = await this.view(inc);
     const draw = kind === 'draft' ? incidentDraftCard : incidentCard;
-    return notifyByLanguage(this.d.notify, {
-      id,
-      tenantKey: inc.tenantKey,
-      title: `${inc.id} ${kind}`,
-      recipients,
-      draw: (_lang: Locale) => draw(view, { tb: bilingual, timeZone: this.d.timezone, lead, actions: true }),
-    });
+    const office = await this.office(inc.tenantKey);
+    let reached = 0;
+    for (const [suffix, actions] of [
+      ['', true],
+      [':read', false],
+    ] as const) {
+      const to = recipients.filter((r) => office.has(r) === actions);
+      if (to.length === 0) continue;
+      reached += await notifyByLanguage(this.d.notify, {
+        id: `${id}${suffix}`,
+        tenantKey: inc.tenantKey,
+        title: `${inc.id} ${kind}`,
+        recipients: to,
+        draw: (_lang: Locale) => draw(view, { tb: bilingual, timeZone: this.d.timezone, lead, actions }),
+      });
+    }
+    return reached;
   }
 
   /** The card's view of an incident (people by name). */

@@ -119,9 +119,13 @@ describe('/incident: a leak from the form to its closure', () => {
     expect(head.body.content).toContain('三楼会议室');
     expect(head.body.content).toContain('赵磊');
     expect(head.body.content).toContain('2026-12-02 09:30 前');
+    expect(head.body.content).toContain(INCIDENT_ACTION);
     const principal = (await expectCards(PRINCIPAL, id, 1))[0]!;
     expect(principal.body.content).toContain('A new incident was reported');
     expect(principal.body.content).not.toContain('新报告的事件');
+    // The principal and chair may use none of the buttons: their card comes without them.
+    expect(principal.body.content).not.toContain(INCIDENT_ACTION);
+    expect(principal.body.content).not.toContain('"tag":"button"');
     expect(cards(OFFICER, id)).toHaveLength(0);
     // The reporter's only card about it is the receipt the form became.
     expect(cards(REPORTER, id).map((m) => m.message_id)).toEqual([form.message_id]);
@@ -140,18 +144,16 @@ describe('/incident: a leak from the form to its closure', () => {
   it('the head records the 24-hour report on the card (the principal may not); no +20 h reminder', async () => {
     clock = new Date(DISCOVERED.getTime() + 13 * HOUR);
     const msg = cards(PRINCIPAL, id, '12 hours have passed')[0]!;
-    const btn = buttonOf(JSON.parse(msg.body.content), INCIDENT_ACTION, 'reported');
+    // The principal's reminder has no buttons to be refused on.
+    expect(() => buttonOf(JSON.parse(msg.body.content), INCIDENT_ACTION)).toThrow();
+    const headMsg = cards(HEAD, id, '事件已过 12 小时')[0]!;
+    const btn = buttonOf(JSON.parse(headMsg.body.content), INCIDENT_ACTION, 'reported');
     const form_value = { rep_date: '2026-12-01 +0800', rep_time: '20:00', rep_to: '市保密局' };
+    // A click forged with the head's button on the principal's card is still refused.
     const no = await h.standIn.click(PRINCIPAL, msg.message_id, { tag: 'button', name: btn.name, value: btn.value, form_value });
     expect(no.toast?.type).toBe('error');
     expect(no.toast?.content).toContain('Only a security officer');
-    const headMsg = cards(HEAD, id, '事件已过 12 小时')[0]!;
-    const ok = await h.standIn.click(HEAD, headMsg.message_id, {
-      tag: 'button',
-      name: btn.name,
-      value: buttonOf(JSON.parse(headMsg.body.content), INCIDENT_ACTION, 'reported').value,
-      form_value,
-    });
+    const ok = await h.standIn.click(HEAD, headMsg.message_id, { tag: 'button', name: btn.name, value: btn.value, form_value });
     expect(ok.ok, ok.error).toBe(true);
     expect(ok.toast?.content).toContain(`已登记 ${id} 的 24 小时报告（2026-12-01 20:00，市保密局）`);
     expect(JSON.stringify(ok.card)).toContain('已于 2026-12-01 20:00 报告 市保密局');
@@ -178,8 +180,14 @@ describe('/incident: a leak from the form to its closure', () => {
     expect(textOf(res)).toContain(`已登记 ${id} 的查处结果报告（2027-01-30）`);
     await sweepAt(DISCOVERED.getTime() + 80 * DAY);
     expect(cards(OFFICER, id, '80 日')).toHaveLength(0);
+    // Progress goes into the append-only register: usage, refusal and reply warn against content.
+    const usage = await ask(OFFICER_EN, `/incident status ${id}`);
+    expect(textOf(usage)).toContain('Usage: `/incident status <id> <progress, at most 200 characters>`');
+    expect(textOf(usage)).toContain('Do not enter classified content');
+    const long = await ask(OFFICER, `/incident status ${id} ${'长'.repeat(201)}`);
+    expect(textOf(long)).toBe('进展须为 1 至 200 字，只写事实，勿填涉密内容。');
     const st = await ask(OFFICER_EN, `/incident status ${id} person concerned interviewed`);
-    expect(textOf(st)).toBe(`Progress of ${id} updated.`);
+    expect(textOf(st)).toBe(`Progress of ${id} updated.\n⚠️ Progress is kept in the incident register for good: facts only, never classified content.`);
     const closed = await ask(OFFICER, `/incident close ${id}`);
     expect(textOf(closed)).toBe(`${id} 已关闭。`);
     await expectCards(PRINCIPAL, id, 1, 'The incident is closed');
@@ -285,5 +293,81 @@ describe('the incidents’ register in /ledger, /export and /ledger stats', () =
     expect(cell(2, '事件类型')).toBe('泄密');
     expect(cell(2, '报告人')).toBe('孙浩');
     expect(cell(2, '发现时间')).toBeInstanceOf(Date);
+  });
+});
+
+describe('/incident in English: a reader reports with the form, the security office closes it', () => {
+  const REPORTER_EN = USERS.staffFinance; // 徐丽
+
+  it('the form, the receipt, the alert and every step’s card speak English; closing it tells the principal in English', async () => {
+    clock = new Date('2027-05-10T04:00:00Z'); // 12:00 in Beijing
+    expect(textOf(await ask(REPORTER_EN, '/lang en'))).toBeTruthy();
+    const form = await ask(REPORTER_EN, '/incident', (m) => m.msg_type === 'interactive' && m.body.content.includes(INCIDENT_FORM_ACTION));
+    expect(form.body.content).toContain('Report an incident');
+    expect(form.body.content).toContain('Do not enter classified content');
+    expect(form.body.content).toContain('Submit report');
+    expect(form.body.content).not.toContain('请勿填写涉密内容');
+    const submit = buttonOf(JSON.parse(form.body.content), INCIDENT_FORM_ACTION);
+    const values = { kind: 'VIOLATION', date: '2027-05-10 +0800', time: '09:15', place: 'Archive room', carriers: '', measures: 'Room sealed' };
+    const bad = await h.standIn.click(REPORTER_EN, form.message_id, { tag: 'button', name: submit.name, value: submit.value, form_value: { ...values, time: '25:00' } });
+    expect(bad.toast?.type).toBe('error');
+    expect(bad.toast?.content).toContain('is not valid: give a date and a time as HH:mm');
+    const r = await h.standIn.click(REPORTER_EN, form.message_id, { tag: 'button', name: submit.name, value: submit.value, form_value: values });
+    expect(r.ok, r.error).toBe(true);
+    expect(r.toast?.content).toMatch(/^Submitted: INC-2027-\d{4}$/);
+    const id = /INC-2027-\d{4}/.exec(r.toast!.content)![0];
+    const receipt = JSON.stringify(r.card);
+    expect(receipt).toContain(`Report received: ${id}`);
+    expect(receipt).toContain('went to the security-office head, the principal and the committee chair');
+    expect(receipt).not.toContain('已收到报告');
+
+    // The principal reads English: the alert in English, without buttons; the head’s in Chinese, with them.
+    const alert = (await expectCards(PRINCIPAL, id, 1))[0]!.body.content;
+    for (const t of [`Violation incident ${id}`, 'A new incident was reported', '**Place**: Archive room', '**Measures taken**: Room sealed', 'due to the secrecy authority'])
+      expect(alert).toContain(t);
+    expect(alert).toContain('2027-05-11 09:15');
+    expect(alert).not.toContain('新报告的事件');
+    expect(alert).not.toContain(INCIDENT_ACTION);
+    const head = (await expectCards(HEAD, id, 1))[0]!.body.content;
+    expect(head).toContain('新报告的事件');
+    expect(head).toContain(INCIDENT_ACTION);
+
+    // An English security officer records the 24-hour report, the result and closes it, on the card.
+    const shown = await ask(OFFICER_EN, `/incident show ${id}`, (m) => m.msg_type === 'interactive');
+    expect(shown.body.content).toContain('Record the 24-hour report');
+    const click = async (card: unknown, step: string, form_value?: Record<string, string>) => {
+      const b = buttonOf(card, INCIDENT_ACTION, step);
+      const out = await h.standIn.click(OFFICER_EN, shown.message_id, {
+        tag: 'button',
+        ...(b.name ? { name: b.name } : {}),
+        value: b.value,
+        ...(form_value ? { form_value } : {}),
+      });
+      expect(out.ok, out.error).toBe(true);
+      expect(out.toast?.type, JSON.stringify(out.toast)).toBe('success');
+      return out;
+    };
+    const rep = await click(JSON.parse(shown.body.content), 'reported', { rep_date: '2027-05-10 +0800', rep_time: '10:00', rep_to: 'City secrecy bureau' });
+    expect(rep.toast?.content).toBe(`The 24-hour report of ${id} is recorded (2027-05-10 10:00, City secrecy bureau).`);
+    expect(JSON.stringify(rep.card)).toContain('**24-hour report**: made 2027-05-10 10:00 to City secrecy bureau');
+    expect(JSON.stringify(rep.card)).toContain('Record the result report');
+    const res = await click(rep.card, 'result', { res_date: '2027-05-10 +0800' });
+    expect(res.toast?.content).toBe(`The result report of ${id} is recorded (2027-05-10).`);
+    expect(JSON.stringify(res.card)).toContain('**Result report**: made on 2027-05-10');
+    expect(JSON.stringify(res.card)).toContain('Close incident');
+    const closed = await click(res.card, 'close');
+    expect(closed.toast?.content).toBe(`${id} is closed.`);
+    const card = JSON.stringify(closed.card);
+    expect(card).toContain('**Status**: Closed');
+    expect(card).not.toContain('已关闭');
+    expect(card).not.toContain('Close incident');
+
+    const done = (await expectCards(PRINCIPAL, id, 1, 'The incident is closed'))[0]!.body.content;
+    expect(done).toContain('**Status**: Closed');
+    expect(done).toContain('**Result report**: made on 2027-05-10');
+    expect(done).not.toContain(INCIDENT_ACTION);
+    await expectCards(HEAD, id, 1, '事件已关闭');
+    const list = await ask(OFFICER_EN, '/incident list');
+    expect(textOf(list)).toContain(`${id} · Violation · Closed · discovered 2027-05-10 09:15`);
   });
 });

@@ -9,11 +9,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../bot/core/logger.js';
 import { validateCard } from '../../../cards/card.schema.js';
-import { incidentCard, incidentDraftCard, incidentFormCard, incidentReceiptCard } from '../../../cards/incident.card.js';
+import { INCIDENT_ACTION, incidentCard, incidentDraftCard, incidentFormCard, incidentReceiptCard } from '../../../cards/incident.card.js';
 import { EffectExecutor, type ExecutorOptions, type IncidentDraft } from '../../../handlers/approvals/effect-handlers.js';
 import type { PendingEffect, StoredRequest } from '../../../handlers/approvals/ports.js';
 import { parseReported, parseReportForm } from '../../../handlers/incidents/commands.js';
 import { addMonths, IncidentService, type Actor } from '../../../handlers/incidents/service.js';
+import { localDate } from '../../../domain/index.js';
 import { bilingual } from '../../../locales/index.js';
 import { AlarmStore } from '../../../models/alarm.model.js';
 import { AuditLogStore } from '../../../models/audit.model.js';
@@ -95,6 +96,7 @@ const notices = (id: string) => sent.filter((s) => s.id.includes(`${T}:`) && s.i
 const distinct = (id: string) => [...new Set(notices(id))];
 const to = (i: FanoutInput) => i.recipients.map((r) => ('openId' in r.to ? r.to.openId : '')).sort();
 const who = (key: string, by = OFFICER): Actor => ({ by, key, channel: 'command' });
+const localDay = (ms: number) => localDate(new Date(ms), TZ);
 const events = async (id: string) => (await ledger.list(T, 'INCIDENT', { requestId: id })).entries.map((e) => e.event);
 
 async function carrier(number: string, level: 'TOP_SECRET' | 'SECRET' | 'CONFIDENTIAL', status?: { to: string; requestId: string }) {
@@ -140,17 +142,26 @@ describe('the 24-hour report and the result report', () => {
     expect(created).toBe(true);
     const id = incident.id;
     expect(id).toBe('INC-2026-0001');
-    expect(notices(id)).toEqual(['opened:en-US', 'opened:zh-CN']);
-    expect(to(sent[0]!)).toEqual([CHAIR]);
-    expect(to(sent[1]!)).toEqual([HEAD, PRINCIPAL].sort());
+    // The security office's card carries the buttons of its steps; the principal and the chair,
+    // refused on every one, get theirs without them (a notice of their own, per language).
+    expect(notices(id)).toEqual(['opened:zh-CN', 'opened:read:en-US', 'opened:read:zh-CN']);
+    expect(to(sent[0]!)).toEqual([HEAD]);
+    expect(to(sent[1]!)).toEqual([CHAIR]);
+    expect(to(sent[2]!)).toEqual([PRINCIPAL]);
+    expect(JSON.stringify(sent[0]!.message)).toContain(INCIDENT_ACTION);
+    for (const read of sent.slice(1)) {
+      expect(JSON.stringify(read.message)).not.toContain(INCIDENT_ACTION);
+      expect(JSON.stringify(read.message)).not.toContain('"tag":"button"');
+    }
     // Opening again from the same delivery: the same incident, its notices handed over under the same ids.
     expect((await svc.open(T, { kind: 'LEAK', discoveredAt: clock.now(), reporterId: STAFF, carriers: [] }, who('msg:1', STAFF))).created).toBe(false);
-    expect(distinct(id)).toEqual(['opened:en-US', 'opened:zh-CN']);
+    expect(distinct(id)).toEqual(['opened:zh-CN', 'opened:read:en-US', 'opened:read:zh-CN']);
 
     await at(sw, t0, 12 * HOUR - 60_000);
-    expect(distinct(id)).toHaveLength(2);
+    expect(distinct(id)).toHaveLength(3);
     await at(sw, t0, 12 * HOUR);
-    expect(notices(id).filter((n) => n.startsWith('h12'))).toEqual(['h12:en-US', 'h12:zh-CN']);
+    expect(notices(id).filter((n) => n.startsWith('h12'))).toEqual(['h12:zh-CN', 'h12:read:en-US', 'h12:read:zh-CN']);
+    for (const s of sent.filter((x) => x.id.includes(':h12:'))) expect(JSON.stringify(s.message).includes(INCIDENT_ACTION)).toBe(!s.id.includes(':read:'));
     expect(JSON.stringify(sent.at(-1)!.message)).toContain('12 小时');
 
     clock.set(t0 + 13 * HOUR);
@@ -161,7 +172,17 @@ describe('the 24-hour report and the result report', () => {
     // The same delivery again: the step is its own, nothing happens twice; another delivery is refused.
     await svc.reported(T, id, new Date(t0 + 10 * HOUR), '市保密局', who('msg:2'));
     await expect(svc.reported(T, id, new Date(t0 + 11 * HOUR), '上级', who('msg:3'))).rejects.toMatchObject({ key: 'incident:already_reported' });
-    expect(distinct(id)).toEqual(['opened:en-US', 'opened:zh-CN', 'h12:en-US', 'h12:zh-CN', 'reported:en-US', 'reported:zh-CN']);
+    expect(distinct(id)).toEqual([
+      'opened:zh-CN',
+      'opened:read:en-US',
+      'opened:read:zh-CN',
+      'h12:zh-CN',
+      'h12:read:en-US',
+      'h12:read:zh-CN',
+      'reported:zh-CN',
+      'reported:read:en-US',
+      'reported:read:zh-CN',
+    ]);
 
     const before = sent.length;
     await at(sw, t0, 20 * HOUR);
@@ -186,7 +207,8 @@ describe('the 24-hour report and the result report', () => {
 
     await svc.status(T, id, '已约谈当事人', who('msg:5'));
     await svc.status(T, id, '已约谈当事人', who('msg:5'));
-    await expect(svc.status(T, id, 'x'.repeat(201), who('msg:6'))).rejects.toMatchObject({ key: 'incident:status_length' });
+    await expect(svc.status(T, id, 'x'.repeat(201), who('msg:6'))).rejects.toMatchObject({ key: 'incident:status_length', params: { max: 200 } });
+    await expect(svc.status(T, id, '长'.repeat(201), who('msg:6'))).rejects.toMatchObject({ key: 'incident:status_length' });
     const closed = await svc.close(T, id, who('msg:7'));
     expect(closed.status).toBe('CLOSED');
     await expect(svc.status(T, id, 'late', who('msg:8'))).rejects.toMatchObject({ key: 'incident:is_closed' });
@@ -206,7 +228,43 @@ describe('the 24-hour report and the result report', () => {
     expect(notices(incident.id).filter((n) => n.startsWith('h20'))).toHaveLength(0);
     await at(sw, t0, 18 * HOUR);
     await at(sw, t0, 19 * HOUR);
-    expect(notices(incident.id).filter((n) => n.startsWith('h'))).toEqual(['h12:en-US', 'h12:zh-CN', 'h20:en-US', 'h20:zh-CN']);
+    expect(notices(incident.id).filter((n) => n.startsWith('h'))).toEqual(['h12:zh-CN', 'h12:read:en-US', 'h12:read:zh-CN', 'h20:zh-CN', 'h20:read:en-US', 'h20:read:zh-CN']);
+  });
+  it('+80 d fires once to the security office while the result is missing; nothing after the result', async () => {
+    const svc = service();
+    const sw = sweeper(svc);
+    const t0 = clock.now().getTime();
+    const { incident } = await svc.open(T, { kind: 'VIOLATION', discoveredAt: clock.now(), reporterId: STAFF, carriers: [] }, who('msg:v80', STAFF));
+    const id = incident.id;
+    clock.set(t0 + 2 * HOUR);
+    await svc.reported(T, id, new Date(t0 + HOUR), '市保密局', who('msg:r80'));
+    const d = () => notices(id).filter((n) => n.startsWith('d'));
+    await at(sw, t0, 60 * DAY);
+    expect(d()).toEqual(['d60:zh-CN']);
+    await at(sw, t0, 80 * DAY - 60_000);
+    expect(d()).toEqual(['d60:zh-CN']);
+    await at(sw, t0, 80 * DAY);
+    expect(d()).toEqual(['d60:zh-CN', 'd80:zh-CN']);
+    const d80 = sent.filter((x) => x.id.endsWith(`${id}:d80:zh-CN`));
+    expect(d80).toHaveLength(1);
+    expect(to(d80[0]!)).toEqual([HEAD, OFFICER].sort());
+    expect(JSON.stringify(d80[0]!.message)).toContain('事件已过 80 日');
+    await at(sw, t0, 80 * DAY + HOUR);
+    await at(sw, t0, 85 * DAY);
+    expect(d()).toEqual(['d60:zh-CN', 'd80:zh-CN']);
+    expect((await alarms.get(T, `incident:${id}:d80`))?.state).toBe('done');
+
+    clock.set(t0 + 86 * DAY);
+    await svc.result(T, id, localDay(t0 + 85 * DAY), who('msg:res80'));
+    expect(notices(id).filter((n) => n.startsWith('result'))).toEqual(['result:zh-CN', 'result:read:en-US', 'result:read:zh-CN']);
+    const after = sent.length;
+    for (const x of [90, 100, 200]) await at(sw, t0, x * DAY);
+    expect(sent.length).toBe(after);
+    expect(d()).toEqual(['d60:zh-CN', 'd80:zh-CN']);
+    // Progress: at most 200 characters (the card's field's limit), counted as characters.
+    expect((await svc.status(T, id, '长'.repeat(200), who('msg:s200'))).updates.at(-1)?.text).toBe('长'.repeat(200));
+    await expect(svc.status(T, id, `${'长'.repeat(200)}x`, who('msg:s201'))).rejects.toMatchObject({ key: 'incident:status_length' });
+    expect(await events(id)).toEqual(['OPENED', 'REPORTED', 'RESULT', 'STATUS']);
   });
 });
 
@@ -234,13 +292,19 @@ describe('a lost carrier', () => {
     await expect(svc.close(T, id, who('msg:y'))).rejects.toMatchObject({ key: 'incident:close_searching' });
 
     await at(sw, t0, 5 * DAY - 60_000);
-    expect(notices(id)).toEqual(['opened:en-US', 'opened:zh-CN']);
+    expect(notices(id)).toEqual(['opened:zh-CN', 'opened:read:en-US', 'opened:read:zh-CN']);
     await at(sw, t0, 5 * DAY);
     const p50 = sent.filter((s) => s.id.endsWith(':missing.p50:zh-CN'));
     expect(p50).toHaveLength(1);
-    expect(to(p50[0]!)).toEqual([HEAD, LEADER, OFFICER].sort());
+    expect(to(p50[0]!)).toEqual([HEAD, OFFICER].sort());
+    expect(JSON.stringify(p50[0]!.message)).toContain(INCIDENT_ACTION);
+    // The leader in charge hears of it too, without the buttons they may not use.
+    const p50read = sent.filter((s) => s.id.endsWith(':missing.p50:read:zh-CN'));
+    expect(p50read).toHaveLength(1);
+    expect(to(p50read[0]!)).toEqual([LEADER]);
+    expect(JSON.stringify(p50read[0]!.message)).not.toContain(INCIDENT_ACTION);
     await at(sw, t0, 8 * DAY);
-    expect(notices(id).filter((n) => n.startsWith('missing.p80'))).toHaveLength(1);
+    expect(notices(id).filter((n) => n.startsWith('missing.p80'))).toEqual(['missing.p80:zh-CN', 'missing.p80:read:zh-CN']);
     await at(sw, t0, 10 * DAY - 60_000);
     expect((await incidents.get(T, id))?.kind).toBe('LOST_CARRIER');
     await at(sw, t0, 10 * DAY);
@@ -248,11 +312,11 @@ describe('a lost carrier', () => {
     expect(leak.kind).toBe('LEAK');
     expect(leak.missing?.outcome).toBe('leak');
     expect(leak.clockStart).toEqual(new Date(t0 + 10 * DAY));
-    expect(notices(id).filter((n) => n.startsWith('missing.deadline'))).toEqual(['missing.deadline:en-US', 'missing.deadline:zh-CN']);
+    expect(notices(id).filter((n) => n.startsWith('missing.deadline'))).toEqual(['missing.deadline:zh-CN', 'missing.deadline:read:en-US', 'missing.deadline:read:zh-CN']);
     expect(JSON.stringify(sent.at(-1)!.message)).toContain('按泄密处理');
     await expect(svc.found(T, id, who('msg:f'))).rejects.toMatchObject({ key: 'incident:already_leak' });
     await at(sw, t0, 10 * DAY + 12 * HOUR);
-    expect(notices(id).filter((n) => n.startsWith('h12'))).toHaveLength(2);
+    expect(notices(id).filter((n) => n.startsWith('h12'))).toEqual(['h12:zh-CN', 'h12:read:en-US', 'h12:read:zh-CN']);
     expect(await events(id)).toEqual(['OPENED', 'MISSING', 'LEAK']);
     expect((await carriers.get(T, 'MM-1'))?.status).toBe('MISSING');
   });
@@ -273,7 +337,7 @@ describe('a lost carrier', () => {
     await at(sw, t0, 30 * DAY - 60_000);
     expect(notices(id).filter((n) => n.startsWith('missing'))).toHaveLength(0);
     await at(sw, t0, 30 * DAY);
-    expect(notices(id).filter((n) => n.startsWith('missing.p50'))).toEqual(['missing.p50:zh-CN']);
+    expect(notices(id).filter((n) => n.startsWith('missing.p50'))).toEqual(['missing.p50:zh-CN', 'missing.p50:read:zh-CN']);
     clock.set(t0 + 31 * DAY);
     const found = await svc.found(T, id, who('msg:f'));
     expect(found.status).toBe('CLOSED');
@@ -286,6 +350,59 @@ describe('a lost carrier', () => {
     expect((await incidents.get(T, id))?.kind).toBe('LOST_CARRIER');
     expect(await events(id)).toEqual(['OPENED', 'MISSING', 'FOUND', 'CLOSED']);
   });
+  for (const [level, zh] of [
+    ['SECRET', '机密'],
+    ['CONFIDENTIAL', '秘密'],
+  ] as const)
+    it(`${zh}: not found in 60 days, it becomes a leak whose 24-hour clock starts at the deadline`, async () => {
+      await carrier(`L60-${level}`, level);
+      const svc = service();
+      const sw = sweeper(svc);
+      const t0 = clock.now().getTime();
+      const { incident } = await svc.open(T, { kind: 'LOST_CARRIER', discoveredAt: clock.now(), reporterId: OFFICER, carriers: [`L60-${level}`] }, who('msg:m60'));
+      const id = incident.id;
+      expect(incident.level).toBe(level);
+      expect(incident.missing).toMatchObject({ days: 60, deadline: new Date(t0 + 60 * DAY) });
+      expect(incident.clockStart).toBeUndefined();
+      // The 10-day deadline of 绝密 does not apply.
+      await at(sw, t0, 10 * DAY);
+      await at(sw, t0, 60 * DAY - 60_000);
+      const searching = (await incidents.get(T, id))!;
+      expect(searching.kind).toBe('LOST_CARRIER');
+      expect(searching.missing?.outcome).toBeUndefined();
+      expect(searching.clockStart).toBeUndefined();
+      expect(notices(id).filter((n) => n.startsWith('missing.deadline') || n.startsWith('h'))).toEqual([]);
+
+      await at(sw, t0, 60 * DAY);
+      const leak = (await incidents.get(T, id))!;
+      expect(leak.kind).toBe('LEAK');
+      expect(leak.status).toBe('OPEN');
+      expect(leak.missing).toMatchObject({ outcome: 'leak', outcomeAt: new Date(t0 + 60 * DAY) });
+      expect(leak.clockStart).toEqual(new Date(t0 + 60 * DAY));
+      expect(leak.resultDueAt).toEqual(addMonths(new Date(t0 + 60 * DAY), 3));
+      expect(notices(id).filter((n) => n.startsWith('missing.deadline'))).toEqual(['missing.deadline:zh-CN', 'missing.deadline:read:en-US', 'missing.deadline:read:zh-CN']);
+      expect(JSON.stringify(sent.filter((x) => x.id.endsWith(`${id}:missing.deadline:zh-CN`))[0]!.message)).toContain('60 日内未找到');
+      // Its 24-hour clock runs from the deadline: +12 h, +20 h, +60 d, +80 d.
+      for (const [k, ms] of [
+        ['h12', 12 * HOUR],
+        ['h20', 20 * HOUR],
+        ['d60', 60 * DAY],
+        ['d80', 80 * DAY],
+      ] as const)
+        expect((await alarms.get(T, `incident:${id}:${k}`))?.dueAt).toEqual(new Date(t0 + 60 * DAY + ms));
+      await at(sw, t0, 60 * DAY + 12 * HOUR - 60_000);
+      expect(notices(id).filter((n) => n.startsWith('h'))).toEqual([]);
+      await at(sw, t0, 60 * DAY + 12 * HOUR);
+      expect(notices(id).filter((n) => n.startsWith('h'))).toEqual(['h12:zh-CN', 'h12:read:en-US', 'h12:read:zh-CN']);
+      await expect(svc.found(T, id, who('msg:f60'))).rejects.toMatchObject({ key: 'incident:already_leak' });
+      // The 24-hour report can now be recorded (no longer "still searched for").
+      const rep = await svc.reported(T, id, new Date(t0 + 60 * DAY + 6 * HOUR), '市保密局', who('msg:r60'));
+      expect(rep.status).toBe('REPORTED');
+      await at(sw, t0, 60 * DAY + 20 * HOUR);
+      expect(notices(id).filter((n) => n.startsWith('h20'))).toEqual([]);
+      expect(await events(id)).toEqual(['OPENED', 'MISSING', 'LEAK', 'REPORTED']);
+      expect((await carriers.get(T, `L60-${level}`))?.status).toBe('MISSING');
+    });
 });
 
 describe('drafts from the approvals', () => {
@@ -319,7 +436,7 @@ describe('drafts from the approvals', () => {
     await svc.confirm(T, id, who('card:c1'));
     await expect(svc.confirm(T, id, who('card:c2'))).rejects.toMatchObject({ key: 'incident:not_draft' });
     await expect(svc.dismiss(T, id, '误报', who('card:d1'))).rejects.toMatchObject({ key: 'incident:not_draft' });
-    expect(distinct(id)).toEqual(['draft:zh-CN', 'opened:en-US', 'opened:zh-CN']);
+    expect(distinct(id)).toEqual(['draft:zh-CN', 'opened:zh-CN', 'opened:read:en-US', 'opened:read:zh-CN']);
     expect(await events(id)).toEqual(['OPENED']);
     expect((await alarms.get(T, `incident:${id}:h12`))?.dueAt).toEqual(new Date(t0 + 12 * HOUR));
   });
