@@ -5,10 +5,13 @@
  *
  * First the pieces in process (the webhook gate, the app's in-flight dispatches); then a real
  * process (`node --import tsx bot/main.ts`, webhook transport) against the stand-in and the
- * embedded store served on loopback, sent SIGTERM in the middle of a burst of 30 check-out clicks
- * while Lark is slow: every click is answered or refused before it was read (and then delivered
- * again to the restarted bot and handled), and every request's ledger entries, audit records,
- * reminders and notifications exist exactly once.
+ * embedded store served on loopback, sent SIGTERM in the middle of a burst of 30 check-outs (clicks
+ * on the officers' cards, every fifth typed as `/checkout <id>`) while Lark is slow. Every one is
+ * answered, or refused before it was read and left no trace. Lark treats the refused ones as it
+ * does in production: a message is delivered again (the same event, twice at once) to the
+ * restarted bot and handled once; a card click is never redelivered — the person sees Lark's
+ * failure toast and clicks again, a new click that is handled once. Every request's ledger
+ * entries, audit records, reminders and notifications exist exactly once.
  */
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
@@ -23,7 +26,7 @@ import { CarrierStore } from '../../models/carrier.model.js';
 import { LedgerStore } from '../../models/ledger.model.js';
 import { RoleStore } from '../../models/role.model.js';
 import { seedDemo } from '../../sandbox/demo.js';
-import { startLarkStandIn, type ClickResult, type LarkStandIn } from '../../sandbox/lark/server.js';
+import { startLarkStandIn, type ClickResult, type LarkStandIn, type SendTextResult } from '../../sandbox/lark/server.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../sandbox/mongo/server.js';
 import { fakeServices, textEvent } from '../helpers/fake-services.js';
 import { clickAction, replyTo, waitCard } from './approval-helpers.js';
@@ -135,6 +138,18 @@ const carrierNo = (i: number) => `SIGTERM-${String(i + 1).padStart(2, '0')}`;
 /** Requesters in three departments (each head approves the first step). */
 const REQUESTERS = [USERS.staffGeneral, USERS.staffRd, USERS.staffRd2, USERS.staffFinance];
 
+/** A check-out in the burst: a click on the officer's card, or the command typed. */
+type Sent = { kind: 'click'; r: ClickResult } | { kind: 'text'; r: SendTextResult };
+/** Every fifth check-out is typed (`/checkout <id>`): a message, which Lark delivers again when refused. */
+const byText = (i: number) => i % 5 === 4;
+/** The bot's replies to a message. */
+const repliesTo = (sent: { message_id: string }) => standIn.messages((m) => m.parent_id === sent.message_id && m.sender.sender_type === 'app');
+/** What request `id` (the i-th) told its requester about the check-out. */
+const toldOf = (i: number, id: string) =>
+  standIn
+    .chatMessages(standIn.p2pChatId(REQUESTERS[i % REQUESTERS.length]!)!)
+    .filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && m.body.content.includes(id) && m.body.content.includes('登记外出'));
+
 /** The process's log records (one JSON object per line). */
 function logOf(child: BotProcess): Record<string, unknown>[] {
   return child
@@ -183,9 +198,16 @@ beforeAll(async () => {
   mongo = await startEmbeddedMongo({ port: 0 });
   dbUri = mongo.uri.replace('/?', `/sigterm_${process.pid}?`);
   conn = await mongoose.createConnection(dbUri).asPromise();
-  // Clicks wait for their answer longer than Lark's 3 s: on 2 busy cores an answer the bot sent on
-  // its 2.5 s deadline can arrive late, and a late answer is not what this file tests.
-  standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, dedupeUuid: false, clickTimeoutMs: 10_000 });
+  // Clicks and messages wait for their answer longer than Lark's 3 s: on 2 busy cores an answer the
+  // bot sent on its 2.5 s deadline can arrive late, and a late answer is not what this file tests.
+  standIn = await startLarkStandIn({
+    ...APP,
+    encryptKey: ENCRYPT_KEY,
+    verificationToken: VERIFICATION_TOKEN,
+    dedupeUuid: false,
+    clickTimeoutMs: 10_000,
+    ackTimeoutMs: 10_000,
+  });
   const carriers = new CarrierStore(conn);
   const repos = { roles: new RoleStore(conn, { admins: [] }), carriers, ledger: new LedgerStore(conn) } as unknown as ApprovalRepos;
   await seedDemo(repos, standIn.directory.org, T());
@@ -221,7 +243,7 @@ afterAll(async () => {
 
 describe('SIGTERM in the middle of a burst of clicks (a real process)', () => {
   it(
-    'every click is answered, or refused unread and handled after the restart; every effect exactly once; exit 0 within the bound',
+    'every check-out is answered, or refused unread without a trace: a refused message is redelivered, a refused click is clicked again; every effect exactly once; exit 0 within the bound',
     async () => {
       const first = await startChild({ BAOMI_STOP_TIMEOUT_MS: String(BOUND_MS) });
 
@@ -257,8 +279,37 @@ describe('SIGTERM in the middle of a burst of clicks (a real process)', () => {
       expect(metrics).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
       expect(metrics).toMatch(/^baomi_card_actions_total\{action="req\.approve"\} [1-9]\d*$/m);
 
-      // The burst: Lark is slow (every Open API call takes 300 ms), so each click's effects — the
-      // requester's message, the cards' refresh — are still running when SIGTERM arrives.
+      // Everything the approvals set off has run before the burst: what changes after it is the
+      // check-out's doing, and a request whose check-out was not taken in must show no change at all.
+      for (const id of ids) await standIn.waitFor(async () => (await stored(id)).pending.length === 0, 20_000, `the approval effects of ${id}`);
+      const allIdx = ids.map((_, i) => i);
+      /** What a check-out leaves behind, per request — counted, so "no trace" is "nothing changed". */
+      const traces = async (list: number[]) => {
+        const notes = await col('notifications').find({ tenantKey: T() }).toArray();
+        const out = new Map<number, Record<string, unknown>>();
+        for (const i of list) {
+          const id = ids[i]!;
+          const s = await stored(id);
+          out.set(i, {
+            state: s.request.state,
+            version: s.request.version,
+            history: s.request.history.length,
+            pending: s.pending.length,
+            audit: await col('audit_log').countDocuments({ tenantKey: T(), objectId: id }),
+            ledger: await col('ledger_entries').countDocuments({ tenantKey: T(), requestId: id }),
+            reminders: await col('reminders').countDocuments({ tenantKey: T(), requestId: id }),
+            notifications: notes.filter((n) => String(n.key).includes(id)).length,
+            carrier: (await col('carriers').findOne({ tenantKey: T(), number: carrierNo(i) }))?.status,
+            messages: standIn.messages((m) => m.sender.sender_type === 'app' && m.body.content.includes(id)).length,
+          });
+        }
+        return out;
+      };
+      const before = await traces(allIdx);
+
+      // The burst: Lark is slow (every Open API call takes 300 ms), so each check-out's effects — the
+      // requester's message, the cards' refresh — are still running when SIGTERM arrives. Most
+      // check-outs are clicks on an officer's card; every fifth is typed (`/checkout <id>`), a message.
       const officers = [USERS.securityOfficer, USERS.securityOfficer2];
       const cards = await Promise.all(
         ids.map((id) =>
@@ -278,15 +329,21 @@ describe('SIGTERM in the middle of a burst of clicks (a real process)', () => {
       standIn.setLatency(300);
       const burstFrom = standIn.deliveries.at(-1)?.seq ?? 0;
       const half = N / 2;
-      const clicks: Promise<ClickResult>[] = cards.slice(0, half).map(({ u, card }) => clickAction(standIn, u, card.message_id, 'req.check_out'));
+      const checkOut = (i: number): Promise<Sent> => {
+        const { u, card } = cards[i]!;
+        return byText(i)
+          ? standIn.sendText(u, null, `/checkout ${ids[i]}`).then((r) => ({ kind: 'text' as const, r }))
+          : clickAction(standIn, u, card.message_id, 'req.check_out').then((r) => ({ kind: 'click' as const, r }));
+      };
+      const burst = allIdx.slice(0, half).map(checkOut);
       // SIGTERM once the first click has been answered (the others are being handled).
       await standIn.waitFor(() => standIn.deliveries.some((d) => d.seq > burstFrom && d.kind === 'card.action.trigger' && d.status === 200), 20_000, 'a first answer');
       const termAt = Date.now();
       first.proc.kill('SIGTERM');
       await standIn.waitFor(() => first.output().includes('"msg":"shutting down"'), 5_000, 'the bot to start stopping');
       // The rest of the burst arrives while it stops.
-      clicks.push(...cards.slice(half).map(({ u, card }) => clickAction(standIn, u, card.message_id, 'req.check_out')));
-      const results = await Promise.all(clicks);
+      burst.push(...allIdx.slice(half).map(checkOut));
+      const results = await Promise.all(burst);
 
       const exit = await Promise.race([first.exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), BOUND_MS + 5_000))]);
       expect(exit, first.output()).toEqual({ code: 0, signal: null });
@@ -297,43 +354,97 @@ describe('SIGTERM in the middle of a burst of clicks (a real process)', () => {
       ).toMatchObject({ level: 'info', clean: true });
       standIn.setLatency(0);
 
-      // Each click was answered (a toast, no error), or not taken in at all: refused unread (503
-      // from the closed intake) or not connected (the server had closed) — never cut off inside,
-      // which would leave its delivery claimed or its request changed without an answer.
-      const answered: number[] = [];
-      const refused: number[] = [];
-      results.forEach((r, i) => (r.status === 200 ? answered : refused).push(i));
-      for (const i of answered) {
-        expect(results[i]!.ok, results[i]!.error).toBe(true);
-        expect(['success', 'info'], JSON.stringify(results[i]!.toast)).toContain(results[i]!.toast?.type);
+      // Each check-out was answered (a click with a toast, no error), or not taken in at all: refused
+      // unread (503 from the closed intake) or not connected (the server had closed) — never cut off
+      // inside, which would leave its delivery claimed or its request changed without an answer.
+      const clickOf = (i: number) => results[i]!.r as ClickResult;
+      const textOf = (i: number) => results[i]!.r as SendTextResult;
+      const taken = (i: number) => results[i]!.r.status === 200;
+      const clicks = allIdx.filter((i) => results[i]!.kind === 'click');
+      const texts = allIdx.filter((i) => results[i]!.kind === 'text');
+      const clicksAnswered = clicks.filter(taken);
+      const clicksRefused = clicks.filter((i) => !taken(i));
+      const textsAnswered = texts.filter(taken);
+      const textsRefused = texts.filter((i) => !taken(i));
+      for (const i of clicksAnswered) {
+        expect(clickOf(i).ok, clickOf(i).error).toBe(true);
+        expect(['success', 'info'], JSON.stringify(clickOf(i).toast)).toContain(clickOf(i).toast?.type);
       }
-      // The burst straddled the stop: some clicks were handled by the stopping bot, some refused.
-      expect(answered.length).toBeGreaterThan(0);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused.filter((i) => results[i]!.status === 503).length).toBeGreaterThan(0);
+      // The burst straddled the stop: some clicks were handled by the stopping bot, some refused;
+      // the typed check-outs sent while it stopped were refused too.
+      expect(clicksAnswered.length).toBeGreaterThan(0);
+      expect(clicksRefused.length).toBeGreaterThan(0);
+      expect(clicksRefused.filter((i) => clickOf(i).status === 503).length).toBeGreaterThan(0);
+      expect(textsRefused.length).toBeGreaterThan(0);
+      for (const i of textsRefused) expect(textOf(i).delivered, ids[i]).toBe(true);
 
-      // Before any restart: what the stopping bot answered, it finished — effects included; what
-      // it did not answer, it did not touch.
-      for (const i of answered) {
+      // Before any restart: what the stopping bot answered, it finished — effects included, a typed
+      // check-out's reply too; what it did not take in left no trace at all.
+      for (const i of [...clicksAnswered, ...textsAnswered]) {
         const s = await stored(ids[i]!);
         expect(s.request.state, ids[i]).toBe('OUT');
         expect(s.pending, ids[i]).toEqual([]);
       }
-      for (const i of refused) {
-        expect((await stored(ids[i]!)).request.state, `${ids[i]}: ${results[i]!.status} ${results[i]!.error}`).toBe('APPROVED');
-        expect(await col('dedupe').findOne({ _id: `card:${results[i]!.token}` as never }), ids[i]).toBeNull();
-      }
+      for (const i of textsAnswered) expect(repliesTo(textOf(i)), ids[i]).toHaveLength(1);
+      // (The trace sees a check-out: every one taken in changed it.)
+      const after = await traces([...clicksAnswered, ...textsAnswered]);
+      for (const [i, t] of after) expect(t, ids[i]).not.toEqual(before.get(i));
+      const untouched = async (list: number[], when: string) => {
+        const now = await traces(list);
+        for (const i of list) expect(now.get(i), `${ids[i]} ${when}: ${results[i]!.kind} answered ${results[i]!.r.status}`).toEqual(before.get(i));
+        for (const i of list) {
+          const key = results[i]!.kind === 'click' ? `card:${clickOf(i).token}` : `msg:${textOf(i).message_id}`;
+          expect(await col('dedupe').findOne({ _id: key as never }), `${ids[i]} ${when}`).toBeNull();
+        }
+        for (const i of textsRefused.filter((x) => list.includes(x))) expect(repliesTo(textOf(i)), `${ids[i]} ${when}`).toEqual([]);
+      };
+      await untouched([...clicksRefused, ...textsRefused], 'after the stop');
       expect(await col('dedupe').countDocuments({ state: 'processing' })).toBe(0);
 
-      // The restarted bot gets the refused clicks again and handles them.
       await startChild();
-      for (const i of refused) {
-        const [again] = await standIn.redeliver(results[i]!.envelope!, 1);
-        expect(again!.status, again!.error).toBe(200);
-        expect((again!.json as { toast?: { type: string } }).toast?.type).toBe('success');
+
+      // Messages refused while stopping Lark delivers again: the same event (same event_id and
+      // message_id), and perhaps twice at once. Each is handled once.
+      for (const i of textsRefused) {
+        const env = textOf(i).envelope!;
+        const again = await standIn.redeliver(env, 2);
+        for (const a of again) expect(a.status, `${ids[i]}: ${a.error}`).toBe(200);
+        expect(
+          standIn.deliveries.filter((d) => d.event_id === env.header.event_id).map((d) => d.status),
+          ids[i],
+        ).toEqual([textOf(i).status, 200, 200]);
       }
-      for (const id of ids) await standIn.waitFor(async () => (await stored(id)).pending.length === 0, 20_000, `the effects of ${id}`);
-      await new Promise((r) => setTimeout(r, 300));
+      // A refused click is not: Lark never redelivers a card callback. Nothing was recorded for it —
+      // still nothing after the restart — and the person, shown Lark's failure toast, clicks again.
+      await untouched(clicksRefused, 'after the restart');
+      for (const i of clicksRefused) {
+        const refusedClick = clickOf(i);
+        expect(
+          standIn.deliveries.filter((d) => d.event_id === refusedClick.envelope?.header.event_id),
+          ids[i],
+        ).toHaveLength(1);
+        const again = await clickAction(standIn, cards[i]!.u, cards[i]!.card.message_id, 'req.check_out');
+        expect(again.status, again.error).toBe(200);
+        expect(again.toast?.type, JSON.stringify(again.toast)).toBe('success');
+        // A new click: its own callback token and event.
+        expect(again.token).not.toBe(refusedClick.token);
+        expect(again.envelope?.header.event_id).toBeTruthy();
+        expect(again.envelope?.header.event_id).not.toBe(refusedClick.envelope?.header.event_id);
+      }
+
+      // Everything settled: no outbox left, every requester told, every typed check-out answered,
+      // no delivery being handled.
+      await standIn.waitFor(
+        async () => {
+          for (const [i, id] of ids.entries()) {
+            if ((await stored(id)).pending.length > 0 || toldOf(i, id).length === 0) return false;
+          }
+          if (texts.some((i) => repliesTo(textOf(i)).length === 0)) return false;
+          return (await col('dedupe').countDocuments({ state: 'processing' })) === 0;
+        },
+        30_000,
+        'every check-out and its effects',
+      );
 
       // Exactly once, per request.
       for (const [i, id] of ids.entries()) {
@@ -350,11 +461,12 @@ describe('SIGTERM in the middle of a burst of clicks (a real process)', () => {
         expect(new Set(entries.map((e) => e.effectKey)).size, id).toBe(entries.length);
         expect((await col('carriers').findOne({ tenantKey: T(), number: carrierNo(i) }))?.status, id).toBe('CHECKED_OUT');
         expect(await col('reminders').countDocuments({ tenantKey: T(), requestId: id, kind: 'carry.overdue' }), id).toBe(1);
-        const requester = REQUESTERS[i % REQUESTERS.length]!;
-        const told = standIn
-          .chatMessages(standIn.p2pChatId(requester)!)
-          .filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && m.body.content.includes(id) && m.body.content.includes('登记外出'));
-        expect(told, id).toHaveLength(1);
+        expect(toldOf(i, id), id).toHaveLength(1);
+        if (byText(i)) {
+          const replies = repliesTo(textOf(i));
+          expect(replies, id).toHaveLength(1);
+          expect(replies[0]!.body.content, id).toContain(id);
+        }
       }
       // No logical send (Lark uuid) became two messages.
       const byUuid = new Map<string, number>();

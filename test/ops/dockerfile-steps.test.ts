@@ -4,17 +4,22 @@
  * folders: the build stage (clean `npm ci` with dev dependencies, `npm run build`) and the runtime
  * stage (clean `npm ci --omit=dev`, the compiled `dist/` copied from the build stage), then starts
  * the image's CMD with the image's ENV plus a deployment's variables (Lark → the stand-in, MongoDB →
- * the embedded store) and waits for /healthz, then runs the image's HEALTHCHECK command.
+ * the embedded store) and waits for /healthz, then runs the image's HEALTHCHECK command. The
+ * context is that of a clean clone: the tracked files only (with uncommitted edits), never an
+ * untracked file that happens to lie in the working tree.
  *
  * The only differences from `docker build`: `npm ci` gets `--prefer-offline --no-audit --no-fund`
  * (the local npm cache instead of a cache mount), `--mount=…` flags are dropped, PORT is a free
  * port (a container has its own), and USER is not switched.
+ *
+ * And compose.yaml gives the bots the time a graceful stop may take.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_STOP_TIMEOUT_MS } from '../../bot/bootstrap.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../sandbox/mongo/server.js';
 import { startLarkStandIn, type LarkStandIn } from '../../sandbox/lark/server.js';
 import { freePort } from '../e2e/harness.js';
@@ -51,7 +56,11 @@ function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
-/** The Docker context: the working tree's files (tracked and new) minus .dockerignore. */
+/**
+ * The Docker context of a clean clone: the tracked files (`git ls-files`, with their working-tree
+ * content, so uncommitted edits of tracked files are built) minus .dockerignore. Untracked files are
+ * left out — a clean clone does not have them, and a build must not depend on one.
+ */
 function contextFiles(): string[] {
   const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
     .split('\n')
@@ -65,7 +74,7 @@ function contextFiles(): string[] {
         .replace(/\*/g, '[^/]*')}(/|$)`,
     );
   const ignored = patterns.map(toRe);
-  const out = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  const out = spawnSync('git', ['ls-files', '-z', '--cached'], { cwd: ROOT, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`git ls-files failed: ${out.stderr}`);
   return out.stdout
     .split('\0')
@@ -125,6 +134,21 @@ describe('Dockerfile steps, run outside Docker', () => {
     expect(exec(runtime.steps.find((s) => s.op === 'CMD')!.args)).toContain('dist/bot/main.js');
   });
 
+  it('compose.yaml: every bot service waits longer than the stop bound before SIGKILL (stop_grace_period)', () => {
+    const compose = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
+    // The bots share the `x-bot: &bot` block (up to the next top-level key) and merge it.
+    const block = /^x-bot: &bot\n((?:[ \t].*\n|\n)*)/m.exec(compose)?.[1];
+    expect(block).toBeTruthy();
+    const grace = /^\s+stop_grace_period:\s*(\d+)s\s*$/m.exec(block!)?.[1];
+    expect(grace, 'stop_grace_period in x-bot').toBeTruthy();
+    // Docker's default (10 s) equals the bot's bound; a margin of at least 5 s, as for Kubernetes.
+    expect(Number(grace) * 1000).toBeGreaterThanOrEqual(DEFAULT_STOP_TIMEOUT_MS + 5_000);
+    const services = compose.slice(compose.indexOf('\nservices:'));
+    const bots = [...services.matchAll(/^ {2}(bot\w*):\n((?: {4}.*\n)*)/gm)];
+    expect(bots.map((m) => m[1])).toEqual(['bot1', 'bot2']);
+    for (const m of bots) expect(m[2], m[1]).toMatch(/^ {4}<<: \*bot$/m);
+  });
+
   it('builds, installs without dev dependencies, and the image CMD starts a bot that answers /healthz and /help', async () => {
     tmp = mkdtempSync(join(tmpdir(), 'baomi-docker-steps-'));
     const context = join(tmp, 'context');
@@ -132,6 +156,15 @@ describe('Dockerfile steps, run outside Docker', () => {
       mkdirSync(dirname(join(context, f)), { recursive: true });
       cpSync(join(ROOT, f), join(context, f));
     }
+    // A clean clone: no untracked file of the working tree made it into the context.
+    const untracked = spawnSync('git', ['ls-files', '-z', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+    expect(untracked.status, untracked.stderr).toBe(0);
+    expect(
+      untracked.stdout
+        .split('\0')
+        .filter(Boolean)
+        .filter((f) => existsSync(join(context, f))),
+    ).toEqual([]);
 
     // Stages run concurrently, as BuildKit does; COPY --from waits for its stage.
     const done = new Map<string, Promise<{ dir: string; env: NodeJS.ProcessEnv; cmd?: string[]; health?: string[] }>>();
