@@ -153,6 +153,8 @@ export interface Directory {
   lookup(tenantKey: string, openId: string): Promise<Person | undefined>;
   /** Active users of the tenant for person pickers, at most `limit`, in directory order (cached). */
   activeUsers(tenantKey: string, limit: number): Promise<Person[]>;
+  /** Every active user the app can see (no pickers' cap), for unit-wide notices and reports. */
+  allActiveUsers?(tenantKey: string): Promise<Person[]>;
 }
 
 export interface Services {

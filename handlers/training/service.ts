@@ -51,7 +51,7 @@ export interface TrainingDeps {
   counters: CounterRepo;
   roles: Pick<RoleRepo, 'rolesOf' | 'holders' | 'list'>;
   people: Pick<People, 'hasRole' | 'names' | 'deptHead' | 'deptName'>;
-  directory: Pick<Directory, 'activeUsers' | 'user'>;
+  directory: Pick<Directory, 'activeUsers' | 'allActiveUsers' | 'user'>;
   audit: AuditRepo;
   prefs: Pick<UserPrefsStore, 'getLocale'>;
   notify: NotifyDeps;
@@ -115,7 +115,9 @@ export class TrainingService {
 
   /** Active people of the directory. */
   async everyone(tenantKey: string): Promise<Person[]> {
-    return (await this.d.directory.activeUsers(tenantKey, DIRECTORY_LIMIT)).filter((p) => !inactiveReason(p));
+    const dir = this.d.directory;
+    const all = dir.allActiveUsers ? await dir.allActiveUsers(tenantKey) : await dir.activeUsers(tenantKey, DIRECTORY_LIMIT);
+    return all.filter((p) => !inactiveReason(p));
   }
 
   /** A department by its open id or its name in either language, among the directory's departments. */

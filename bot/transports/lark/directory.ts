@@ -30,6 +30,8 @@ function isTransient(err: unknown): boolean {
 const PAGE_SIZE = 50;
 /** The picker candidates kept per tenant: enough for any card (a picker shows at most 50). */
 const CANDIDATE_CAP = 200;
+/** Everyone (a training for all, a report over the unit): a bound against a runaway listing, not a sample. */
+const EVERYONE_CAP = 50_000;
 /** Departments walked for candidates, at most (10 pages of 50). */
 const DEPARTMENT_CAP = 500;
 
@@ -76,6 +78,7 @@ export class LarkDirectory implements Directory {
   private readonly users = new Map<string, Entry<Person>>();
   private readonly departments = new Map<string, Entry<Department>>();
   private readonly candidates = new Map<string, Entry<Person[]>>();
+  private readonly everyone = new Map<string, Entry<Person[]>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -140,11 +143,20 @@ export class LarkDirectory implements Directory {
    * (or none) is used: a picker without candidates still works.
    */
   async activeUsers(tenantKey: string, limit: number): Promise<Person[]> {
-    const list = await this.cached(this.candidates, `${tenantKey}:candidates`, () => this.loadCandidates(tenantKey));
+    const list = await this.cached(this.candidates, `${tenantKey}:candidates`, () => this.loadCandidates(tenantKey, CANDIDATE_CAP));
     return (list ?? []).slice(0, Math.max(0, limit));
   }
 
-  private async loadCandidates(tenantKey: string): Promise<Person[]> {
+  /**
+   * Every active user the app can see (the same walk as `activeUsers`, without the pickers' cap of
+   * 200; bounded at EVERYONE_CAP). For notices to the whole unit and unit-wide reports. Cached per
+   * tenant like the pickers' list.
+   */
+  async allActiveUsers(tenantKey: string): Promise<Person[]> {
+    return (await this.cached(this.everyone, `${tenantKey}:everyone`, () => this.loadCandidates(tenantKey, EVERYONE_CAP))) ?? [];
+  }
+
+  private async loadCandidates(tenantKey: string, cap: number): Promise<Person[]> {
     const departments = ['0'];
     let token: string | undefined;
     do {
@@ -188,7 +200,7 @@ export class LarkDirectory implements Directory {
           const person = toPerson(raw, raw.open_id);
           this.users.set(`${tenantKey}:${person.openId}`, { value: person, until: Date.now() + this.ttlMs });
           if (isActive(person)) out.push(person);
-          if (out.length >= CANDIDATE_CAP) return out;
+          if (out.length >= cap) return out;
         }
         page = data.has_more && data.page_token ? data.page_token : undefined;
       } while (page);

@@ -92,6 +92,29 @@ describe('LarkDirectory.activeUsers (department.children + user.find_by_departme
   });
 });
 
+describe('LarkDirectory.allActiveUsers (everyone, for unit-wide notices)', () => {
+  it('lists all 260 people of a large unit, where the pickers stop at 200', async () => {
+    const { fanoutOrg } = await import('../../../../scheduler/fanout-org.js');
+    const big = fanoutOrg(259);
+    const large = await startLarkStandIn({ ...APP, directory: big.org });
+    try {
+      const s = new LarkSender(createLarkClient({ ...APP, domain: large.url }, { timeoutMs: 2000 }), {
+        logger: silentLogger,
+        metrics: new Metrics(),
+        sleep: async () => undefined,
+      });
+      const dir = new LarkDirectory(s, silentLogger);
+      const tenant = big.org.tenant_key;
+      expect(await dir.activeUsers(tenant, 1000)).toHaveLength(200);
+      const everyone = await dir.allActiveUsers(tenant);
+      expect(everyone).toHaveLength(260);
+      expect(new Set(everyone.map((p) => p.openId))).toEqual(new Set([big.sender, ...big.recipients.map((r) => r.openId)]));
+    } finally {
+      await large.stop();
+    }
+  });
+});
+
 describe('People.requireReal', () => {
   const people = () => new People(noRoles, new LarkDirectory(sender, silentLogger));
   const refusal = async (p: Promise<unknown>) => {
