@@ -716,6 +716,17 @@ export function validateCard(card: unknown): CardValidation {
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
 }
 
+/**
+ * Does the card stay within the element limits (200 components; 200 elements, text objects
+ * included)? The same count as `validateCard` without the schema parse: cheap enough for the
+ * renderers' choice of the fullest rendering that fits, on every card they draw.
+ */
+export function withinElementLimits(card: unknown): boolean {
+  const st: WalkState = { errors: [], components: 0, texts: 0, tables: 0, elementIds: new Map(), names: new Map() };
+  if (isObj(card) && isObj(card.body)) walkElements(card.body.elements, 'body.elements', 1, [], st);
+  return st.components <= CARD_LIMITS.maxComponents && st.components + st.texts <= CARD_LIMITS.maxComponents;
+}
+
 /** Throws an Error listing every problem; narrows `card` to Card when it returns. */
 export function assertValidCard(card: unknown): asserts card is Card {
   const result = validateCard(card);

@@ -19,6 +19,7 @@ import {
   type CardElement,
 } from '../../cards/index.js';
 import { approvalCard, helpCard, requestFormCard } from './sample-cards.js';
+import { withinElementLimits } from '../../cards/card.schema.js';
 
 const bi = (s: string) => ({ zh: s, en: s });
 const text = (s: string) => md(bi(s));
@@ -295,5 +296,33 @@ describe('person pickers', () => {
     expect(errorsOf(cardOf(pick({ placeholder: { tag: 'lark_md', content: '**x**' } }))).join('\n')).toMatch(/plain_text/);
     expect(errorsOf(cardOf(pick({ width: '99px' }))).join('\n')).toMatch(/at least 100px/);
     expect(errorsOf(cardOf(form('f', [multi({ width: 'auto' }), submit()]))).join('\n')).toMatch(/default, fill or at least 100px/);
+  });
+});
+
+describe('withinElementLimits (the renderers’ cheap check)', () => {
+  const cardOf = (n: number, withText: boolean) => ({
+    schema: '2.0',
+    body: {
+      elements: Array.from({ length: n }, (_, i) =>
+        withText ? { tag: 'button', text: { tag: 'plain_text', content: `b${i}` }, behaviors: [{ type: 'callback', value: { i } }] } : { tag: 'markdown', content: `m${i}` },
+      ),
+    },
+  });
+  it('agrees with validateCard on the element limits: components, and components with their text objects', () => {
+    for (const [n, withText] of [
+      [150, false],
+      [200, false],
+      [201, false],
+      [100, true],
+      [101, true],
+    ] as const) {
+      const card = cardOf(n, withText);
+      const v = validateCard(card);
+      const overByValidator = !v.ok && v.errors.some((e) => / elements \(| components;/.test(e));
+      expect(withinElementLimits(card), `${n} ${withText ? 'buttons' : 'markdown'}`).toBe(!overByValidator);
+    }
+    expect(withinElementLimits(cardOf(201, false))).toBe(false);
+    expect(withinElementLimits(cardOf(101, true))).toBe(false);
+    expect(withinElementLimits(cardOf(100, true))).toBe(true);
   });
 });
