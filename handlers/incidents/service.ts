@@ -169,7 +169,13 @@ export class IncidentService {
     if (lost && carriers.length === 0) throw new BotError('incident:missing_needs_carriers');
     if (lost) {
       const stuck = carriers.filter((c) => !(MISSABLE as readonly string[]).includes(c.status));
-      if (stuck.length) throw new BotError('incident:not_missable', { numbers: stuck.map((c) => `${c.number} (${bilingual(`cards:carrier_status.${c.status}`).zh})`).join(', ') });
+      if (stuck.length) {
+        // Each reader sees the statuses in their own language.
+        const list = (lang: 'zh' | 'en') => stuck.map((c) => `${c.number} (${bilingual(`cards:carrier_status.${c.status}`)[lang]})`).join(', ');
+        const zh = bilingual('incident:not_missable', { numbers: list('zh') }).zh;
+        const en = bilingual('incident:not_missable', { numbers: list('en') }).en;
+        throw BotError.localised('incident:not_missable', { zh, en });
+      }
     }
     const level = input.level ?? highestLevel(carriers.map((c) => c.level));
     const clockStart = lost ? undefined : input.discoveredAt;

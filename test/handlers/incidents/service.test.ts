@@ -327,8 +327,10 @@ describe('a lost carrier', () => {
     const svc = service();
     const sw = sweeper(svc);
     const t0 = clock.now().getTime();
+    // Refused, with the status named in each reader's language.
     await expect(svc.open(T, { kind: 'LOST_CARRIER', discoveredAt: clock.now(), reporterId: OFFICER, carriers: ['JM-2'] }, who('msg:d'))).rejects.toMatchObject({
       key: 'incident:not_missable',
+      text: { zh: expect.stringMatching(/JM-2 \(已销毁\)/), en: expect.stringMatching(/JM-2 \(Destroyed\)/i) },
     });
     const { incident } = await svc.open(T, { kind: 'LOST_CARRIER', discoveredAt: clock.now(), reporterId: OFFICER, carriers: ['JM-1'] }, who('msg:m'));
     const id = incident.id;
