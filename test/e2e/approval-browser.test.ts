@@ -4,20 +4,18 @@
  * return for edit and the pre-filled edit form, and the approval centre with the security office's
  * watch list — once in Chinese and once in English. Screenshots go to test-results/ (not committed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { freePort, USERS } from './harness.js';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { USERS } from './harness.js';
+import { launchChromium, startSandbox, type SandboxProcess } from './sandbox-browser-setup.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results';
 
-let child: ChildProcess;
+let sandbox: SandboxProcess | undefined;
 let browser: Browser;
 let page: Page;
 let base = '';
-let output = '';
 
 async function open(user: string): Promise<void> {
   await page.goto(`${base}/?user=${user}`);
@@ -113,30 +111,10 @@ const EN: Cast = {
 
 describe('approvals in a browser: cc, nudge, transfer, edit and resubmit, the approval centre', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium); .ci/run does.`);
     mkdirSync(SHOTS, { recursive: true });
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), BAOMI_LOG_LEVEL: 'warn' };
-    for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k === 'MONGODB_URI' || k === 'NODE_ENV') delete env[k];
-    const started = Date.now();
-    child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    for (;;) {
-      if (Date.now() - started > 20_000) throw new Error(`the chat page did not answer within 20 s:\n${output}`);
-      const ok = await fetch(`${base}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-    });
+    sandbox = await startSandbox(20_000);
+    base = sandbox.base;
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
@@ -147,7 +125,7 @@ describe('approvals in a browser: cc, nudge, transfer, edit and resubmit, the ap
 
   afterAll(async () => {
     await browser?.close();
-    child?.kill('SIGTERM');
+    sandbox?.child.kill('SIGTERM');
   });
 
   for (const cast of [ZH, EN]) {
@@ -251,7 +229,7 @@ describe('approvals in a browser: cc, nudge, transfer, edit and resubmit, the ap
       await button(office, 'tab_watch').click();
       await expect.poll(() => card(t.centre).innerText(), { timeout: 15_000 }).toContain(t.watchIntro);
       await card(t.centre).screenshot({ path: `${SHOTS}/approval-${cast.lang}-7-centre-watch.png` });
-      expect(output).not.toMatch(/invalid card|200673|230099/);
+      expect(sandbox!.output()).not.toMatch(/invalid card|200673|230099/);
     }, 180_000);
   }
 });

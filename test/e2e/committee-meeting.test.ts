@@ -10,25 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEETING_REPLY_ACTION } from '../../cards/committee.card.js';
 import { fmtTime } from '../../cards/request.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
 const CHAIR = USERS.principal;
 const MEMBERS = [USERS.securityHead, USERS.securityOfficer, USERS.leader, USERS.generalHead, USERS.rdHead, USERS.financeHead];
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 const notices = (user: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(MEETING_REPLY_ACTION));
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
 
-async function ask(user: string, command: string): Promise<StoredMessage> {
-  const before = p2p(user).length;
-  await h.standIn.sendText(user, null, command);
-  await h.standIn.waitFor(() => p2p(user).length > before || undefined, 5000, `an answer to ${command}`);
-  return p2p(user)[before]!;
-}
+const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
 function buttonValue(card: unknown, answer: string): { name: string; value: Record<string, unknown> } {
   let found: { name: string; value: Record<string, unknown> } | undefined;

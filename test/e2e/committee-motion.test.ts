@@ -10,7 +10,7 @@ import { fmtTime } from '../../cards/request.card.js';
 import { MOTION_VOTE_ACTION } from '../../cards/committee.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
 import { findButton } from './approval-helpers.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
 let shift = 0;
@@ -18,19 +18,10 @@ const now = () => new Date(Date.now() + shift);
 const CHAIR = USERS.principal; // 刘洋, 主任
 const MEMBERS = [USERS.securityHead, USERS.securityOfficer, USERS.leader, USERS.generalHead, USERS.rdHead, USERS.financeHead];
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 const cards = (user: string, text: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(text));
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
 
-async function ask(user: string, command: string): Promise<StoredMessage> {
-  const before = p2p(user).length;
-  await h.standIn.sendText(user, null, command);
-  await h.standIn.waitFor(() => p2p(user).length > before || undefined, 5000, `an answer to ${command}`);
-  return p2p(user)[before]!;
-}
+const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
 beforeAll(async () => {
   h = await startHarness('webhook', { now });

@@ -2,6 +2,7 @@ import { startBot, type RunningBot, type StartOptions } from '../../bot/bootstra
 import { loadConfig } from '../../bot/core/config.js';
 import { createLogger, silentLogger } from '../../bot/core/logger.js';
 import { startLarkStandIn, type LarkStandIn, type StandInOptions } from '../../sandbox/lark/server.js';
+import type { StoredMessage } from '../../sandbox/lark/store.js';
 import { useTestDb, type TestDb } from '../helpers/mongo.js';
 import { seedDemo } from '../../sandbox/demo.js';
 
@@ -91,6 +92,23 @@ export async function startHarness(
 
 export function botCards(standIn: LarkStandIn, chatId: string) {
   return standIn.chatMessages(chatId).filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'interactive');
+}
+
+/** The bot's messages in `user`'s private chat with it, oldest first. */
+export function botP2p(standIn: LarkStandIn, user: string): StoredMessage[] {
+  const chat = standIn.p2pChatId(user);
+  return chat ? standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
+}
+
+/** A message's text (a text message's `text`; otherwise its raw content). */
+export const textOf = (m: StoredMessage): string => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
+
+/** `user` sends `command` to the bot; resolves with the bot's first message after it in that chat. */
+export async function askBot(standIn: LarkStandIn, user: string, command: string): Promise<StoredMessage> {
+  const before = botP2p(standIn, user).length;
+  await standIn.sendText(user, null, command);
+  await standIn.waitFor(() => botP2p(standIn, user).length > before || undefined, 5000, `an answer to ${command}`);
+  return botP2p(standIn, user)[before]!;
 }
 
 /** A free TCP port on loopback (for processes that need a fixed PORT). */

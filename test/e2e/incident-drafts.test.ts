@@ -12,7 +12,7 @@ import { INCIDENT_ACTION } from '../../cards/incident.card.js';
 import type { IncidentApi } from '../../handlers/features.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
 import { replyTo } from './approval-helpers.js';
-import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
+import { effectsIdle, startHarness, USERS, type Harness, botP2p } from './harness.js';
 
 let h: Harness;
 let clock = new Date('2026-12-01T02:00:00Z'); // 10:00 in Beijing
@@ -33,10 +33,7 @@ async function say(user: string, text: string): Promise<string> {
 }
 const req = async (id: string) => (await h.bot.approvals.repos.requests.get(T(), id))!.request;
 const incidentsOf = (requestId: string) => h.db.connection.collection('incidents').find({ tenantKey: T(), 'draft.requestId': requestId }).toArray();
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 /** The cards about `id` a user got, optionally only those containing `marker`. */
 const cards = (user: string, id: string, marker?: string) =>
   p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(id) && (!marker || m.body.content.includes(marker)));

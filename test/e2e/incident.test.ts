@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENT_ACTION, INCIDENT_FORM_ACTION } from '../../cards/incident.card.js';
 import type { IncidentApi } from '../../handlers/features.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf } from './harness.js';
 
 let h: Harness;
 let clock = new Date('2026-12-01T02:00:00Z'); // 10:00 in Beijing
@@ -29,11 +29,7 @@ const OFFICER_EN = USERS.securityOfficer2; // 黄敏, reads English
 const REPORTER = USERS.staffGeneral; // 孙浩
 const DISCOVERED = new Date('2026-12-01T01:30:00Z'); // 09:30 in Beijing
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 /** The incident cards about `id` a user got, optionally only those containing `marker`. */
 const cards = (user: string, id: string, marker?: string) =>
   p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(id) && (!marker || m.body.content.includes(marker)));

@@ -10,7 +10,7 @@ import { validateCard } from '../../cards/card.schema.js';
 import { decodeAction } from '../../cards/action-value.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
 import { findButton } from './approval-helpers.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p } from './harness.js';
 
 let h: Harness;
 const T = () => h.standIn.directory.tenantKey;
@@ -18,10 +18,7 @@ const GENERAL = 'od-b34b88a864bcd0677531df7db50f8c04'; // 综合处 General Affa
 const RD = 'od-bd12a6dda936721fde5fe7ece341a94a'; // 研发部 R&D
 const RD_GROUP = 'oc_3418cd01cc76412a69c0519d054ca849';
 
-const p2p = (user: string) => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 const text = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
 
 /** Sends a command in the user's private chat and waits for the `n`-th new bot message. */

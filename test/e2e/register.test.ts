@@ -12,7 +12,7 @@ import { INVENTORY_HELD, INVENTORY_MISSING } from '../../cards/register.card.js'
 import type { FeatureFactory, IncidentApi } from '../../handlers/features.js';
 import { registerFeature } from '../../handlers/register/index.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
 let clock = new Date('2026-12-01T00:30:00Z');
@@ -30,24 +30,15 @@ const fakeIncidents: FeatureFactory = () => ({
   } satisfies IncidentApi,
 });
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 const cards = (user: string, text: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(text));
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
 const feature = () => h.bot.features.find((f) => f.name === 'register')!;
 const run = (name: string) =>
   feature()
     .cadences!.find((c) => c.name === name)!
     .run(clock);
 
-async function ask(user: string, command: string): Promise<StoredMessage> {
-  const before = p2p(user).length;
-  await h.standIn.sendText(user, null, command);
-  await h.standIn.waitFor(() => p2p(user).length > before || undefined, 5000, `an answer to ${command}`);
-  return p2p(user)[before]!;
-}
+const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
 function buttonValue(card: unknown, action: string): { name: string; value: Record<string, unknown> } {
   let found: { name: string; value: Record<string, unknown> } | undefined;

@@ -3,48 +3,24 @@
  * on a free port), then a person in Chromium opens the chat page, starts the chat, types /help and
  * sees the help card, clicks its way to a command's help, and switches the bot to English.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from './harness.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, startSandbox, type SandboxProcess } from './sandbox-browser-setup.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECURITY_OFFICER = 'ou_f6e440d0604342760f037796e92f5830';
 
-let child: ChildProcess;
+let sandbox: SandboxProcess | undefined;
 let browser: Browser;
 let page: Page;
 let base: string;
-let output = '';
 let startupMs = 0;
 
 describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium); .ci/run does.`);
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), BAOMI_LOG_LEVEL: 'warn' };
-    for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k === 'MONGODB_URI' || k === 'NODE_ENV') delete env[k];
-    const started = Date.now();
-    child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    for (;;) {
-      if (Date.now() - started > 10_000) throw new Error(`the chat page did not answer within 10 s:\n${output}`);
-      const ok = await fetch(`${base}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    startupMs = Date.now() - started;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-    });
+    sandbox = await startSandbox(10_000);
+    base = sandbox.base;
+    startupMs = sandbox.startupMs;
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     context.setDefaultTimeout(5000);
     page = await context.newPage();
@@ -52,12 +28,12 @@ describe('sandbox mode in a browser (npm start with no Lark variables)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    child?.kill('SIGTERM');
+    sandbox?.child.kill('SIGTERM');
   });
 
   it('the chat page answers within 10 s of start-up and says the data is not persisted', () => {
     expect(startupMs).toBeLessThan(10_000);
-    expect(output).toContain('NOT persisted');
+    expect(sandbox!.output()).toContain('NOT persisted');
   });
 
   it('a person starts the chat, types /help and sees the help card', async () => {

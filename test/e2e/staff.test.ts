@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_TICK_ACTION } from '../../cards/staff.card.js';
 import { staffFeature } from '../../handlers/staff/index.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
 const START = new Date('2026-12-01T01:00:00Z');
@@ -24,20 +24,11 @@ const ZHOU = USERS.staffRd2; // 周杰, Lark's contact events
 const LI = USERS.securityOfficer; // 李娜, Chinese
 const HUANG = USERS.securityOfficer2; // 黄敏, English
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 const cards = (user: string, text: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(text));
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
 const tenant = () => h.standIn.directory.tenantKey;
 
-async function ask(user: string, command: string): Promise<StoredMessage> {
-  const before = p2p(user).length;
-  await h.standIn.sendText(user, null, command);
-  await h.standIn.waitFor(() => p2p(user).length > before || undefined, 5000, `an answer to ${command}`);
-  return p2p(user)[before]!;
-}
+const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
 /** Waits until every fan-out delivery handed over so far has been sent (or failed). */
 async function fanoutIdle(): Promise<void> {

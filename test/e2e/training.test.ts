@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_CLOSE_ACTION, TRAINING_CONFIRM_ACTION } from '../../cards/training.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
-import { startHarness, USERS, type Harness } from './harness.js';
+import { startHarness, USERS, type Harness, botP2p, textOf } from './harness.js';
 
 let h: Harness;
 let clock = new Date('2026-12-20T02:00:00Z'); // 10:00 in Beijing
@@ -22,11 +22,7 @@ const AT = new Date('2026-12-31T15:00:00Z'); // 2026-12-31 23:00 in Beijing
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const p2p = (user: string): StoredMessage[] => {
-  const chat = h.standIn.p2pChatId(user);
-  return chat ? h.standIn.chatMessages(chat).filter((m) => m.sender.sender_type === 'app') : [];
-};
-const textOf = (m: StoredMessage) => (m.msg_type === 'text' ? (JSON.parse(m.body.content) as { text: string }).text : m.body.content);
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
 /** The cards about session `id` a user got, optionally only those containing `marker`. */
 const cardsAbout = (user: string, id: string, marker?: string) =>
   p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(id) && (!marker || m.body.content.includes(marker)));
