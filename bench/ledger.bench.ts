@@ -21,7 +21,7 @@ import mongoose from 'mongoose';
 import { COLUMNS, type Resolver } from '../handlers/ledger/columns.js';
 import { sheetsFor, writeCsv, writeXlsx } from '../handlers/ledger/export.js';
 import { LedgerReader, type ReaderFilter } from '../models/ledger-reader.js';
-import { forkPeer, pct } from './peers.js';
+import { forkPeer, pct, productionNodeFlags } from './peers.js';
 
 const ENTRIES = Number(process.env.BENCH_LEDGER_ENTRIES ?? 100_000);
 const QUERIES = Number(process.env.BENCH_LEDGER_QUERIES ?? 200);
@@ -181,7 +181,7 @@ export async function runLedgerBench(): Promise<void> {
     for (const format of ['xlsx', 'csv'] as const) {
       const child = fork(fileURLToPath(import.meta.url), ['export', uri, conn.name, format], {
         // Like the bot: compiled JavaScript in production (npm run bench:compiled), tsx otherwise.
-        execArgv: [...(process.env.BENCH_EXPORT_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(import.meta.url.endsWith('.js') ? [] : ['--import', 'tsx'])],
+        execArgv: [...(process.env.BENCH_EXPORT_NODE_FLAGS?.split(' ').filter(Boolean) ?? productionNodeFlags()), ...(import.meta.url.endsWith('.js') ? [] : ['--import', 'tsx'])],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const [r] = (await once(child, 'message')) as [{ rows: number; seconds: number; peakMb: number; baseMb: number; mb: number; columns: string }];

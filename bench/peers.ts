@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startBot, type RunningBot } from '../bot/bootstrap.js';
 import { loadConfig } from '../bot/core/config.js';
@@ -8,6 +9,16 @@ import { connectDb, type DbHandle } from '../models/connection.js';
 export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'bench-secret' };
 export const ENCRYPT_KEY = 'bench-encrypt-key';
 export const TOKEN = 'bench-verification-token';
+
+/** The node flags of `npm run start:prod` (package.json), in order. */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../package.json' : '../package.json', import.meta.url)), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts['start:prod']!.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${pkg.scripts['start:prod']}`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
 
 export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedMongo } from '../sandbox/mongo/server.js';
 import { startLarkStandIn } from '../sandbox/lark/server.js';
+import { productionNodeFlags } from './peers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APP = { appId: 'cli_5e7a9b1c3d5f7a9b', appSecret: 'bench-startup-secret' };
@@ -28,7 +29,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const MODES = {
   tsx: ['--max-semi-space-size=64', '--import', 'tsx', 'bot/main.ts'],
-  compiled: ['--max-semi-space-size=64', 'dist/bot/main.js'],
+  compiled: [...productionNodeFlags(), 'dist/bot/main.js'],
 } as const;
 
 function freePort(): Promise<number> {

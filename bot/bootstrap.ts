@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from './core/app.js';
@@ -131,6 +132,9 @@ export interface StopReport {
 }
 
 /** The default bound of a graceful stop (BAOMI_STOP_TIMEOUT_MS overrides it in bot/main.ts). */
+/** A heap limit above this means the process was started without --max-old-space-size. */
+const HEAP_WARN_MB = 1536;
+
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** Wires config → store → Lark client → app → transport. Used by main.ts, tests and benchmarks. */
@@ -355,7 +359,13 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     );
   }, 3_600_000);
   anchorTick.unref();
-  logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb' });
+  const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb', heapLimitMb });
+  // Unbounded, V8 sizes the heap from the machine's memory and collects lazily: a large export's
+  // garbage then shows up as resident memory (docs/operations.md, Memory).
+  if (!config.sandbox && heapLimitMb > HEAP_WARN_MB) {
+    logger.warn('the V8 heap is not bounded; start with node --max-old-space-size=512 (npm run start:prod and the image do)', { heapLimitMb });
+  }
 
   return {
     app,

@@ -29,6 +29,12 @@ export interface AnchorJobDeps extends LedgerDeps {
 type Lang = 'zh-CN' | 'en-US';
 
 /** Names, departments and carriers for a batch of rows, in the reader's language. */
+/**
+ * Labels (levels, events, statuses …) by language and key: the translations are fixed once loaded,
+ * and an export asks for the same few hundred times per batch. Bounded, since keys come from data.
+ */
+const LABELS = new Map<string, string>();
+
 export async function resolverFor(
   ctx: Pick<Context, 'tenantKey' | 'locale'>,
   deps: Pick<LedgerDeps, 'people' | 'directory' | 'carriers'>,
@@ -64,9 +70,18 @@ export async function resolverFor(
     for (const id of custodians) names.set(id, en ? got(id).en : got(id).zh);
   }
   const label = (key: string, fallback: string) => {
-    const s = t(key);
-    return s === key || s.endsWith(`.${fallback}`) ? fallback : s;
+    const k = `${lang}\u0000${key}`;
+    let s = LABELS.get(k);
+    if (s === undefined) {
+      s = t(key);
+      if (s === key || s.endsWith(`.${fallback}`)) s = fallback;
+      if (LABELS.size >= 2000) LABELS.clear();
+      LABELS.set(k, s);
+    }
+    return s;
   };
+  const yes = t('ledger:export.yes');
+  const no = t('ledger:export.no');
   return {
     name: (id) => names.get(id) ?? id,
     dept: (id) => depts.get(id) ?? id,
@@ -75,7 +90,7 @@ export async function resolverFor(
     carrierStatus: (s) => label(`cards:carrier_status.${s}`, s),
     incidentKind: (k) => label(`incident:kind.${k}`, k),
     outcome: (o) => label(`ledger:outcome.${o}`, o),
-    yesNo: (b) => t(b ? 'ledger:export.yes' : 'ledger:export.no'),
+    yesNo: (b) => (b ? yes : no),
     carrier: (n) => carriers.get(n.toUpperCase()),
     sep: en ? ', ' : '、',
   };

@@ -112,6 +112,12 @@ describe('runExport', () => {
     expect(cell(2, '设备数据清除')).toBe('否');
     expect(cell(2, '用途')).toBe('=cmd()'); // a string cell, never a formula
     expect((cell(2, '日期') as Date).toISOString()).toBe('2026-03-01T09:30:00.000Z');
+    // Dates show as dates (not serial numbers) on every row — those written before the widths were
+    // measured and after; text keeps Excel's default; the header is bold.
+    const fmt = (r: number, name: string) => ws.getRow(r).getCell(headers.indexOf(name) + 1).numFmt;
+    for (const r of [2, 201, 202, TOTAL + 1]) expect(fmt(r, '日期'), `row ${r}`).toBe('yyyy-mm-dd hh:mm');
+    expect(fmt(TOTAL + 1, '申请人')).toBeFalsy();
+    expect(ws.getRow(1).getCell(1).font?.bold).toBe(true);
   });
 });
 
