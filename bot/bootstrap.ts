@@ -291,7 +291,13 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     reminderCron: config.reminderSweep,
   });
   const app = new App(services);
-  const router = buildRouter({ ...approvals.deps, scheduler, committee: { deps: motionDeps, motions, meetingDeps, meetings }, features });
+  const router = buildRouter({
+    ...approvals.deps,
+    scheduler,
+    committee: { deps: motionDeps, motions, meetingDeps, meetings },
+    features,
+    undelivered: { fanout: { store: fanoutStore, service: fanout }, alarms: { store: alarmStore, sweeper: alarmSweeper } },
+  });
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());
 
@@ -474,7 +480,14 @@ async function wireApprovals(db: DbHandle, services: Services, config: Config, l
     timezone: config.timezone,
     defaultLocale: config.locale,
     metrics: services.metrics,
-    ...(opts.effects ? { effects: opts.effects } : {}),
+    // baomi_dead_letters counts every kind /deadletters lists: effects, notices, alarms.
+    effects: {
+      ...opts.effects,
+      countDead: async () => {
+        const [effects, notices, alarms] = await Promise.all([repos.outbox.countDead(), new FanoutStore(conn).countFailed(), new AlarmStore(conn).countFailed()]);
+        return effects + notices + alarms;
+      },
+    },
     beforeEffect: opts.beforeEffect,
     afterEffect: opts.afterEffect,
     ...(opts.now ? { now: opts.now } : {}),

@@ -1,5 +1,5 @@
-// `/deadletters`: effects the bot gave up on (a message Lark refused for good, a write that kept
-// failing), so the security office sees what did not happen and can try again. Metadata only:
+// `/deadletters`: what the bot gave up on (a message Lark refused for good, a write that kept
+// failing, a notice that reached not everyone, an alarm whose handling kept failing), so the security office sees what did not happen and can try again. Metadata only:
 // request ids, what kind of effect, whom it was for, when and why it failed.
 import { encodeAction } from './action-value.js';
 import { button, card, header, md, type Bi } from './builder.js';
@@ -11,7 +11,8 @@ import { CARD_BUDGET_BYTES, clip, esc, fmtTime, tr, type Tb } from './request.ca
 export const DEAD_LETTERS_SHOWN = 20;
 
 export interface DeadLetterView {
-  requestId: string;
+  /** A request id (its effects), or N-… (a notice) / A-… (an alarm): what `retry <id>` takes. */
+  id: string;
   /** What the effect was, in both languages (e.g. "message to 孙浩", "CARRY ledger entry"). */
   what: Bi;
   attempts: number;
@@ -54,7 +55,7 @@ function drawDeadLetters(letters: readonly DeadLetterView[], opts: DeadLettersCa
     for (const l of shown) {
       const at = fmtTime(l.diedAt.toISOString(), opts.timeZone);
       const what = { zh: clip(l.what.zh, 40), en: clip(l.what.en, 60) };
-      elements.push(md(tr(tb, 'cards:dead.row', { id: l.requestId, what, attempts: l.attempts, at, error: esc(clip(l.error, fit.error)) })));
+      elements.push(md(tr(tb, 'cards:dead.row', { id: l.id, what, attempts: l.attempts, at, error: esc(clip(l.error, fit.error)) })));
     }
     if (letters.length > shown.length) elements.push(md(tb('cards:hint.more_rows', { count: letters.length - shown.length })));
     elements.push(md(tb('cards:dead.hint')));

@@ -4,12 +4,26 @@ import type { Bi, Context } from '../bot/core/types.js';
 import { deadLettersCard, type DeadLetterView } from '../cards/deadletters.card.js';
 import { parseRequestId, type Role } from '../domain/index.js';
 import type { People } from './approvals/people.js';
+import { createHash } from 'node:crypto';
+import type { AlarmStore } from '../models/alarm.model.js';
+import type { FanoutMessage, FanoutStore } from '../models/fanout.model.js';
+import type { AlarmSweeper } from '../scheduler/alarms.js';
+import type { FanoutService } from '../scheduler/fanout.js';
 import type { DeadEffect } from './approvals/ports.js';
 import type { ApprovalService } from './approvals/service.js';
 
 export interface DeadLetterDeps {
   service: ApprovalService;
   people: People;
+  /**
+   * What else the bot gives up on: notices the fan-out could not deliver and alarms (training,
+   * staff, incident and register clocks) whose handling kept failing. Listed and retried here too,
+   * so nothing is dropped silently wherever it failed.
+   */
+  undelivered?: {
+    fanout: { store: Pick<FanoutStore, 'failedFor' | 'get'>; service: Pick<FanoutService, 'retryFailed'> };
+    alarms: { store: Pick<AlarmStore, 'failed'>; sweeper: Pick<AlarmSweeper, 'retryFailed'> };
+  };
 }
 
 /** Who sees and retries dead letters: the security office and administrators. */
@@ -38,38 +52,117 @@ function describe(ctx: Context, e: DeadEffect, names: (id: string) => Bi): Bi {
   }
 }
 
+/** A short, stable id for a notice or an alarm on the card and in `retry <id>`: N-1A2B3C, A-4D5E6F. */
+const shortId = (prefix: 'N' | 'A', id: string) => `${prefix}-${createHash('sha256').update(id).digest('hex').slice(0, 6).toUpperCase()}`;
+const SHORT_ID = /^[NA]-[0-9A-F]{6}$/i;
+
+/** One line of the list, and how to try it again. */
+interface Letter extends DeadLetterView {
+  retry(): Promise<{ revived: number; done: Promise<void> }>;
+}
+
+/** Names shown for a notice's recipients that were not reached. */
+const NOTICE_NAMES = 5;
+
 /**
  * `/deadletters` (`/失败投递`): what the bot gave up on — a message Lark refused for good (the
- * person is outside the app's availability, blocked the bot…), a write that kept failing — listed
- * privately for the security office and administrators, with `retry <id>` / `retry all` and a
+ * person is outside the app's availability, blocked the bot…), a write that kept failing, a notice
+ * that could not reach someone, a reminder clock whose handling kept failing — listed privately for
+ * the security office and administrators, newest first, with `retry <id>` / `retry all` and a
  * Retry-all button. Nothing is dropped silently: until retried, a dead letter stays here and in
  * `/metrics` (baomi_dead_letters).
  */
 export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void {
-  const view = async (ctx: Context) => {
-    const letters = await deps.service.deadLetters(ctx.tenantKey, 50);
+  const list = async (ctx: Context): Promise<Letter[]> => {
+    const [effects, deliveries, alarms] = await Promise.all([
+      deps.service.deadLetters(ctx.tenantKey, 50),
+      deps.undelivered?.fanout.store.failedFor(ctx.tenantKey, 200) ?? [],
+      deps.undelivered?.alarms.store.failed(ctx.tenantKey, 50) ?? [],
+    ]);
     const ids = new Set<string>();
-    for (const l of letters) {
+    const people = (s: string | undefined) => {
+      for (const m of s?.match(OPEN_ID_G) ?? []) ids.add(m);
+    };
+    for (const l of effects) {
       if (l.effect.type === 'notify' && 'to' in l.effect) ids.add(l.effect.to);
-      for (const m of l.effect.lastError.match(OPEN_ID_G) ?? []) ids.add(m);
+      people(l.effect.lastError);
+    }
+    // A notice's failed deliveries are one line: the notice, and whom it did not reach.
+    const byNotice = new Map<string, typeof deliveries>();
+    for (const d of deliveries) byNotice.set(d.noticeId, [...(byNotice.get(d.noticeId) ?? []), d]);
+    for (const d of deliveries) {
+      if (!d.name && 'openId' in d.to) ids.add(d.to.openId);
+      people(d.lastError);
+    }
+    for (const a of alarms) {
+      people(a.subject);
+      people(a.lastError);
     }
     const names = await deps.people.names(ctx.tenantKey, ids);
-    const views: DeadLetterView[] = letters.map((l) => ({
-      requestId: l.requestId,
+    const named = (s: string) => s.replace(OPEN_ID_G, (id) => (ctx.locale === 'en-US' ? names(id).en : names(id).zh));
+    const letters: Letter[] = effects.map((l) => ({
+      id: l.requestId,
       what: describe(ctx, l.effect, names),
       attempts: l.effect.attempts,
       diedAt: new Date(l.effect.diedAt),
-      error: l.effect.lastError.replace(OPEN_ID_G, (id) => (ctx.locale === 'en-US' ? names(id).en : names(id).zh)),
+      error: named(l.effect.lastError),
+      retry: () => deps.service.retryDead(ctx.tenantKey, l.requestId),
     }));
-    return { card: deadLettersCard(views, { tb: ctx.tb, timeZone: ctx.services.timezone }), requestIds: [...new Set(letters.map((l) => l.requestId))] };
+    const u = deps.undelivered;
+    if (u) {
+      for (const [noticeId, ds] of byNotice) {
+        const notice = await u.fanout.store.get(noticeId);
+        const who = ds.map((d) => {
+          if (d.name) return d.name;
+          if ('openId' in d.to) return ctx.locale === 'en-US' ? names(d.to.openId).en : names(d.to.openId).zh;
+          return d.to.chatId;
+        });
+        const shown = who.slice(0, NOTICE_NAMES).join(ctx.locale === 'en-US' ? ', ' : '、') + (who.length > NOTICE_NAMES ? ' …' : '');
+        const newest = ds.reduce((a, b) => ((b.failedAt ?? b.nextAt) > (a.failedAt ?? a.nextAt) ? b : a));
+        const headline = notice ? headlineOf(notice.message) : undefined;
+        const title = (lang: 'zh' | 'en') => clipName(headline?.[lang] || notice?.title || noticeId);
+        letters.push({
+          id: shortId('N', noticeId),
+          what: {
+            zh: ctx.tb('cards:dead.what.notice', { title: title('zh'), count: ds.length, who: shown }).zh,
+            en: ctx.tb('cards:dead.what.notice', { title: title('en'), count: ds.length, who: shown }).en,
+          },
+          attempts: Math.max(...ds.map((d) => d.attempts)),
+          diedAt: new Date(newest.failedAt ?? newest.nextAt),
+          error: named(newest.lastError ?? ''),
+          retry: () => u.fanout.service.retryFailed(ctx.tenantKey, noticeId),
+        });
+      }
+      for (const a of alarms) {
+        // A topic without a name of its own (a feature added later) is shown as it is stored.
+        const key = `cards:dead.topic.${a.topic}`;
+        const topic = ctx.tb(key);
+        const known = (s: string) => s !== key && s !== key.slice('cards:'.length);
+        const vars = { subject: clipName(named(a.subject)), kind: a.kind };
+        letters.push({
+          id: shortId('A', a._id),
+          what: {
+            zh: ctx.tb('cards:dead.what.alarm', { ...vars, topic: known(topic.zh) ? topic.zh : a.topic }).zh,
+            en: ctx.tb('cards:dead.what.alarm', { ...vars, topic: known(topic.en) ? topic.en : a.topic }).en,
+          },
+          attempts: a.attempts,
+          diedAt: new Date(a.failedAt ?? a.dueAt),
+          error: named(a.lastError ?? ''),
+          retry: () => u.alarms.sweeper.retryFailed(ctx.tenantKey, a._id),
+        });
+      }
+    }
+    return letters.sort((a, b) => b.diedAt.getTime() - a.diedAt.getTime());
   };
 
-  /** Revives the letters of `ids`; their runs go on in the background (`done`). */
-  const retry = async (ctx: Context, ids: string[]) => {
+  const card = (ctx: Context, letters: readonly Letter[]) => deadLettersCard(letters, { tb: ctx.tb, timeZone: ctx.services.timezone });
+
+  /** Revives these letters; their runs go on in the background (`done`). */
+  const retry = async (letters: readonly Letter[]) => {
     let n = 0;
     const runs: Promise<void>[] = [];
-    for (const id of ids) {
-      const r = await deps.service.retryDead(ctx.tenantKey, id);
+    for (const l of letters) {
+      const r = await l.retry();
       n += r.revived;
       runs.push(r.done);
     }
@@ -83,21 +176,27 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       if (!(await allowed(deps, ctx))) throw new BotError('request:dead.not_allowed');
       const [sub, arg] = (ctx.command?.args ?? '').trim().split(/\s+/);
       if (!sub) {
-        await ctx.replyPrivately({ type: 'card', card: (await view(ctx)).card });
+        await ctx.replyPrivately({ type: 'card', card: card(ctx, await list(ctx)) });
         return;
       }
       if (!['retry', '重试'].includes(sub.toLowerCase())) throw new BotError('request:dead.usage');
       if (!arg) throw new BotError('request:dead.usage');
-      let ids: string[];
-      if (['all', '全部'].includes(arg.toLowerCase())) ids = (await view(ctx)).requestIds;
-      else {
+      const all = await list(ctx);
+      let chosen: Letter[];
+      if (['all', '全部'].includes(arg.toLowerCase())) chosen = all;
+      else if (SHORT_ID.test(arg)) {
+        chosen = all.filter((l) => l.id === arg.toUpperCase());
+        if (!chosen.length) throw new BotError('request:dead.unknown', { id: arg });
+      } else {
         const parsed = parseRequestId(arg);
         if (!parsed) throw new BotError('request:bad_id', { id: arg });
-        ids = [parsed.id];
+        // A request's effects are revived together, also when none is listed (nothing happens then).
+        chosen = [{ id: parsed.id, what: { zh: '', en: '' }, attempts: 0, diedAt: new Date(0), error: '', retry: () => deps.service.retryDead(ctx.tenantKey, parsed.id) }];
       }
-      const { n, done } = await retry(ctx, ids);
+      const { n, done } = await retry(chosen);
       await done;
-      const left = (await deps.service.deadLetters(ctx.tenantKey, 50)).filter((l) => ids.includes(l.requestId)).length;
+      const ids = new Set(chosen.map((l) => l.id));
+      const left = (await list(ctx)).filter((l) => ids.has(l.id)).length;
       await ctx.reply({ type: 'text', text: ctx.t('request:dead.retried', { count: n, left }) });
     },
   });
@@ -105,11 +204,26 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
   router.action('dead.retry_all', async (ctx) => {
     actionOf(ctx);
     if (!(await allowed(deps, ctx))) throw new BotError('request:dead.not_allowed');
-    const { n, done } = await retry(ctx, (await view(ctx)).requestIds);
+    const { n, done } = await retry(await list(ctx));
     // Answer the click at once (Lark waits 3 s at most); the runs go on, and what fails again is
     // back on the list the next time it is asked for.
     const text = ctx.tb('request:dead.requeued', { count: n });
     ctx.ack({ toast: { type: 'success', content: text.zh, i18n: { zh_cn: text.zh, en_us: text.en } } });
     await done;
   });
+}
+
+/** What a notice says in its first words: its card's header (in each language it has), or its text. */
+function headlineOf(m: FanoutMessage): Partial<Bi> | undefined {
+  if (m.type === 'text') return { zh: m.text.split('\n')[0], en: m.text.split('\n')[0] };
+  const title = (m.card as { header?: { title?: { content?: string; i18n_content?: { zh_cn?: string; en_us?: string } } } }).header?.title;
+  if (!title) return undefined;
+  const zh = title.i18n_content?.zh_cn ?? title.content;
+  const en = title.i18n_content?.en_us ?? title.content;
+  return { ...(zh ? { zh } : {}), ...(en ? { en } : {}) };
+}
+
+/** A subject on one line of the card (a session id, an incident id, a person's name, a carrier number). */
+function clipName(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }

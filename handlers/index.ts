@@ -5,7 +5,7 @@ import { registerWelcome } from './welcome.handler.js';
 import { registerRoles, type RoleDeps } from './role.handler.js';
 import { registerCarriers, type CarrierDeps } from './carrier.handler.js';
 import { registerRequests, type RequestDeps } from './request.handler.js';
-import { registerDeadLetters } from './deadletters.handler.js';
+import { registerDeadLetters, type DeadLetterDeps } from './deadletters.handler.js';
 import { registerSchedule, type ScheduleDeps } from './schedule.handler.js';
 import { registerLedgers, type LedgerDeps } from './ledger/index.js';
 import { registerMotions, type MotionDeps, type MotionService } from './committee/motions.js';
@@ -15,7 +15,8 @@ import { registerMeetings, type MeetingDeps, type MeetingService } from './commi
 export type FeatureDeps = RoleDeps &
   CarrierDeps &
   RequestDeps &
-  Partial<Pick<ScheduleDeps, 'scheduler'>> & {
+  Partial<Pick<ScheduleDeps, 'scheduler'>> &
+  Pick<DeadLetterDeps, 'undelivered'> & {
     ledgers?: LedgerDeps;
     committee?: { deps: MotionDeps; motions: MotionService; meetingDeps: MeetingDeps; meetings: MeetingService };
     /** Training, staff, incidents, the register's calendar (handlers/features.ts). */

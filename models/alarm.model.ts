@@ -40,6 +40,8 @@ export interface Alarm {
   createdAt: Date;
   doneAt?: Date;
   cancelledAt?: Date;
+  /** When it was given up on (state 'failed'). */
+  failedAt?: Date;
   lockedUntil?: Date;
   lastError?: string;
 }
@@ -71,6 +73,7 @@ const alarmSchema = new Schema(
     createdAt: { type: Date, required: true },
     doneAt: { type: Date },
     cancelledAt: { type: Date },
+    failedAt: { type: Date },
     lockedUntil: { type: Date },
     lastError: { type: String },
   },
@@ -80,6 +83,8 @@ const alarmSchema = new Schema(
 alarmSchema.index({ state: 1, dueAt: 1 });
 // cancel and list: one subject's alarms.
 alarmSchema.index({ tenantKey: 1, topic: 1, subject: 1, state: 1 });
+// failed(): a tenant's alarms given up on, newest first (/deadletters).
+alarmSchema.index({ tenantKey: 1, state: 1, failedAt: -1 });
 
 export class AlarmStore {
   private readonly model: Model<Alarm>;
@@ -179,13 +184,13 @@ export class AlarmStore {
   }
 
   /** Handling failed: due again after `retryAt`, or failed for good after MAX_ALARM_ATTEMPTS. */
-  async retry(id: string, retryAt: Date, error: string): Promise<'retry' | 'failed'> {
+  async retry(id: string, retryAt: Date, error: string, now: Date = new Date()): Promise<'retry' | 'failed'> {
     const doc = await this.model
       .findOneAndUpdate({ _id: id, state: 'pending' }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 500) } }, { returnDocument: 'after' })
       .lean<Alarm>();
     if (!doc) return 'failed';
     if (doc.attempts >= MAX_ALARM_ATTEMPTS) {
-      await this.model.updateOne({ _id: id, state: 'pending' }, { $set: { state: 'failed' }, $unset: { lockedUntil: 1 } });
+      await this.model.updateOne({ _id: id, state: 'pending' }, { $set: { state: 'failed', failedAt: now }, $unset: { lockedUntil: 1 } });
       return 'failed';
     }
     await this.model.updateOne({ _id: id, state: 'pending' }, { $set: { dueAt: retryAt }, $unset: { lockedUntil: 1 } });
@@ -193,8 +198,32 @@ export class AlarmStore {
   }
 
   /** Fails an alarm for good (nobody can handle it). */
-  async fail(id: string, error: string): Promise<void> {
-    await this.model.updateOne({ _id: id, state: 'pending' }, { $set: { state: 'failed', lastError: error.slice(0, 500) }, $unset: { lockedUntil: 1 } });
+  async fail(id: string, error: string, now: Date = new Date()): Promise<void> {
+    await this.model.updateOne({ _id: id, state: 'pending' }, { $set: { state: 'failed', failedAt: now, lastError: error.slice(0, 500) }, $unset: { lockedUntil: 1 } });
+  }
+
+  /** A tenant's alarms given up on, newest first (`/deadletters`). */
+  async failed(tenantKey: string, limit = 50): Promise<Alarm[]> {
+    nonEmpty('tenantKey', tenantKey);
+    return this.model.find({ tenantKey, state: 'failed' }).sort({ failedAt: -1 }).limit(limit).lean<Alarm[]>();
+  }
+
+  /** Failed alarms in all tenants (the `baomi_dead_letters` gauge). */
+  async countFailed(): Promise<number> {
+    return this.model.countDocuments({ state: 'failed' });
+  }
+
+  /**
+   * Arms failed alarms again, due `now`, with a fresh count of attempts: all of the tenant's, or
+   * the one with this id. Returns how many.
+   */
+  async revive(tenantKey: string, now: Date, id?: string): Promise<number> {
+    nonEmpty('tenantKey', tenantKey);
+    const r = await this.model.updateMany(
+      { tenantKey, state: 'failed', ...(id ? { _id: id } : {}) },
+      { $set: { state: 'pending', dueAt: now, attempts: 0 }, $unset: { failedAt: 1, lockedUntil: 1 } },
+    );
+    return r.modifiedCount;
   }
 
   /** A topic's pending alarms, earliest first (overviews, tests). */

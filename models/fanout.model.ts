@@ -48,6 +48,8 @@ export interface FanoutDelivery {
   lockedUntil?: Date;
   messageId?: string;
   sentAt?: Date;
+  /** When it was given up on (state 'failed'). */
+  failedAt?: Date;
   lastError?: string;
 }
 
@@ -82,6 +84,7 @@ const deliverySchema = new Schema(
     lockedUntil: { type: Date },
     messageId: { type: String },
     sentAt: { type: Date },
+    failedAt: { type: Date },
     lastError: { type: String },
   },
   { versionKey: false, collection: 'fanout_deliveries' },
@@ -90,6 +93,8 @@ const deliverySchema = new Schema(
 deliverySchema.index({ state: 1, nextAt: 1 });
 // counts() and failures(): one notice's deliveries by state.
 deliverySchema.index({ noticeId: 1, state: 1 });
+// failedFor(): a tenant's deliveries given up on, newest first (/deadletters).
+deliverySchema.index({ tenantKey: 1, state: 1, failedAt: -1 });
 
 const workerSchema = new Schema(
   { _id: { type: String, required: true }, owner: { type: String, required: true }, until: { type: Date, required: true } },
@@ -211,14 +216,39 @@ export class FanoutStore {
     await this.deliveries.updateOne({ _id: id, state: 'pending' }, { $set: { state: 'sent', messageId, sentAt: now }, $unset: { lockedUntil: 1 } });
   }
 
-  /** A failed attempt: due again at `nextAt`, or failed for good. */
-  async markFailed(id: string, attempts: number, error: string, nextAt: Date | null): Promise<void> {
+  /** A failed attempt: due again at `nextAt`, or failed for good (at `now`). */
+  async markFailed(id: string, attempts: number, error: string, nextAt: Date | null, now: Date = new Date()): Promise<void> {
     await this.deliveries.updateOne(
       { _id: id, state: 'pending' },
       nextAt
         ? { $set: { attempts, lastError: error.slice(0, 300), nextAt }, $unset: { lockedUntil: 1 } }
-        : { $set: { attempts, lastError: error.slice(0, 300), state: 'failed' }, $unset: { lockedUntil: 1 } },
+        : { $set: { attempts, lastError: error.slice(0, 300), state: 'failed', failedAt: now }, $unset: { lockedUntil: 1 } },
     );
+  }
+
+  /** A tenant's deliveries given up on, newest first (`/deadletters` groups them by notice). */
+  async failedFor(tenantKey: string, limit = 200): Promise<FanoutDelivery[]> {
+    nonEmpty('tenantKey', tenantKey);
+    return this.deliveries.find({ tenantKey, state: 'failed' }).sort({ failedAt: -1 }).limit(limit).lean<FanoutDelivery[]>();
+  }
+
+  /** Failed deliveries in all tenants (the `baomi_dead_letters` gauge). */
+  async countFailed(): Promise<number> {
+    return this.deliveries.countDocuments({ state: 'failed' });
+  }
+
+  /**
+   * Puts a tenant's failed deliveries (all, or one notice's) back in the queue, due `now`, with a
+   * fresh count of attempts, and opens their notices again so a sender's progress card shows the
+   * new outcome. Returns how many.
+   */
+  async revive(tenantKey: string, now: Date, noticeId?: string): Promise<number> {
+    nonEmpty('tenantKey', tenantKey);
+    const q = { tenantKey, state: 'failed' as const, ...(noticeId ? { noticeId } : {}) };
+    const notices = (await this.deliveries.distinct('noticeId', q)) as string[];
+    const r = await this.deliveries.updateMany(q, { $set: { state: 'pending', attempts: 0, nextAt: now }, $unset: { failedAt: 1, lockedUntil: 1 } });
+    if (notices.length) await this.notices.updateMany({ _id: { $in: notices } }, { $unset: { doneAt: 1 } });
+    return r.modifiedCount;
   }
 
   /** Gives a claimed delivery back, due at `nextAt` (the per-recipient limit). */

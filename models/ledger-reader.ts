@@ -253,7 +253,7 @@ export class LedgerReader {
       for (const r of rows) counts.push({ kind, level: r._id.level ?? '', deptId: r._id.deptId ?? '', n: r.n });
     }
     const requests = this.conn.collection('requests');
-    const [openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, dead, openIncidents] = await Promise.all([
+    const [openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, dead, openIncidents, deadNotices, deadAlarms] = await Promise.all([
       requests.countDocuments({ tenantKey, state: { $in: ['OUT', 'OVERDUE', 'RETURNED'] } }),
       requests.countDocuments({ tenantKey, state: 'OVERDUE' }),
       this.conn.collection('carriers').countDocuments({ tenantKey, status: 'PENDING_DESTRUCTION' }),
@@ -263,7 +263,10 @@ export class LedgerReader {
         .toArray(),
       // The incidents' own collection (models/incident.model.ts; its tenant index serves it).
       this.conn.collection('incidents').countDocuments({ tenantKey, status: { $in: ['OPEN', 'REPORTED'] } }),
+      // Notices and alarms given up on: /deadletters lists them beside the effects (their tenant indexes serve these).
+      this.conn.collection('fanout_deliveries').countDocuments({ tenantKey, state: 'failed' }),
+      this.conn.collection('alarms').countDocuments({ tenantKey, state: 'failed' }),
     ]);
-    return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: dead[0]?.n ?? 0, openIncidents };
+    return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: (dead[0]?.n ?? 0) + deadNotices + deadAlarms, openIncidents };
   }
 }

@@ -23,7 +23,7 @@ export type AlarmOutcome = 'done' | 'skip';
 export type AlarmHandler = (alarm: Alarm) => Promise<AlarmOutcome>;
 
 export interface AlarmSweepOptions {
-  store: Pick<AlarmStore, 'claimDue' | 'done' | 'retry' | 'fail'>;
+  store: Pick<AlarmStore, 'claimDue' | 'done' | 'retry' | 'fail' | 'revive'>;
   handlers: ReadonlyMap<string, AlarmHandler>;
   logger: Logger;
   now?: () => Date;
@@ -39,6 +39,15 @@ export class AlarmSweeper {
   private readonly now: () => Date;
   constructor(private readonly o: AlarmSweepOptions) {
     this.now = o.now ?? (() => new Date());
+  }
+
+  /**
+   * Arms a tenant's failed alarm (or all of them) again, due now, with a fresh count of attempts,
+   * and sweeps (`/deadletters retry`). `done` settles when that sweep is over.
+   */
+  async retryFailed(tenantKey: string, id?: string): Promise<{ revived: number; done: Promise<void> }> {
+    const revived = await this.o.store.revive(tenantKey, this.now(), id);
+    return { revived, done: revived > 0 ? this.sweep().then(() => undefined) : Promise.resolve() };
   }
 
   async sweep(max = 500): Promise<{ done: number; skipped: number; failed: number }> {
@@ -62,8 +71,8 @@ export class AlarmSweeper {
           const attempts = a.attempts + 1;
           const wait = (this.o.backoffMs ?? ((n) => Math.min(60, 2 ** Math.max(0, n - 1)) * 60_000))(attempts);
           let r: 'retry' | 'failed' = 'failed';
-          if (handler) r = await this.o.store.retry(a._id, new Date(this.now().getTime() + wait), msg);
-          else await this.o.store.fail(a._id, msg);
+          if (handler) r = await this.o.store.retry(a._id, new Date(this.now().getTime() + wait), msg, this.now());
+          else await this.o.store.fail(a._id, msg, this.now());
           this.o.logger.warn('alarm failed', { id: a._id, attempts, err: msg, outcome: r });
           out.failed++;
         }

@@ -124,6 +124,15 @@ export class FanoutService {
     return { noticeId: input.id, total, created, done: this.kick() };
   }
 
+  /**
+   * Sends a tenant's failed deliveries again (all, or one notice's): due now, a fresh count of
+   * attempts (`/deadletters retry`). `done` settles when this worker has nothing due left.
+   */
+  async retryFailed(tenantKey: string, noticeId?: string): Promise<{ revived: number; done: Promise<void> }> {
+    const revived = await this.o.store.revive(tenantKey, this.clock.now(), noticeId);
+    return { revived, done: revived > 0 ? this.kick() : Promise.resolve() };
+  }
+
   /** Starts the worker unless it runs; settles when it has nothing due left (the sweep calls it too). */
   kick(): Promise<void> {
     this.running ??= this.drain().finally(() => (this.running = undefined));
@@ -273,7 +282,13 @@ export class FanoutService {
       const permanent = (err as { permanent?: unknown }).permanent === true;
       const giveUp = permanent || attempts >= this.maxAttempts;
       this.o.logger.warn('fan-out: a send failed', { notice: d.noticeId, attempts, permanent, err: (err as Error).message });
-      await store.markFailed(d._id, attempts, (err as Error).message ?? String(err), giveUp ? null : new Date(this.clock.now().getTime() + this.backoff(attempts)));
+      await store.markFailed(
+        d._id,
+        attempts,
+        (err as Error).message ?? String(err),
+        giveUp ? null : new Date(this.clock.now().getTime() + this.backoff(attempts)),
+        this.clock.now(),
+      );
     }
   }
 

@@ -115,7 +115,11 @@ export class Metrics {
   readonly sendLatency = new Histogram(this.registry, 'baomi_send_seconds', 'Open API call latency, by operation.', ['op'], LATENCY);
   readonly effectsRetried = new Counter(this.registry, 'baomi_effects_retried_total', 'Outbox effects that failed and will be tried again, by effect type.', ['type']);
   readonly effectsDeadLettered = new Counter(this.registry, 'baomi_effects_dead_lettered_total', 'Outbox effects given up on (dead letters), by effect type.', ['type']);
-  readonly deadLetters = new Gauge(this.registry, 'baomi_dead_letters', 'Dead-lettered effects waiting in the store (all tenants), as of the last sweep.');
+  readonly deadLetters = new Gauge(
+    this.registry,
+    'baomi_dead_letters',
+    'Dead letters waiting in the store (all tenants; approval effects, notices and alarms given up on), as of the last sweep.',
+  );
 
   constructor() {
     // Started with the first bot, so the GC and event-loop figures cover its whole life.

@@ -48,7 +48,7 @@ export interface ApprovalOptions {
   now?: () => Date;
   metrics?: Pick<Metrics, 'effectsRetried' | 'effectsDeadLettered' | 'deadLetters'>;
   /** The effect runner's tuning (lease, attempts, back-off; see effects.ts). */
-  effects?: Pick<RunnerOptions, 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'concurrency'>;
+  effects?: Pick<RunnerOptions, 'leaseMs' | 'maxAttempts' | 'backoffMs' | 'concurrency' | 'countDead'>;
   /** Fault injection for tests: called before each effect runs; throwing simulates a crash there. */
   beforeEffect?: (effect: PendingEffect, index: number) => void;
   /** Fault injection: called after an effect ran but before it is marked done. */

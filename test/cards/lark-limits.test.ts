@@ -245,7 +245,7 @@ describe('every card builder at its worst case passes the validator', () => {
         ),
         'carrier list',
       );
-      const letters = Array.from({ length: 50 }, (_, i) => ({ requestId: `CP-2026-${String(i).padStart(4, '0')}`, what: LONG_NAME, attempts: 12, diedAt: days(1), error: C500 }));
+      const letters = Array.from({ length: 50 }, (_, i) => ({ id: `CP-2026-${String(i).padStart(4, '0')}`, what: LONG_NAME, attempts: 12, diedAt: days(1), error: C500 }));
       expectFits(deadLettersCard(letters, { tb, timeZone: 'Asia/Shanghai' }), 'dead letters');
       const cmds = [
         'help',

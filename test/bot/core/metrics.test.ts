@@ -17,7 +17,7 @@ const OWN: [name: string, type: string, help: string][] = [
   ['baomi_send_seconds', 'histogram', 'Open API call latency, by operation.'],
   ['baomi_effects_retried_total', 'counter', 'Outbox effects that failed and will be tried again, by effect type.'],
   ['baomi_effects_dead_lettered_total', 'counter', 'Outbox effects given up on (dead letters), by effect type.'],
-  ['baomi_dead_letters', 'gauge', 'Dead-lettered effects waiting in the store (all tenants), as of the last sweep.'],
+  ['baomi_dead_letters', 'gauge', 'Dead letters waiting in the store (all tenants; approval effects, notices and alarms given up on), as of the last sweep.'],
 ];
 
 /** prom-client's default process metrics: CPU, memory, heap, event-loop lag, GC. */

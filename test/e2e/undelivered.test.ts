@@ -1,0 +1,117 @@
+/**
+ * What the bot gives up on outside the approvals is not dropped silently either: a notice the
+ * fan-out could not deliver to someone (Lark refuses the person for good: 230013) and an alarm
+ * whose handling kept failing (8 attempts) are dead letters like the approvals' effects — counted
+ * in /metrics, listed privately by /deadletters for the security office with whom the notice did
+ * not reach, by name, and retried on command: the notice reaches that person once (nobody else
+ * again), the alarm is handled once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEATURES, type FeatureFactory } from '../../handlers/features.js';
+import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { botP2p, startHarness, textOf, USERS, type Harness } from './harness.js';
+
+let h: Harness;
+let clock = new Date('2026-12-01T02:00:00Z');
+const T = () => h.standIn.directory.tenantKey;
+const OFFICER = USERS.securityOfficer;
+const RD = [USERS.rdHead, USERS.securityOfficer2, USERS.staffRd, USERS.staffRd2];
+const HOUR = 3_600_000;
+
+/** A feature whose alarm handler fails while `broken`, and counts what it handled. */
+let broken = true;
+const handled: string[] = [];
+const probe: FeatureFactory = (ctx) => ({
+  name: 'probe',
+  alarm: async (a) => {
+    if (broken) throw new Error(`probe store unavailable for ${a.subject}`);
+    handled.push(a._id);
+    return 'done';
+  },
+  api: { set: (subject: string) => ctx.alarms.set(T(), { key: `probe:${subject}`, topic: 'probe', subject, kind: 'd1', dueAt: clock }, clock) },
+});
+
+const p2p = (user: string): StoredMessage[] => botP2p(h.standIn, user);
+
+async function ask(user: string, command: string, want: (m: StoredMessage) => boolean = () => true): Promise<StoredMessage> {
+  const before = p2p(user).length;
+  await h.standIn.sendText(user, null, command);
+  const answer = () => p2p(user).slice(before).find(want);
+  await h.standIn.waitFor(() => answer(), 8000, `an answer to ${command}`);
+  return answer()!;
+}
+
+const deadLetters = () => ask(OFFICER, '/deadletters', (m) => m.msg_type === 'interactive' && m.body.content.includes('失败投递'));
+const gauge = async () => {
+  await h.bot.approvals.service.recover(); // the effects sweep sets the gauge
+  return Number(/^baomi_dead_letters (\d+)$/m.exec(await (await fetch(`${h.bot.url}/metrics`)).text())?.[1]);
+};
+
+beforeAll(async () => {
+  h = await startHarness('webhook', { now: () => clock, features: [...FEATURES, probe] });
+}, 60_000);
+afterAll(() => h.stop());
+
+describe('notices and alarms the bot gave up on', () => {
+  let notice = '';
+  let alarm = '';
+  const title = '季度保密提醒';
+  const noticesTo = (user: string) => p2p(user).filter((m) => m.msg_type === 'interactive' && m.body.content.includes(title));
+
+  it('a notice that cannot reach one person reaches everyone else; the failure is a dead letter naming the person', async () => {
+    h.standIn.setAvailable(USERS.staffRd, false);
+    await ask(OFFICER, `/training schedule ${title} 2026-12-20 10:00 2 dept=研发部`, (m) => /已安排培训 TR-\d{4}-\d{4}/.test(textOf(m)));
+    await h.bot.fanout.kick();
+    for (const u of RD.filter((u) => u !== USERS.staffRd)) expect(noticesTo(u), u).toHaveLength(1);
+    expect(noticesTo(USERS.staffRd)).toHaveLength(0);
+    expect(await gauge()).toBe(1);
+
+    const list = await deadLetters();
+    notice = /\*\*(N-[0-9A-F]{6})\*\*/.exec(list.body.content)?.[1] ?? '';
+    expect(notice).toBeTruthy();
+    expect(list.body.content).toMatch(new RegExp(`通知「[^」]*${title}[^」]*」`)); // what the notice said, not an internal label
+    expect(list.body.content).toContain('未送达 1 人：赵磊'); // named, not an open_id
+    expect(list.body.content).not.toContain(USERS.staffRd);
+    // Refused to anyone outside the security office, as for the approvals' dead letters.
+    expect(textOf(await ask(USERS.staffRd2, '/deadletters'))).toMatch(/只有保密员/);
+  });
+
+  it('an alarm whose handling keeps failing is given up on after 8 attempts and listed', async () => {
+    await (h.bot.features.find((f) => f.name === 'probe')!.api as { set(s: string): Promise<boolean> }).set(USERS.staffRd2);
+    for (let i = 0; i < 8; i++) {
+      await h.bot.alarms.sweep();
+      clock = new Date(clock.getTime() + 2 * HOUR); // past every back-off (at most an hour)
+    }
+    expect(handled).toEqual([]);
+    expect(await gauge()).toBe(2);
+    // The ledgers' statistics count them with the approvals' dead letters.
+    const stats = await ask(OFFICER, '/ledger stats', (m) => m.msg_type === 'interactive' && m.body.content.includes('/deadletters'));
+    expect(stats.body.content).toMatch(/\/deadletters`）：\*\*2\*\*/);
+    const list = await deadLetters();
+    alarm = /\*\*(A-[0-9A-F]{6})\*\*/.exec(list.body.content)?.[1] ?? '';
+    expect(alarm).toBeTruthy();
+    expect(list.body.content).toContain('probe提醒（周杰 · d1）'); // the subject's name; an unnamed topic as stored
+    expect(list.body.content).not.toContain(USERS.staffRd2);
+    expect(list.body.content).toContain('probe store unavailable');
+    expect(list.body.content).toContain(notice);
+  });
+
+  it('retried by id once the cause is fixed: the notice reaches that person once and nobody again, the alarm is handled once', async () => {
+    expect(textOf(await ask(OFFICER, '/deadletters retry N-000000'))).toContain('没有编号 N-000000');
+
+    h.standIn.setAvailable(USERS.staffRd, true);
+    expect(textOf(await ask(OFFICER, `/deadletters retry ${notice}`))).toMatch(/已重试 1 项，其中 0 项仍未成功/);
+    expect(noticesTo(USERS.staffRd)).toHaveLength(1);
+    for (const u of RD.filter((u) => u !== USERS.staffRd)) expect(noticesTo(u), u).toHaveLength(1);
+    expect(textOf(await ask(OFFICER, `/deadletters retry ${notice}`))).toContain(`没有编号 ${notice}`);
+
+    broken = false;
+    expect(textOf(await ask(OFFICER, `/deadletters retry ${alarm}`))).toMatch(/已重试 1 项，其中 0 项仍未成功/);
+    expect(handled).toEqual([`${T()}:probe:${USERS.staffRd2}`]);
+    await h.bot.alarms.sweep();
+    expect(handled).toHaveLength(1);
+
+    expect(await gauge()).toBe(0);
+    expect((await deadLetters()).body.content).toContain('没有失败投递');
+  });
+});
