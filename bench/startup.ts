@@ -28,7 +28,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const MODES = {
-  tsx: ['--max-semi-space-size=64', '--import', 'tsx', 'bot/main.ts'],
+  tsx: [...productionNodeFlags(), '--import', 'tsx', 'bot/main.ts'],
   compiled: [...productionNodeFlags(), 'dist/bot/main.js'],
 } as const;
 

@@ -132,8 +132,10 @@ export interface StopReport {
 }
 
 /** The default bound of a graceful stop (BAOMI_STOP_TIMEOUT_MS overrides it in bot/main.ts). */
-/** A heap limit above this means the process was started without --max-old-space-size. */
-const HEAP_WARN_MB = 1536;
+/** Whether the process was started with a heap bound (on the command line or in NODE_OPTIONS). */
+function heapBounded(): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--max[-_]old[-_]space[-_]size=\d+$/.test(a));
+}
 
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
@@ -369,7 +371,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   logger.info('bot started', { transport: lark.transport, port, sandbox: config.sandbox, store: db.embedded ? 'embedded' : 'mongodb', heapLimitMb });
   // Unbounded, V8 sizes the heap from the machine's memory and collects lazily: a large export's
   // garbage then shows up as resident memory (docs/operations.md, Memory).
-  if (!config.sandbox && heapLimitMb > HEAP_WARN_MB) {
+  if (!config.sandbox && !heapBounded()) {
     logger.warn('the V8 heap is not bounded; start with node --max-old-space-size=512 (npm run start:prod and the image do)', { heapLimitMb });
   }
 

@@ -1,6 +1,7 @@
 // `/deadletters`: what the bot gave up on (a message Lark refused for good, a write that kept
-// failing, a notice that reached not everyone, an alarm whose handling kept failing), so the security office sees what did not happen and can try again. Metadata only:
-// request ids, what kind of effect, whom it was for, when and why it failed.
+// failing, a notice that reached not everyone, an alarm whose handling kept failing), so the
+// security office sees what did not happen and can try again. Metadata: ids, what kind of work, whom
+// it was for (a notice named by its heading, never its body), when and why it failed.
 import { encodeAction } from './action-value.js';
 import { button, card, header, md, type Bi } from './builder.js';
 import type { Card, CardElement } from './card.types.js';
@@ -54,7 +55,8 @@ function drawDeadLetters(letters: readonly DeadLetterView[], opts: DeadLettersCa
     const shown = letters.slice(0, fit.rows);
     for (const l of shown) {
       const at = fmtTime(l.diedAt.toISOString(), opts.timeZone);
-      const what = { zh: clip(l.what.zh, 40), en: clip(l.what.en, 60) };
+      // What it was can carry people's words (a notice's title, a name): cut, then escaped.
+      const what = { zh: esc(clip(l.what.zh, 80)), en: esc(clip(l.what.en, 120)) };
       elements.push(md(tr(tb, 'cards:dead.row', { id: l.id, what, attempts: l.attempts, at, error: esc(clip(l.error, fit.error)) })));
     }
     if (letters.length > shown.length) elements.push(md(tb('cards:hint.more_rows', { count: letters.length - shown.length })));

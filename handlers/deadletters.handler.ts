@@ -7,6 +7,7 @@ import type { People } from './approvals/people.js';
 import { createHash } from 'node:crypto';
 import type { AlarmStore } from '../models/alarm.model.js';
 import type { FanoutMessage, FanoutStore } from '../models/fanout.model.js';
+import { clip } from '../cards/request.card.js';
 import type { AlarmSweeper } from '../scheduler/alarms.js';
 import type { FanoutService } from '../scheduler/fanout.js';
 import type { DeadEffect } from './approvals/ports.js';
@@ -21,7 +22,7 @@ export interface DeadLetterDeps {
    * so nothing is dropped silently wherever it failed.
    */
   undelivered?: {
-    fanout: { store: Pick<FanoutStore, 'failedFor' | 'get'>; service: Pick<FanoutService, 'retryFailed'> };
+    fanout: { store: Pick<FanoutStore, 'failedNotices' | 'get'>; service: Pick<FanoutService, 'retryFailed'> };
     alarms: { store: Pick<AlarmStore, 'failed'>; sweeper: Pick<AlarmSweeper, 'retryFailed'> };
   };
 }
@@ -52,9 +53,12 @@ function describe(ctx: Context, e: DeadEffect, names: (id: string) => Bi): Bi {
   }
 }
 
-/** A short, stable id for a notice or an alarm on the card and in `retry <id>`: N-1A2B3C, A-4D5E6F. */
-const shortId = (prefix: 'N' | 'A', id: string) => `${prefix}-${createHash('sha256').update(id).digest('hex').slice(0, 6).toUpperCase()}`;
-const SHORT_ID = /^[NA]-[0-9A-F]{6}$/i;
+/** A short, stable id for a notice or an alarm on the card and in `retry <id>`: N-1A2B3C4D, A-5E6F7A8B. */
+const shortId = (prefix: 'N' | 'A', id: string) => `${prefix}-${createHash('sha256').update(id).digest('hex').slice(0, 8).toUpperCase()}`;
+const SHORT_ID = /^[NA]-[0-9A-F]{8}$/i;
+
+/** How long `retry` waits for the retried work before answering "queued" instead. */
+const RETRY_WAIT_MS = 10_000;
 
 /** One line of the list, and how to try it again. */
 interface Letter extends DeadLetterView {
@@ -74,10 +78,11 @@ const NOTICE_NAMES = 5;
  */
 export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void {
   const list = async (ctx: Context): Promise<Letter[]> => {
-    const [effects, deliveries, alarms] = await Promise.all([
+    const u = deps.undelivered;
+    const [effects, notices, alarms] = await Promise.all([
       deps.service.deadLetters(ctx.tenantKey, 50),
-      deps.undelivered?.fanout.store.failedFor(ctx.tenantKey, 200) ?? [],
-      deps.undelivered?.alarms.store.failed(ctx.tenantKey, 50) ?? [],
+      u?.fanout.store.failedNotices(ctx.tenantKey, 50, NOTICE_NAMES) ?? [],
+      u?.alarms.store.failed(ctx.tenantKey, 50) ?? [],
     ]);
     const ids = new Set<string>();
     const people = (s: string | undefined) => {
@@ -87,19 +92,17 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       if (l.effect.type === 'notify' && 'to' in l.effect) ids.add(l.effect.to);
       people(l.effect.lastError);
     }
-    // A notice's failed deliveries are one line: the notice, and whom it did not reach.
-    const byNotice = new Map<string, typeof deliveries>();
-    for (const d of deliveries) byNotice.set(d.noticeId, [...(byNotice.get(d.noticeId) ?? []), d]);
-    for (const d of deliveries) {
-      if (!d.name && 'openId' in d.to) ids.add(d.to.openId);
-      people(d.lastError);
+    for (const n of notices) {
+      for (const m of n.missed) if (!m.name && 'openId' in m.to) ids.add(m.to.openId);
+      people(n.lastError);
     }
     for (const a of alarms) {
       people(a.subject);
       people(a.lastError);
     }
     const names = await deps.people.names(ctx.tenantKey, ids);
-    const named = (s: string) => s.replace(OPEN_ID_G, (id) => (ctx.locale === 'en-US' ? names(id).en : names(id).zh));
+    const en = ctx.locale === 'en-US';
+    const named = (s: string) => s.replace(OPEN_ID_G, (id) => (en ? names(id).en : names(id).zh));
     const letters: Letter[] = effects.map((l) => ({
       id: l.requestId,
       what: describe(ctx, l.effect, names),
@@ -108,29 +111,24 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       error: named(l.effect.lastError),
       retry: () => deps.service.retryDead(ctx.tenantKey, l.requestId),
     }));
-    const u = deps.undelivered;
     if (u) {
-      for (const [noticeId, ds] of byNotice) {
-        const notice = await u.fanout.store.get(noticeId);
-        const who = ds.map((d) => {
-          if (d.name) return d.name;
-          if ('openId' in d.to) return ctx.locale === 'en-US' ? names(d.to.openId).en : names(d.to.openId).zh;
-          return d.to.chatId;
-        });
-        const shown = who.slice(0, NOTICE_NAMES).join(ctx.locale === 'en-US' ? ', ' : '、') + (who.length > NOTICE_NAMES ? ' …' : '');
-        const newest = ds.reduce((a, b) => ((b.failedAt ?? b.nextAt) > (a.failedAt ?? a.nextAt) ? b : a));
+      for (const n of notices) {
+        const notice = await u.fanout.store.get(n.noticeId);
+        // The names are the point of the line: the notice's words are cut short before them.
         const headline = notice ? headlineOf(notice.message) : undefined;
-        const title = (lang: 'zh' | 'en') => clipName(headline?.[lang] || notice?.title || noticeId);
+        const title = (lang: 'zh' | 'en') => clip(headline?.[lang] || notice?.title || n.noticeId, lang === 'zh' ? 15 : 30);
+        const who = (lang: 'zh' | 'en') =>
+          n.missed.map((m) => m.name ?? ('openId' in m.to ? names(m.to.openId)[lang] : m.to.chatId)).join(lang === 'en' ? ', ' : '、') + (n.count > n.missed.length ? ' …' : '');
         letters.push({
-          id: shortId('N', noticeId),
+          id: shortId('N', n.noticeId),
           what: {
-            zh: ctx.tb('cards:dead.what.notice', { title: title('zh'), count: ds.length, who: shown }).zh,
-            en: ctx.tb('cards:dead.what.notice', { title: title('en'), count: ds.length, who: shown }).en,
+            zh: ctx.tb('cards:dead.what.notice', { title: title('zh'), count: n.count, who: who('zh') }).zh,
+            en: ctx.tb('cards:dead.what.notice', { title: title('en'), count: n.count, who: who('en') }).en,
           },
-          attempts: Math.max(...ds.map((d) => d.attempts)),
-          diedAt: new Date(newest.failedAt ?? newest.nextAt),
-          error: named(newest.lastError ?? ''),
-          retry: () => u.fanout.service.retryFailed(ctx.tenantKey, noticeId),
+          attempts: n.attempts,
+          diedAt: new Date(n.failedAt),
+          error: named(n.lastError ?? ''),
+          retry: () => u.fanout.service.retryFailed(ctx.tenantKey, n.noticeId),
         });
       }
       for (const a of alarms) {
@@ -138,7 +136,7 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
         const key = `cards:dead.topic.${a.topic}`;
         const topic = ctx.tb(key);
         const known = (s: string) => s !== key && s !== key.slice('cards:'.length);
-        const vars = { subject: clipName(named(a.subject)), kind: a.kind };
+        const vars = { subject: clip(named(a.subject), 20), kind: a.kind };
         letters.push({
           id: shortId('A', a._id),
           what: {
@@ -153,6 +151,21 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       }
     }
     return letters.sort((a, b) => b.diedAt.getTime() - a.diedAt.getTime());
+  };
+
+  /**
+   * Everything on the list again: the approvals' effects request by request; the notices and the
+   * alarms all at once, also those beyond what the card shows.
+   */
+  const retryAll = async (ctx: Context, letters: readonly Letter[]) => {
+    const u = deps.undelivered;
+    const effects = letters.filter((l) => !SHORT_ID.test(l.id));
+    const parts = [
+      retry(effects).then((r) => ({ revived: r.n, done: r.done })),
+      ...(u ? [u.fanout.service.retryFailed(ctx.tenantKey), u.alarms.sweeper.retryFailed(ctx.tenantKey)] : []),
+    ];
+    const done = await Promise.all(parts);
+    return { n: done.reduce((s, r) => s + r.revived, 0), done: Promise.all(done.map((r) => r.done)).then(() => undefined) };
   };
 
   const card = (ctx: Context, letters: readonly Letter[]) => deadLettersCard(letters, { tb: ctx.tb, timeZone: ctx.services.timezone });
@@ -193,8 +206,14 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
         // A request's effects are revived together, also when none is listed (nothing happens then).
         chosen = [{ id: parsed.id, what: { zh: '', en: '' }, attempts: 0, diedAt: new Date(0), error: '', retry: () => deps.service.retryDead(ctx.tenantKey, parsed.id) }];
       }
-      const { n, done } = await retry(chosen);
-      await done;
+      const { n, done } = all === chosen ? await retryAll(ctx, all) : await retry(chosen);
+      // The retried work runs beside everything else due (a notice waits its turn in the fan-out's
+      // pace): the answer waits for it a little, then tells what is still failed or still queued.
+      const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), RETRY_WAIT_MS).unref())]);
+      if (!finished) {
+        await ctx.reply({ type: 'text', text: ctx.t('request:dead.requeued', { count: n }) });
+        return;
+      }
       const ids = new Set(chosen.map((l) => l.id));
       const left = (await list(ctx)).filter((l) => ids.has(l.id)).length;
       await ctx.reply({ type: 'text', text: ctx.t('request:dead.retried', { count: n, left }) });
@@ -204,7 +223,7 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
   router.action('dead.retry_all', async (ctx) => {
     actionOf(ctx);
     if (!(await allowed(deps, ctx))) throw new BotError('request:dead.not_allowed');
-    const { n, done } = await retry(await list(ctx));
+    const { n, done } = await retryAll(ctx, await list(ctx));
     // Answer the click at once (Lark waits 3 s at most); the runs go on, and what fails again is
     // back on the list the next time it is asked for.
     const text = ctx.tb('request:dead.requeued', { count: n });
@@ -213,17 +232,12 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
   });
 }
 
-/** What a notice says in its first words: its card's header (in each language it has), or its text. */
+/** A notice's heading (its card's header, in each language it has); a text notice has none to show. */
 function headlineOf(m: FanoutMessage): Partial<Bi> | undefined {
-  if (m.type === 'text') return { zh: m.text.split('\n')[0], en: m.text.split('\n')[0] };
+  if (m.type === 'text') return undefined;
   const title = (m.card as { header?: { title?: { content?: string; i18n_content?: { zh_cn?: string; en_us?: string } } } }).header?.title;
   if (!title) return undefined;
   const zh = title.i18n_content?.zh_cn ?? title.content;
   const en = title.i18n_content?.en_us ?? title.content;
   return { ...(zh ? { zh } : {}), ...(en ? { en } : {}) };
-}
-
-/** A subject on one line of the card (a session id, an incident id, a person's name, a carrier number). */
-function clipName(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }

@@ -55,7 +55,7 @@ export interface AlarmInput {
   params?: Record<string, unknown>;
 }
 
-/** Handling that failed this many times marks the alarm failed (kept, listed, not retried). */
+/** Handling that failed this many times marks the alarm failed (kept, listed by /deadletters until retried there). */
 export const MAX_ALARM_ATTEMPTS = 8;
 
 const alarmSchema = new Schema(

@@ -50,6 +50,20 @@ export interface FanoutDelivery {
   sentAt?: Date;
   /** When it was given up on (state 'failed'). */
   failedAt?: Date;
+  /** The mark of the `/deadletters` retry that last put it back in the queue. */
+  revived?: string;
+  lastError?: string;
+}
+
+/** A notice's deliveries given up on, as `/deadletters` lists them (FanoutStore.failedNotices). */
+export interface FailedNotice {
+  noticeId: string;
+  /** Recipients it did not reach. */
+  count: number;
+  /** The first few of them. */
+  missed: { to: Recipient; name?: string }[];
+  attempts: number;
+  failedAt: Date;
   lastError?: string;
 }
 
@@ -85,6 +99,7 @@ const deliverySchema = new Schema(
     messageId: { type: String },
     sentAt: { type: Date },
     failedAt: { type: Date },
+    revived: { type: String },
     lastError: { type: String },
   },
   { versionKey: false, collection: 'fanout_deliveries' },
@@ -93,7 +108,7 @@ const deliverySchema = new Schema(
 deliverySchema.index({ state: 1, nextAt: 1 });
 // counts() and failures(): one notice's deliveries by state.
 deliverySchema.index({ noticeId: 1, state: 1 });
-// failedFor(): a tenant's deliveries given up on, newest first (/deadletters).
+// failedNotices() and countFailed(): a tenant's deliveries given up on (/deadletters, the gauge).
 deliverySchema.index({ tenantKey: 1, state: 1, failedAt: -1 });
 
 const workerSchema = new Schema(
@@ -226,29 +241,64 @@ export class FanoutStore {
     );
   }
 
-  /** A tenant's deliveries given up on, newest first (`/deadletters` groups them by notice). */
-  async failedFor(tenantKey: string, limit = 200): Promise<FanoutDelivery[]> {
+  /**
+   * A tenant's notices with deliveries given up on, the newest failure first (`/deadletters`): per
+   * notice how many recipients it missed, the first `names` of them, the most attempts, when the
+   * last one failed and why. Grouped in the store, so one notice that missed thousands of people
+   * hides no other.
+   */
+  async failedNotices(tenantKey: string, limit = 50, names = 5): Promise<FailedNotice[]> {
     nonEmpty('tenantKey', tenantKey);
-    return this.deliveries.find({ tenantKey, state: 'failed' }).sort({ failedAt: -1 }).limit(limit).lean<FanoutDelivery[]>();
+    return this.deliveries
+      .aggregate<FailedNotice>([
+        { $match: { tenantKey, state: 'failed' } },
+        // Deliveries failed before failedAt was recorded count by their last due time.
+        { $addFields: { at: { $ifNull: ['$failedAt', '$nextAt'] } } },
+        { $sort: { at: -1 } },
+        {
+          $group: {
+            _id: '$noticeId',
+            count: { $sum: 1 },
+            attempts: { $max: '$attempts' },
+            failedAt: { $first: '$at' },
+            lastError: { $first: '$lastError' },
+            missed: { $push: { to: '$to', name: '$name' } },
+          },
+        },
+        { $project: { _id: 0, noticeId: '$_id', count: 1, attempts: 1, failedAt: 1, lastError: 1, missed: { $slice: ['$missed', names] } } },
+        { $sort: { failedAt: -1, noticeId: 1 } },
+        { $limit: limit },
+      ])
+      .exec();
   }
 
-  /** Failed deliveries in all tenants (the `baomi_dead_letters` gauge). */
-  async countFailed(): Promise<number> {
-    return this.deliveries.countDocuments({ state: 'failed' });
+  /** Notices with deliveries given up on, in all tenants (the `baomi_dead_letters` gauge: one per notice, as listed). */
+  async countFailed(tenantKey?: string): Promise<number> {
+    return (await this.deliveries.distinct('noticeId', { state: 'failed', ...(tenantKey ? { tenantKey } : {}) })).length;
   }
 
   /**
    * Puts a tenant's failed deliveries (all, or one notice's) back in the queue, due `now`, with a
    * fresh count of attempts, and opens their notices again so a sender's progress card shows the
-   * new outcome. Returns how many.
+   * new outcome. The revived deliveries carry this revival's mark, so exactly their notices are
+   * opened, also when another delivery fails meanwhile. Returns how many.
    */
   async revive(tenantKey: string, now: Date, noticeId?: string): Promise<number> {
     nonEmpty('tenantKey', tenantKey);
-    const q = { tenantKey, state: 'failed' as const, ...(noticeId ? { noticeId } : {}) };
-    const notices = (await this.deliveries.distinct('noticeId', q)) as string[];
-    const r = await this.deliveries.updateMany(q, { $set: { state: 'pending', attempts: 0, nextAt: now }, $unset: { failedAt: 1, lockedUntil: 1 } });
-    if (notices.length) await this.notices.updateMany({ _id: { $in: notices } }, { $unset: { doneAt: 1 } });
+    const mark = `${now.getTime()}:${Math.random().toString(36).slice(2)}`;
+    const r = await this.deliveries.updateMany(
+      { tenantKey, state: 'failed', ...(noticeId ? { noticeId } : {}) },
+      { $set: { state: 'pending', attempts: 0, nextAt: now, revived: mark }, $unset: { failedAt: 1, lockedUntil: 1 } },
+    );
+    if (r.modifiedCount === 0) return 0;
+    const notices = (await this.deliveries.distinct('noticeId', { tenantKey, state: 'pending', revived: mark })) as string[];
+    for (const id of notices) await this.reopen(id);
     return r.modifiedCount;
+  }
+
+  /** A notice is sending again: its progress card follows it until nothing is pending. */
+  async reopen(noticeId: string): Promise<void> {
+    await this.notices.updateOne({ _id: noticeId }, { $unset: { doneAt: 1 } });
   }
 
   /** Gives a claimed delivery back, due at `nextAt` (the per-recipient limit). */

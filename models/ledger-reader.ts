@@ -263,8 +263,11 @@ export class LedgerReader {
         .toArray(),
       // The incidents' own collection (models/incident.model.ts; its tenant index serves it).
       this.conn.collection('incidents').countDocuments({ tenantKey, status: { $in: ['OPEN', 'REPORTED'] } }),
-      // Notices and alarms given up on: /deadletters lists them beside the effects (their tenant indexes serve these).
-      this.conn.collection('fanout_deliveries').countDocuments({ tenantKey, state: 'failed' }),
+      // Notices (one per notice, as /deadletters lists them) and alarms given up on (their tenant indexes serve these).
+      this.conn
+        .collection('fanout_deliveries')
+        .distinct('noticeId', { tenantKey, state: 'failed' })
+        .then((ids) => ids.length),
       this.conn.collection('alarms').countDocuments({ tenantKey, state: 'failed' }),
     ]);
     return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: (dead[0]?.n ?? 0) + deadNotices + deadAlarms, openIncidents };

@@ -332,7 +332,26 @@ export class FanoutService {
     const card = fanoutProgressCard({ title: n.title, total: n.total, sent: c.sent, failed: c.failed, done, failures });
     let messageId = n.progressMessageId;
     if (!messageId) messageId = (await sender.send({ openId: n.senderId }, { type: 'card', card }, { uuid: sendUuid(`${n.tenantKey}:fanout-progress:${id}`) })).messageId;
-    else await sender.patchCard(messageId, card);
+    else {
+      try {
+        await sender.patchCard(messageId, card);
+      } catch (err) {
+        if (!(err as { permanent?: boolean }).permanent) throw err; // tried again on the next pass
+        // Lark will never take this patch (the card is past its 14-day update window — a notice
+        // retried from /deadletters — or was withdrawn): the sender gets a new card instead, and
+        // the notice is recorded as shown either way, so it is not patched in vain forever.
+        const fresh = await sender
+          .send({ openId: n.senderId }, { type: 'card', card }, { uuid: sendUuid(`${n.tenantKey}:fanout-progress:${id}:${c.sent}:${c.failed}`) })
+          .catch((e: unknown) => {
+            this.o.logger.warn('fan-out: progress card replaced by nothing', { id, err: (e as Error).message });
+            return undefined;
+          });
+        messageId = fresh?.messageId ?? messageId;
+      }
+    }
     await store.setProgress(id, { progressMessageId: messageId, shown: { sent: c.sent, failed: c.failed, done }, ...(done ? { doneAt: this.clock.now() } : {}) });
+    // A retry from /deadletters may have put deliveries back in the queue since the counts were
+    // read: such a notice is open again, so its card shows the outcome of the retry too.
+    if (done && (await store.counts(id)).pending > 0) await store.reopen(id);
   }
 }

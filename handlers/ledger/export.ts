@@ -67,26 +67,26 @@ function displayWidth(s: string): number {
 }
 
 const LOCAL = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$/;
-const QUARTER_HOUR = 900_000;
+const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 /**
  * The unit's wall-clock time of an instant as a Date whose UTC fields show it (what Excel needs;
- * it has no zones). Offsets only change at a quarter hour boundary in every zone, and at most once
- * a day, so the offset is looked up once per UTC day — the day's first and last quarter hour
- * agreeing — and per quarter hour only on a day when it changes, instead of formatting every
- * value with Intl (100,000 rows spread over two years would otherwise each be a lookup).
+ * it has no zones). A zone's offset changes at most once a day, so it is looked up once per UTC day
+ * — the day's first and last minute agreeing — and per minute only on a day when it changes (not
+ * every change falls on a quarter hour: St John's once changed at 00:01), instead of formatting
+ * every value with Intl (100,000 rows spread over two years would each be a lookup).
  */
 export function wallClock(timeZone: string): (d: Date) => Date | undefined {
-  const quarters = new Map<number, number | undefined>();
+  const minutes = new Map<number, number | undefined>();
   const days = new Map<number, number | undefined | null>();
-  const offsetOfQuarter = (bucket: number): number | undefined => {
-    if (quarters.has(bucket)) return quarters.get(bucket);
-    const start = bucket * QUARTER_HOUR;
+  const offsetAt = (minute: number): number | undefined => {
+    if (minutes.has(minute)) return minutes.get(minute);
+    const start = minute * MINUTE;
     const m = LOCAL.exec(fmtTime(new Date(start).toISOString(), timeZone));
     const off = m ? Date.parse(`${m[1]}T${m[2]}:00Z`) - start : undefined;
-    if (quarters.size > 10_000) quarters.clear();
-    quarters.set(bucket, off);
+    if (minutes.size > 10_000) minutes.clear();
+    minutes.set(minute, off);
     return off;
   };
   return (d) => {
@@ -95,16 +95,16 @@ export function wallClock(timeZone: string): (d: Date) => Date | undefined {
     const day = Math.floor(t / DAY);
     let off = days.get(day);
     if (off === undefined && !days.has(day)) {
-      const first = offsetOfQuarter((day * DAY) / QUARTER_HOUR);
-      const last = offsetOfQuarter(((day + 1) * DAY) / QUARTER_HOUR - 1);
-      // null: the offset changes during this day, so look at the quarter hour.
+      const first = offsetAt((day * DAY) / MINUTE);
+      const last = offsetAt(((day + 1) * DAY) / MINUTE - 1);
+      // null: the offset changes during this day, so look at the minute.
       off = first === last ? first : null;
       if (days.size > 10_000) days.clear();
       days.set(day, off);
     }
-    if (off === null) off = offsetOfQuarter(Math.floor(t / QUARTER_HOUR));
+    if (off === null) off = offsetAt(Math.floor(t / MINUTE));
     // Minutes, as people are shown (YYYY-MM-DD HH:mm).
-    return off === undefined ? undefined : new Date(Math.floor((t + off) / 60_000) * 60_000);
+    return off === undefined ? undefined : new Date(Math.floor((t + off) / MINUTE) * MINUTE);
   };
 }
 

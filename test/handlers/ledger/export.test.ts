@@ -135,4 +135,16 @@ describe('wallClock', () => {
       }
     }
   });
+
+  it('also on a day whose change is not on a quarter hour (St John’s changed at 00:01 until 2011), minute by minute', async () => {
+    const { wallClock } = await import('../../../handlers/ledger/export.js');
+    const { fmtTime } = await import('../../../cards/request.card.js');
+    const clock = wallClock('America/St_Johns');
+    for (const day of [Date.UTC(2010, 2, 14), Date.UTC(2010, 10, 7)]) {
+      for (let t = day - 6 * 3_600_000; t < day + 30 * 3_600_000; t += 60_000) {
+        const d = new Date(t);
+        expect(clock(d)!.toISOString().slice(0, 16).replace('T', ' '), d.toISOString()).toBe(fmtTime(d.toISOString(), 'America/St_Johns'));
+      }
+    }
+  });
 });
