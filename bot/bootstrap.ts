@@ -298,7 +298,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     scheduler,
     committee: { deps: motionDeps, motions, meetingDeps, meetings },
     features,
-    undelivered: { fanout: { store: fanoutStore, service: fanout }, alarms: { store: alarmStore, sweeper: alarmSweeper } },
+    undelivered: { fanout: { store: fanoutStore, service: fanout }, alarms: { store: alarmStore, sweeper: alarmSweeper }, audit: approvals.repos.audit, now },
   });
   opts.extendRouter?.(router);
   app.use(ignoreSelf, dedupe, sequentialize(), i18n, errorBoundary, router.middleware());

@@ -6,11 +6,12 @@ import { parseRequestId, type Role } from '../domain/index.js';
 import type { People } from './approvals/people.js';
 import { createHash } from 'node:crypto';
 import type { AlarmStore } from '../models/alarm.model.js';
+
 import type { FanoutMessage, FanoutStore } from '../models/fanout.model.js';
 import { clip } from '../cards/request.card.js';
 import type { AlarmSweeper } from '../scheduler/alarms.js';
 import type { FanoutService } from '../scheduler/fanout.js';
-import type { DeadEffect } from './approvals/ports.js';
+import type { AuditRepo, DeadEffect } from './approvals/ports.js';
 import type { ApprovalService } from './approvals/service.js';
 
 export interface DeadLetterDeps {
@@ -22,8 +23,11 @@ export interface DeadLetterDeps {
    * so nothing is dropped silently wherever it failed.
    */
   undelivered?: {
-    fanout: { store: Pick<FanoutStore, 'failedNotices' | 'get'>; service: Pick<FanoutService, 'retryFailed'> };
-    alarms: { store: Pick<AlarmStore, 'failed'>; sweeper: Pick<AlarmSweeper, 'retryFailed'> };
+    fanout: { store: Pick<FanoutStore, 'failedNotices' | 'get' | 'drop'>; service: Pick<FanoutService, 'retryFailed'> };
+    alarms: { store: Pick<AlarmStore, 'failed' | 'drop'>; sweeper: Pick<AlarmSweeper, 'retryFailed'> };
+    /** `drop` is written to the audit log. */
+    audit: Pick<AuditRepo, 'record'>;
+    now: () => Date;
   };
 }
 
@@ -63,6 +67,8 @@ const RETRY_WAIT_MS = 10_000;
 /** One line of the list, and how to try it again. */
 interface Letter extends DeadLetterView {
   retry(): Promise<{ revived: number; done: Promise<void> }>;
+  /** Notices and alarms only: given up on for good, on the security office's word. */
+  drop?(): Promise<{ dropped: number; objectType: 'notice' | 'alarm'; objectId: string }>;
 }
 
 /** Names shown for a notice's recipients that were not reached. */
@@ -129,6 +135,7 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
           diedAt: new Date(n.failedAt),
           error: named(n.lastError ?? ''),
           retry: () => u.fanout.service.retryFailed(ctx.tenantKey, n.noticeId),
+          drop: async () => ({ dropped: await u.fanout.store.drop(ctx.tenantKey, n.noticeId, u.now()), objectType: 'notice', objectId: n.noticeId }),
         });
       }
       for (const a of alarms) {
@@ -147,6 +154,7 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
           diedAt: new Date(a.failedAt ?? a.dueAt),
           error: named(a.lastError ?? ''),
           retry: () => u.alarms.sweeper.retryFailed(ctx.tenantKey, a._id),
+          drop: async () => ({ dropped: (await u.alarms.store.drop(ctx.tenantKey, a._id, u.now())) ? 1 : 0, objectType: 'alarm', objectId: a._id }),
         });
       }
     }
@@ -182,6 +190,31 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
     return { n, done: Promise.all(runs).then(() => undefined) };
   };
 
+  /**
+   * `drop <N-…|A-…>`: a notice or an alarm the security office decides not to send or run again
+   * (the person has left, the occasion has passed). Off the list and the gauge, never retried,
+   * written to the audit log with who and what. An approval's effects are never dropped: they
+   * carry ledger entries and custody.
+   */
+  const drop = async (ctx: Context, arg: string | undefined) => {
+    if (!arg) throw new BotError('request:dead.usage');
+    if (!SHORT_ID.test(arg)) throw new BotError(parseRequestId(arg) ? 'request:dead.drop_effect' : 'request:dead.unknown', { id: arg });
+    const letter = (await list(ctx)).find((l) => l.id === arg.toUpperCase());
+    if (!letter?.drop || !deps.undelivered) throw new BotError('request:dead.unknown', { id: arg });
+    const r = await letter.drop();
+    await deps.undelivered.audit.record(ctx.tenantKey, {
+      actorId: ctx.actorId!,
+      action: 'deadletter.drop',
+      objectType: r.objectType,
+      objectId: r.objectId,
+      channel: 'command',
+      outcome: r.dropped > 0 ? 'ok' : 'refused',
+      ...(r.dropped > 0 ? {} : { reason: 'no longer failed' }),
+    });
+    const what = ctx.locale === 'en-US' ? letter.what.en : letter.what.zh;
+    await ctx.reply({ type: 'text', text: ctx.t('request:dead.dropped', { id: letter.id, what, count: r.dropped }) });
+  };
+
   router.command({
     name: 'deadletters',
     aliases: ['失败投递', '死信'],
@@ -190,6 +223,10 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       const [sub, arg] = (ctx.command?.args ?? '').trim().split(/\s+/);
       if (!sub) {
         await ctx.replyPrivately({ type: 'card', card: card(ctx, await list(ctx)) });
+        return;
+      }
+      if (['drop', '放弃'].includes(sub.toLowerCase())) {
+        await drop(ctx, arg);
         return;
       }
       if (!['retry', '重试'].includes(sub.toLowerCase())) throw new BotError('request:dead.usage');

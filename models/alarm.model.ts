@@ -213,6 +213,13 @@ export class AlarmStore {
     return this.model.countDocuments({ state: 'failed' });
   }
 
+  /** Drops a failed alarm for good (`/deadletters drop`): cancelled, its last error kept. */
+  async drop(tenantKey: string, id: string, now: Date): Promise<boolean> {
+    nonEmpty('tenantKey', tenantKey);
+    const r = await this.model.updateOne({ _id: id, tenantKey, state: 'failed' }, { $set: { state: 'cancelled', cancelledAt: now } });
+    return r.modifiedCount === 1;
+  }
+
   /**
    * Arms failed alarms again, due `now`, with a fresh count of attempts: all of the tenant's, or
    * the one with this id. Returns how many.

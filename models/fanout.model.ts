@@ -33,7 +33,8 @@ export interface FanoutNotice {
   doneAt?: Date;
 }
 
-export type DeliveryState = 'pending' | 'sent' | 'failed';
+/** `dropped`: a failed delivery the security office chose not to retry (`/deadletters drop`, audited). */
+export type DeliveryState = 'pending' | 'sent' | 'failed' | 'dropped';
 
 export interface FanoutDelivery {
   _id: string;
@@ -50,6 +51,8 @@ export interface FanoutDelivery {
   sentAt?: Date;
   /** When it was given up on (state 'failed'). */
   failedAt?: Date;
+  /** When the security office dropped it (state 'dropped'). */
+  droppedAt?: Date;
   /** The mark of the `/deadletters` retry that last put it back in the queue. */
   revived?: string;
   lastError?: string;
@@ -92,13 +95,14 @@ const deliverySchema = new Schema(
     tenantKey: { type: String, required: true },
     to: { type: Schema.Types.Mixed, required: true },
     name: { type: String },
-    state: { type: String, enum: ['pending', 'sent', 'failed'], required: true },
+    state: { type: String, enum: ['pending', 'sent', 'failed', 'dropped'], required: true },
     attempts: { type: Number, required: true },
     nextAt: { type: Date, required: true },
     lockedUntil: { type: Date },
     messageId: { type: String },
     sentAt: { type: Date },
     failedAt: { type: Date },
+    droppedAt: { type: Date },
     revived: { type: String },
     lastError: { type: String },
   },
@@ -296,6 +300,13 @@ export class FanoutStore {
     return r.modifiedCount;
   }
 
+  /** Drops one notice's failed deliveries for good (`/deadletters drop`): returns how many. */
+  async drop(tenantKey: string, noticeId: string, now: Date): Promise<number> {
+    nonEmpty('tenantKey', tenantKey);
+    const r = await this.deliveries.updateMany({ tenantKey, noticeId, state: 'failed' }, { $set: { state: 'dropped', droppedAt: now } });
+    return r.modifiedCount;
+  }
+
   /** A notice is sending again: its progress card follows it until nothing is pending. */
   async reopen(noticeId: string): Promise<void> {
     await this.notices.updateOne({ _id: noticeId }, { $unset: { doneAt: 1 } });
@@ -306,9 +317,9 @@ export class FanoutStore {
     await this.deliveries.updateOne({ _id: id, state: 'pending' }, { $set: { nextAt }, $unset: { lockedUntil: 1 } });
   }
 
-  async counts(noticeId: string): Promise<{ pending: number; sent: number; failed: number }> {
+  async counts(noticeId: string): Promise<{ pending: number; sent: number; failed: number; dropped: number }> {
     const rows = await this.deliveries.aggregate<{ _id: DeliveryState; n: number }>([{ $match: { noticeId } }, { $group: { _id: '$state', n: { $sum: 1 } } }]).exec();
-    const out = { pending: 0, sent: 0, failed: 0 };
+    const out = { pending: 0, sent: 0, failed: 0, dropped: 0 };
     for (const r of rows) out[r._id] = r.n;
     return out;
   }

@@ -116,4 +116,30 @@ describe('notices and alarms the bot gave up on', () => {
     expect(await gauge()).toBe(0);
     expect((await deadLetters()).body.content).toContain('没有失败投递');
   });
+
+  it('dropped on the security office’s word: off the list and the gauge, audited, and never sent by a later retry', async () => {
+    const second = '第二次保密提醒';
+    h.standIn.setAvailable(USERS.staffRd, false);
+    await ask(OFFICER, `/training schedule ${second} 2026-12-21 10:00 1 dept=研发部`, (m) => /已安排培训 TR-\d{4}-\d{4}/.test(textOf(m)));
+    await h.bot.fanout.kick();
+    const row = new RegExp(`\\*\\*(N-[0-9A-F]{8})\\*\\* · 通知「[^」]*${second}`).exec((await deadLetters()).body.content);
+    expect(row).toBeTruthy();
+    const id = row![1]!;
+    expect(await gauge()).toBe(1);
+
+    // An approval's effects carry ledger entries and custody: retried, never dropped.
+    expect(textOf(await ask(OFFICER, '/deadletters drop CO-2026-0001'))).toContain('只能重试，不能放弃');
+    expect(textOf(await ask(USERS.staffRd2, `/deadletters drop ${id}`))).toMatch(/只有保密员/);
+    expect(textOf(await ask(OFFICER, `/deadletters drop ${id}`))).toMatch(new RegExp(`已放弃 ${id}（通知「.*」未送达 1 人：赵磊）：1 项不再发送`));
+    expect(await gauge()).toBe(0);
+    expect((await deadLetters()).body.content).not.toContain(id);
+    const audit = await h.db.connection.collection('audit_log').findOne({ tenantKey: T(), action: 'deadletter.drop', outcome: 'ok' });
+    expect(audit).toMatchObject({ actorId: OFFICER, objectType: 'notice' });
+
+    h.standIn.setAvailable(USERS.staffRd, true);
+    await ask(OFFICER, '/deadletters retry all');
+    await h.bot.fanout.kick();
+    expect(p2p(USERS.staffRd).filter((m) => m.body.content.includes(second))).toHaveLength(0);
+    expect(textOf(await ask(OFFICER, `/deadletters drop ${id}`))).toContain(`没有编号 ${id}`);
+  });
 });
