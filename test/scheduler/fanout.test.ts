@@ -89,7 +89,7 @@ describe('fan-out', () => {
       await b.kick();
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(await store.counts('notice-1')).toEqual({ pending: 0, sent: N - 2, failed: 2 });
+    expect(await store.counts('notice-1')).toEqual({ pending: 0, sent: N - 2, failed: 2, dropped: 0 });
     // No loss, no repeat: every reachable recipient has the notice exactly once.
     const texts = botTexts('扇出测试');
     expect(texts).toHaveLength(N - 2);

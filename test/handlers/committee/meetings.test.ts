@@ -230,7 +230,7 @@ describe('a meeting notice across a restart mid-fan-out', () => {
       await b.kick();
       fclock.advance(1_100);
     }
-    expect(await fs.counts(noticeId)).toEqual({ pending: 0, sent: 30, failed: 0 });
+    expect(await fs.counts(noticeId)).toEqual({ pending: 0, sent: 30, failed: 0, dropped: 0 });
     const perMember = new Map<string, number>();
     for (const who of lark.values()) perMember.set(who, (perMember.get(who) ?? 0) + 1);
     expect([...perMember.keys()].sort()).toEqual([...MANY].sort());
