@@ -22,98 +22,17 @@ import { COLUMNS, type Resolver } from '../handlers/ledger/columns.js';
 import { sheetsFor, writeCsv, writeXlsx } from '../handlers/ledger/export.js';
 import { LedgerReader, type ReaderFilter } from '../models/ledger-reader.js';
 import { forkPeer, pct, productionNodeFlags } from './peers.js';
+import { seedLedgerEntries } from './seed-ledger.js';
 
 const ENTRIES = Number(process.env.BENCH_LEDGER_ENTRIES ?? 100_000);
 const QUERIES = Number(process.env.BENCH_LEDGER_QUERIES ?? 200);
 const TENANT = 'bench-tenant';
 const DEPTS = Array.from({ length: 8 }, (_, i) => `od-bench-dept-${i}`);
-const LEVELS = ['TOP_SECRET', 'SECRET', 'CONFIDENTIAL', 'CORE', 'ORDINARY'];
 const PEOPLE = Array.from({ length: 200 }, (_, i) => `ou_bench${String(i).padStart(6, '0')}`);
-const KINDS = ['MASTER', 'COPY', 'COPY', 'CARRY', 'CARRY', 'CARRY', 'COPY', 'DESTROY', 'MASTER', 'COPY'] as const;
 
-/** Entries as the workflow writes them (hashes are not checked here: only the reads are timed). */
-async function seed(conn: mongoose.Connection): Promise<void> {
-  const col = conn.collection('ledger_entries');
-  const seqs: Record<string, number> = {};
-  const start = Date.UTC(2025, 0, 1);
-  const span = Date.UTC(2026, 10, 30) - start;
-  const BATCH = 5000;
-  for (let i = 0; i < ENTRIES; i += BATCH) {
-    const docs = [];
-    for (let j = i; j < Math.min(ENTRIES, i + BATCH); j++) {
-      const ledger = KINDS[j % KINDS.length]!;
-      const seq = (seqs[ledger] = (seqs[ledger] ?? 0) + 1);
-      const person = PEOPLE[(j * 7) % PEOPLE.length]!;
-      const deptId = DEPTS[(j * 3) % DEPTS.length]!;
-      const level = LEVELS[j % LEVELS.length]!;
-      const occurredAt = new Date(start + Math.floor((span * j) / ENTRIES));
-      const requestId = `XX-2026-${String(j).padStart(6, '0')}`;
-      const data: Record<string, unknown> =
-        ledger === 'COPY'
-          ? {
-              requestId,
-              date: '2026-01-01',
-              requesterId: person,
-              deptId,
-              level,
-              copiesApproved: 3,
-              copiesMade: 2,
-              purpose: '季度会议',
-              approvers: [{ role: 'dept_head', by: PEOPLE[1], at: occurredAt.toISOString() }],
-              newNumbers: [`N-${j}-C1`, `N-${j}-C2`],
-              originalsReturned: true,
-              wasteRecovered: true,
-              deviceWiped: true,
-              supervisorId: PEOPLE[2],
-            }
-          : ledger === 'CARRY'
-            ? {
-                requestId,
-                deptId,
-                level,
-                carrierPersonId: person,
-                companions: [PEOPLE[3]],
-                purpose: '汇报',
-                destination: '市保密局',
-                outAt: occurredAt.toISOString(),
-                due: '2026-12-31',
-                approvers: [{ role: 'leader', by: PEOPLE[4], at: occurredAt.toISOString() }],
-                recordedBy: PEOPLE[2],
-              }
-            : ledger === 'DESTROY'
-              ? {
-                  requestId,
-                  deptId,
-                  level,
-                  carrierType: '纸质',
-                  custodianId: person,
-                  reason: '到期',
-                  method: '粉碎',
-                  site: '保密室',
-                  date: '2026-01-02',
-                  executorId: PEOPLE[2],
-                  witnesses: [PEOPLE[5], PEOPLE[6]],
-                  approvers: [],
-                }
-              : { number: `B-${j}`, alias: '文件', carrierType: '纸质', level, custodianId: person, status: 'IN_STOCK' };
-      docs.push({
-        tenantKey: TENANT,
-        ledger,
-        seq,
-        effectKey: `bench:${j}`,
-        event: ledger === 'COPY' ? 'COPIED' : ledger === 'CARRY' ? 'CHECKED_OUT' : ledger === 'DESTROY' ? 'DESTROYED' : 'REGISTERED',
-        carrierNumber: `B-${j % 5000}`,
-        requestId,
-        actorId: PEOPLE[2],
-        occurredAt,
-        data,
-        prevHash: '0'.repeat(64),
-        hash: '0'.repeat(64),
-        recordedAt: occurredAt,
-      });
-    }
-    await col.insertMany(docs, { ordered: false });
-  }
+/** The entries (bench/seed-ledger.ts): the same data as `npm run bench:export`. */
+function seed(conn: mongoose.Connection): Promise<void> {
+  return seedLedgerEntries(conn, { tenantKey: TENANT, entries: ENTRIES, people: PEOPLE, depts: DEPTS, carriers: 5000 });
 }
 
 function stubResolver(): Resolver {

@@ -1,23 +1,9 @@
-/**
- * `npm run bench:startup` (after `npm run build`): start-up time and resident memory of the bot run
- * through tsx (`npm start`) against the compiled bot (`npm run start:prod`), each as its own process
- * configured like production — Lark variables pointing at a stand-in and MONGODB_URI at a store,
- * both in this process, so the figures are the bot's alone.
- *
- *   start-up   spawn → first 200 from /healthz
- *   idle RSS   VmRSS 3 s after becoming healthy
- *   1,000 RSS  VmRSS 3 s after 1,000 commands (`/lang`, 20 at a time) were each answered
- *
- * Prints a Markdown table for bench/RESULTS.md. Linux only (reads /proc/<pid>/status).
- */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedMongo } from '../sandbox/mongo/server.js';
 import { startLarkStandIn } from '../sandbox/lark/server.js';
-import { productionNodeFlags } from './peers.js';
+import { printTable, productionNodeFlags, rssMb, runMain, startProductionBot } from './peers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APP = { appId: 'cli_5e7a9b1c3d5f7a9b', appSecret: 'bench-startup-secret' };
@@ -32,21 +18,6 @@ const MODES = {
   compiled: [...productionNodeFlags(), 'dist/bot/main.js'],
 } as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return kb / 1024;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sample {
@@ -59,37 +30,20 @@ interface Sample {
 async function once(mode: keyof typeof MODES, run: number): Promise<Sample> {
   const standIn = await startLarkStandIn({ ...APP, encryptKey: ENCRYPT_KEY, verificationToken: TOKEN });
   const mongo = await startEmbeddedMongo();
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k.startsWith('BAOMI_') || k === 'MONGODB_URI' || k === 'PORT') delete env[k];
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    LARK_APP_ID: APP.appId,
-    LARK_APP_SECRET: APP.appSecret,
-    LARK_ENCRYPT_KEY: ENCRYPT_KEY,
-    LARK_VERIFICATION_TOKEN: TOKEN,
-    LARK_DOMAIN: standIn.url,
-    LARK_TRANSPORT: 'webhook',
-    PORT: String(port),
-    MONGODB_URI: mongo.uri.replace('/?', `/bench_startup_${mode}_${run}?`),
-    BAOMI_LOG_LEVEL: 'warn',
+  const bot = await startProductionBot(MODES[mode], {
+    app: APP,
+    encryptKey: ENCRYPT_KEY,
+    token: TOKEN,
+    larkUrl: standIn.url,
+    mongoUri: mongo.uri.replace('/?', `/bench_startup_${mode}_${run}?`),
+  }).catch(async (err: unknown) => {
+    await standIn.stop();
+    await mongo.stop();
+    throw new Error(`${mode}: ${(err as Error).message}`);
   });
-  let out = '';
-  const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...MODES[mode]], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const { child, port } = bot;
   try {
-    while (
-      !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (child.exitCode !== null || performance.now() - t0 > 60_000) throw new Error(`${mode}: the bot did not become healthy:\n${out}`);
-      await sleep(20);
-    }
-    const startupMs = performance.now() - t0;
+    const startupMs = bot.startupMs;
     standIn.setDelivery({ mode: 'webhook', url: `http://127.0.0.1:${port}/lark/events` });
     await sleep(3000);
     const idleMb = rssMb(child.pid!);
@@ -109,8 +63,7 @@ async function once(mode: keyof typeof MODES, run: number): Promise<Sample> {
     const afterMb = rssMb(child.pid!);
     return { startupMs, idleMb, afterMb, eventsMs };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await bot.stop();
     await standIn.stop();
     await mongo.stop();
   }
@@ -132,19 +85,11 @@ async function main(): Promise<void> {
       `| ${mode === 'tsx' ? '`npm start` (tsx)' : '`npm run start:prod` (compiled)'} | ${m('startupMs').toFixed(0)} ms | ${m('idleMb').toFixed(0)} MB | ${m('afterMb').toFixed(0)} MB | ${((EVENTS / m('eventsMs')) * 1000).toFixed(0)}/s |`,
     );
   }
-  process.stdout.write(
-    [
-      `Median of ${RUNS} runs, ${EVENTS} commands each (Node ${process.version}, ${process.platform}/${process.arch}):`,
-      '',
-      '| Bot run as | Start-up (spawn → /healthz 200) | RSS idle | RSS after the commands | Commands answered |',
-      '| --- | --- | --- | --- | --- |',
-      ...rows,
-      '',
-    ].join('\n'),
+  printTable(
+    `Median of ${RUNS} runs, ${EVENTS} commands each (Node ${process.version}, ${process.platform}/${process.arch}):`,
+    ['Bot run as', 'Start-up (spawn → /healthz 200)', 'RSS idle', 'RSS after the commands', 'Commands answered'],
+    rows,
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
