@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCard } from '../../cards/card.schema.js';
 import { CENTRE_ACTION } from '../../cards/lists.card.js';
 import { decodeAction } from '../../cards/action-value.js';
+import { buttonWhere, type FoundButton } from '../helpers/cards.js';
 import { effectsIdle, startHarness, USERS, type Harness } from './harness.js';
 import { replyTo } from './approval-helpers.js';
 
@@ -31,22 +32,11 @@ function centreMessage(user: string) {
 }
 
 /** The centre button with tab `t` and page `p` on the message. */
-function centreButton(content: string, t: string, p: number): { name?: string; value: Record<string, unknown> } | undefined {
-  let found: { name?: string; value: Record<string, unknown> } | undefined;
-  const walk = (n: unknown): void => {
-    if (found || !n || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors)) {
-      for (const b of o.behaviors as { value?: Record<string, unknown> }[]) {
-        const d = decodeAction(b.value);
-        if (d.ok && d.action === CENTRE_ACTION && d.extra.t === t && d.extra.p === p) found = { name: o.name as string, value: b.value! };
-      }
-    }
-    Object.values(o).forEach(walk);
-  };
-  walk(JSON.parse(content));
-  return found;
+function centreButton(content: string, t: string, p: number): FoundButton | undefined {
+  return buttonWhere(JSON.parse(content), (value) => {
+    const d = decodeAction(value);
+    return d.ok && d.action === CENTRE_ACTION && d.extra.t === t && d.extra.p === p;
+  });
 }
 
 async function click(user: string, messageId: string, t: string, p = 0) {

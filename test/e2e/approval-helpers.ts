@@ -1,33 +1,16 @@
 import { decodeAction } from '../../cards/action-value.js';
 import type { LarkStandIn } from '../../sandbox/lark/server.js';
+import { buttonWhere, type FoundButton } from '../helpers/cards.js';
 
-export interface FoundButton {
-  name?: string;
-  value: Record<string, unknown>;
-  formName?: string;
-}
+export type { FoundButton } from '../helpers/cards.js';
 
 /** Walks a card for the button whose callback value has action id `action`. */
 export function findButton(card: unknown, action: string): FoundButton | undefined {
-  let found: FoundButton | undefined;
-  const walk = (node: unknown, formName?: string): void => {
-    if (found || node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach((n) => walk(n, formName));
-    const o = node as Record<string, unknown>;
-    const inForm = o.tag === 'form' ? (o.name as string) : formName;
-    if (o.tag === 'button' && Array.isArray(o.behaviors)) {
-      for (const b of o.behaviors as { type: string; value?: Record<string, unknown> }[]) {
-        const d = b.type === 'callback' ? decodeAction(b.value) : undefined;
-        if (d?.ok && d.action === action) {
-          found = { name: o.name as string | undefined, value: b.value!, formName: inForm };
-          return;
-        }
-      }
-    }
-    for (const v of Object.values(o)) walk(v, inForm);
-  };
-  walk(card, undefined);
-  return found;
+  return buttonWhere(card, (value, b) => {
+    if (b.type !== 'callback') return false;
+    const d = decodeAction(value);
+    return d.ok && d.action === action;
+  });
 }
 
 /** The newest card message in a user's p2p chat with the bot that mentions `text`. */

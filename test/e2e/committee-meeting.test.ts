@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEETING_REPLY_ACTION } from '../../cards/committee.card.js';
 import { fmtTime } from '../../cards/request.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { type FoundButton, requireButtonWhere } from '../helpers/cards.js';
 import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
@@ -21,20 +22,8 @@ const notices = (user: string) => p2p(user).filter((m) => m.msg_type === 'intera
 
 const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
-function buttonValue(card: unknown, answer: string): { name: string; value: Record<string, unknown> } {
-  let found: { name: string; value: Record<string, unknown> } | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string; x?: { a?: string } } }[])
-        if (b.value?.a === MEETING_REPLY_ACTION && b.value.x?.a === answer) found = { name: o.name as string, value: b.value as Record<string, unknown> };
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${answer} button`);
-  return found;
+function buttonValue(card: unknown, answer: string): FoundButton {
+  return requireButtonWhere(card, (v) => v.a === MEETING_REPLY_ACTION && (v.x as { a?: string } | undefined)?.a === answer, `no ${answer} button`);
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtTime } from '../../cards/request.card.js';
 import { MOTION_VOTE_ACTION } from '../../cards/committee.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { requireButtonWhere } from '../helpers/cards.js';
 import { findButton } from './approval-helpers.js';
 import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
@@ -108,18 +109,5 @@ describe('/motion', () => {
 });
 
 function findChoice(card: unknown, choice: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors)) {
-      for (const b of o.behaviors as { value?: { a?: string; x?: { c?: string } } }[])
-        if (b.value?.a === MOTION_VOTE_ACTION && b.value.x?.c === choice) found = b.value as Record<string, unknown>;
-    }
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${choice} button`);
-  return found;
+  return requireButtonWhere(card, (v) => v.a === MOTION_VOTE_ACTION && (v.x as { c?: string } | undefined)?.c === choice, `no ${choice} button`).value;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENT_ACTION } from '../../cards/incident.card.js';
 import type { IncidentApi } from '../../handlers/features.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { requireButtonWhere } from '../helpers/cards.js';
 import { replyTo } from './approval-helpers.js';
 import { effectsIdle, startHarness, USERS, type Harness, botP2p } from './harness.js';
 
@@ -40,19 +41,11 @@ const cards = (user: string, id: string, marker?: string) =>
 
 /** The value of a draft card's Confirm button (`x.s` names the step). */
 function confirmValue(m: StoredMessage): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string; x?: { s?: string } } }[])
-        if (b.value?.a === INCIDENT_ACTION && b.value.x?.s === 'confirm') found = b.value as Record<string, unknown>;
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(JSON.parse(m.body.content));
-  if (!found) throw new Error(`no confirm button on ${m.message_id}`);
-  return found;
+  return requireButtonWhere(
+    JSON.parse(m.body.content),
+    (v) => v.a === INCIDENT_ACTION && (v.x as { s?: string } | undefined)?.s === 'confirm',
+    `no confirm button on ${m.message_id}`,
+  ).value;
 }
 
 /** Waits until `user` has `n` such cards, then checks there are exactly `n` once the fan-out is idle. */

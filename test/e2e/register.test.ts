@@ -12,6 +12,7 @@ import { INVENTORY_HELD, INVENTORY_MISSING } from '../../cards/register.card.js'
 import type { FeatureFactory, IncidentApi } from '../../handlers/features.js';
 import { registerFeature } from '../../handlers/register/index.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { type FoundButton, requireButtonWhere } from '../helpers/cards.js';
 import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
@@ -40,19 +41,8 @@ const run = (name: string) =>
 
 const ask = (user: string, command: string): Promise<StoredMessage> => askBot(h.standIn, user, command);
 
-function buttonValue(card: unknown, action: string): { name: string; value: Record<string, unknown> } {
-  let found: { name: string; value: Record<string, unknown> } | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string } }[]) if (b.value?.a === action) found = { name: o.name as string, value: b.value as Record<string, unknown> };
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${action} button`);
-  return found;
+function buttonValue(card: unknown, action: string): FoundButton {
+  return requireButtonWhere(card, (v) => v.a === action, `no ${action} button`);
 }
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_TICK_ACTION } from '../../cards/staff.card.js';
 import { staffFeature } from '../../handlers/staff/index.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { type FoundButton, requireButtonWhere } from '../helpers/cards.js';
 import { startHarness, USERS, type Harness, botP2p, textOf, askBot } from './harness.js';
 
 let h: Harness;
@@ -42,20 +43,8 @@ async function sweep(): Promise<void> {
   await fanoutIdle();
 }
 
-function buttonValue(card: unknown, k: string): { name: string; value: Record<string, unknown> } {
-  let found: { name: string; value: Record<string, unknown> } | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string; x?: { k?: string } } }[])
-        if (b.value?.a === STAFF_TICK_ACTION && b.value.x?.k === k) found = { name: o.name as string, value: b.value as Record<string, unknown> };
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${k} button`);
-  return found;
+function buttonValue(card: unknown, k: string): FoundButton {
+  return requireButtonWhere(card, (v) => v.a === STAFF_TICK_ACTION && (v.x as { k?: string } | undefined)?.k === k, `no ${k} button`);
 }
 
 beforeAll(async () => {

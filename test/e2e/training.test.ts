@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_CLOSE_ACTION, TRAINING_CONFIRM_ACTION } from '../../cards/training.card.js';
 import type { StoredMessage } from '../../sandbox/lark/store.js';
+import { type FoundButton, requireButtonWhere } from '../helpers/cards.js';
 import { startHarness, USERS, type Harness, botP2p, textOf } from './harness.js';
 
 let h: Harness;
@@ -41,20 +42,8 @@ async function ask(user: string, command: string, want: (m: StoredMessage) => bo
   return answer()!;
 }
 
-function buttonOf(card: unknown, action: string): { name?: string; value: Record<string, unknown> } {
-  let found: { name?: string; value: Record<string, unknown> } | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string } }[])
-        if (b.value?.a === action) found = { name: o.name as string | undefined, value: b.value as Record<string, unknown> };
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${action} button`);
-  return found;
+function buttonOf(card: unknown, action: string): FoundButton {
+  return requireButtonWhere(card, (v) => v.a === action, `no ${action} button`);
 }
 
 async function sweepAt(t: number): Promise<void> {

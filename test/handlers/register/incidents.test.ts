@@ -25,6 +25,7 @@ import { InventoryStore } from '../../../models/inventory.model.js';
 import { AlarmSweeper, type AlarmHandler } from '../../../scheduler/alarms.js';
 import { FakeClock } from '../../../scheduler/clock.js';
 import { demoDirectory, serviceHarness, TENANT } from '../../helpers/approval-service.js';
+import { requireButtonWhere } from '../../helpers/cards.js';
 import { appWith, clickEvent, dispatch, fakeServices } from '../../helpers/fake-services.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { Recorder } from './helpers.js';
@@ -44,18 +45,7 @@ let alarms: AlarmStore;
 let click: (who: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) => Promise<CardResponse>;
 
 function buttonValue(card: unknown, action: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string } }[]) if (b.value?.a === action) found = b.value as Record<string, unknown>;
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${action} button`);
-  return found;
+  return requireButtonWhere(card, (v) => v.a === action, `no ${action} button`).value;
 }
 
 /** The custodian's (first) missing report of the round, as stored. */

@@ -13,6 +13,7 @@ import type { CardResponse } from '../../../bot/core/types.js';
 import { validateCard } from '../../../cards/card.schema.js';
 import { INVENTORY_HELD, INVENTORY_MISSING, INVENTORY_PAGE, inventoryCard } from '../../../cards/register.card.js';
 import { bilingual } from '../../../locales/index.js';
+import { requireButtonWhere } from '../../helpers/cards.js';
 import { appWith, clickEvent, dispatch, fakeServices, textEvent } from '../../helpers/fake-services.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { cadence, T, world, type World } from './helpers.js';
@@ -24,18 +25,7 @@ const ROUND = 'INV-2027-Q1';
 const cardId = (custodian: string, lang = 'zh-CN') => `${T}:register:inv:${ROUND}:${custodian}:${lang}`;
 
 function buttonValue(card: unknown, action: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string } }[]) if (b.value?.a === action) found = b.value as Record<string, unknown>;
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${action} button`);
-  return found;
+  return requireButtonWhere(card, (v) => v.a === action, `no ${action} button`).value;
 }
 
 function clicker() {

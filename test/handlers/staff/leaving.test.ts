@@ -14,6 +14,7 @@ import { validateCard } from '../../../cards/card.schema.js';
 import { STAFF_TICK_ACTION } from '../../../cards/staff.card.js';
 import { MemoryDedupeStore } from '../../../models/dedupe.model.js';
 import { demoDirectory } from '../../helpers/approval-service.js';
+import { requireButtonWhere } from '../../helpers/cards.js';
 import { clickEvent, dispatch, systemEvent } from '../../helpers/fake-services.js';
 import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 import { staffRig, TENANT, U, type StaffRig } from './rig.js';
@@ -55,19 +56,7 @@ async function carrier(number: string, custodianId: string, status = 'IN_STOCK')
 
 /** The value of the checklist button `k` on a card. */
 function buttonValue(card: unknown, k: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (n: unknown): void => {
-    if (found || n === null || typeof n !== 'object') return;
-    if (Array.isArray(n)) return n.forEach(walk);
-    const o = n as Record<string, unknown>;
-    if (o.tag === 'button' && Array.isArray(o.behaviors))
-      for (const b of o.behaviors as { value?: { a?: string; x?: { k?: string } } }[])
-        if (b.value?.a === STAFF_TICK_ACTION && b.value.x?.k === k) found = b.value as Record<string, unknown>;
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${k} button`);
-  return found;
+  return requireButtonWhere(card, (v) => v.a === STAFF_TICK_ACTION && (v.x as { k?: string } | undefined)?.k === k, `no ${k} button`).value;
 }
 
 async function click(who: string, card: unknown, k: string): Promise<CardResponse> {
