@@ -7,7 +7,7 @@ import type { People } from './approvals/people.js';
 import { createHash } from 'node:crypto';
 import type { AlarmStore } from '../models/alarm.model.js';
 
-import type { FanoutMessage, FanoutStore } from '../models/fanout.model.js';
+import { type FailedNotice, type FanoutMessage, type FanoutStore, noticeGroupOf } from '../models/fanout.model.js';
 import { clip } from '../cards/request.card.js';
 import type { AlarmSweeper } from '../scheduler/alarms.js';
 import type { FanoutService } from '../scheduler/fanout.js';
@@ -118,24 +118,40 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       retry: () => deps.service.retryDead(ctx.tenantKey, l.requestId),
     }));
     if (u) {
-      for (const n of notices) {
-        const notice = await u.fanout.store.get(n.noticeId);
+      // A notice sent per reader language is one notice to the security office: one line.
+      const groups = new Map<string, FailedNotice[]>();
+      for (const n of notices) groups.set(noticeGroupOf(n.noticeId), [...(groups.get(noticeGroupOf(n.noticeId)) ?? []), n]);
+      for (const [group, parts] of groups) {
+        // Named by the part in the reader's language when there is one.
+        const first = parts.find((p) => p.noticeId.endsWith(`:${ctx.locale}`)) ?? parts[0]!;
+        const notice = await u.fanout.store.get(first.noticeId);
+        const count = parts.reduce((n, p) => n + p.count, 0);
+        const missed = parts.flatMap((p) => p.missed).slice(0, NOTICE_NAMES);
+        const newest = parts.reduce((a, b) => (new Date(b.failedAt) > new Date(a.failedAt) ? b : a));
         // The names are the point of the line: the notice's words are cut short before them.
         const headline = notice ? headlineOf(notice.message) : undefined;
-        const title = (lang: 'zh' | 'en') => clip(headline?.[lang] || notice?.title || n.noticeId, lang === 'zh' ? 15 : 30);
+        const title = (lang: 'zh' | 'en') => clip(headline?.[lang] || notice?.title || group, lang === 'zh' ? 15 : 30);
         const who = (lang: 'zh' | 'en') =>
-          n.missed.map((m) => m.name ?? ('openId' in m.to ? names(m.to.openId)[lang] : m.to.chatId)).join(lang === 'en' ? ', ' : '、') + (n.count > n.missed.length ? ' …' : '');
+          missed.map((m) => m.name ?? ('openId' in m.to ? names(m.to.openId)[lang] : m.to.chatId)).join(lang === 'en' ? ', ' : '、') + (count > missed.length ? ' …' : '');
         letters.push({
-          id: shortId('N', n.noticeId),
+          id: shortId('N', group),
           what: {
-            zh: ctx.tb('cards:dead.what.notice', { title: title('zh'), count: n.count, who: who('zh') }).zh,
-            en: ctx.tb('cards:dead.what.notice', { title: title('en'), count: n.count, who: who('en') }).en,
+            zh: ctx.tb('cards:dead.what.notice', { title: title('zh'), count, who: who('zh') }).zh,
+            en: ctx.tb('cards:dead.what.notice', { title: title('en'), count, who: who('en') }).en,
           },
-          attempts: n.attempts,
-          diedAt: new Date(n.failedAt),
-          error: named(n.lastError ?? ''),
-          retry: () => u.fanout.service.retryFailed(ctx.tenantKey, n.noticeId),
-          drop: async () => ({ dropped: await u.fanout.store.drop(ctx.tenantKey, n.noticeId, u.now()), objectType: 'notice', objectId: n.noticeId }),
+          attempts: Math.max(...parts.map((p) => p.attempts)),
+          diedAt: new Date(newest.failedAt),
+          error: named(newest.lastError ?? ''),
+          retry: async () => {
+            const runs = [];
+            for (const p of parts) runs.push(await u.fanout.service.retryFailed(ctx.tenantKey, p.noticeId));
+            return { revived: runs.reduce((n, r) => n + r.revived, 0), done: Promise.all(runs.map((r) => r.done)).then(() => undefined) };
+          },
+          drop: async () => {
+            let dropped = 0;
+            for (const p of parts) dropped += await u.fanout.store.drop(ctx.tenantKey, p.noticeId, u.now());
+            return { dropped, objectType: 'notice', objectId: group };
+          },
         });
       }
       for (const a of alarms) {

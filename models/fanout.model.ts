@@ -126,6 +126,12 @@ interface WorkerLease {
   until: Date;
 }
 
+/**
+ * The notice a per-language notice belongs to: `notifyByLanguage` and the committee send one notice
+ * per reader language, `<id>:zh-CN` and `<id>:en-US`; for the security office they are one notice.
+ */
+export const noticeGroupOf = (noticeId: string): string => noticeId.replace(/:(zh-CN|en-US)$/, '');
+
 export const recipientKey = (to: Recipient): string => ('openId' in to ? to.openId : `chat:${to.chatId}`);
 
 export class FanoutStore {
@@ -276,9 +282,10 @@ export class FanoutStore {
       .exec();
   }
 
-  /** Notices with deliveries given up on, in all tenants (the `baomi_dead_letters` gauge: one per notice, as listed). */
+  /** Notices with deliveries given up on, in all tenants (the `baomi_dead_letters` gauge: one per notice, its languages together, as listed). */
   async countFailed(tenantKey?: string): Promise<number> {
-    return (await this.deliveries.distinct('noticeId', { state: 'failed', ...(tenantKey ? { tenantKey } : {}) })).length;
+    const ids = (await this.deliveries.distinct('noticeId', { state: 'failed', ...(tenantKey ? { tenantKey } : {}) })) as string[];
+    return new Set(ids.map(noticeGroupOf)).size;
   }
 
   /**

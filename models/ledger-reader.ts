@@ -7,6 +7,7 @@
  * `ledger.model.ts` / `audit.model.ts` (each index comment names the query it serves);
  * `test/models/ledger-reader.explain.test.ts` checks that with `explain()` on a real MongoDB.
  */
+import { FanoutStore } from './fanout.model.js';
 import type { Connection, Model } from 'mongoose';
 import { AuditLogStore, type AuditRecord } from './audit.model.js';
 import type { VerifyResult } from './chain.js';
@@ -264,10 +265,7 @@ export class LedgerReader {
       // The incidents' own collection (models/incident.model.ts; its tenant index serves it).
       this.conn.collection('incidents').countDocuments({ tenantKey, status: { $in: ['OPEN', 'REPORTED'] } }),
       // Notices (one per notice, as /deadletters lists them) and alarms given up on (their tenant indexes serve these).
-      this.conn
-        .collection('fanout_deliveries')
-        .distinct('noticeId', { tenantKey, state: 'failed' })
-        .then((ids) => ids.length),
+      new FanoutStore(this.conn).countFailed(tenantKey),
       this.conn.collection('alarms').countDocuments({ tenantKey, state: 'failed' }),
     ]);
     return { counts, openCarryOuts, overdueCarryOuts, pendingDestruction, waitingOver48h, deadLetters: (dead[0]?.n ?? 0) + deadNotices + deadAlarms, openIncidents };
