@@ -209,12 +209,31 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
   /**
    * `drop <N-…|A-…>`: a notice or an alarm the security office decides not to send or run again
    * (the person has left, the occasion has passed). Off the list and the gauge, never retried,
-   * written to the audit log with who and what. An approval's effects are never dropped: they
-   * carry ledger entries and custody.
+   * written to the audit log with who and what. Of an approval's effects (`drop <request id>`)
+   * only the messages can be dropped; its writes (ledger, audit, carrier status, reminders) are
+   * only ever retried.
    */
   const drop = async (ctx: Context, arg: string | undefined) => {
     if (!arg) throw new BotError('request:dead.usage');
-    if (!SHORT_ID.test(arg)) throw new BotError(parseRequestId(arg) ? 'request:dead.drop_effect' : 'request:dead.unknown', { id: arg });
+    const request = SHORT_ID.test(arg) ? undefined : parseRequestId(arg);
+    if (request) {
+      // A request's messages nobody can receive any more; its writes are only ever retried.
+      const r = await deps.service.dropDeadMessages(ctx.tenantKey, request.id);
+      if (r.dropped.length === 0 || !deps.undelivered) throw new BotError(r.storageLeft > 0 ? 'request:dead.drop_effect' : 'request:dead.unknown', { id: request.id });
+      await deps.undelivered.audit.record(ctx.tenantKey, {
+        actorId: ctx.actorId!,
+        action: 'deadletter.drop',
+        objectType: 'request',
+        objectId: request.id,
+        channel: 'command',
+        outcome: 'ok',
+        details: { effects: r.dropped.map((e) => ({ key: e.key, type: e.type, ...('to' in e ? { to: e.to } : {}), ...('toRole' in e ? { toRole: e.toRole } : {}) })) },
+      });
+      const text = ctx.t('request:dead.dropped_messages', { id: request.id, count: r.dropped.length });
+      await ctx.reply({ type: 'text', text: r.storageLeft > 0 ? `${text}${ctx.t('request:dead.dropped_messages_left', { left: r.storageLeft })}` : text });
+      return;
+    }
+    if (!SHORT_ID.test(arg)) throw new BotError('request:dead.unknown', { id: arg });
     const letter = (await list(ctx)).find((l) => l.id === arg.toUpperCase());
     if (!letter?.drop || !deps.undelivered) throw new BotError('request:dead.unknown', { id: arg });
     const r = await letter.drop();

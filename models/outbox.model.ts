@@ -141,4 +141,15 @@ export class OutboxStore {
     );
     return res.modifiedCount === 1 ? back.length : 0;
   }
+
+  /**
+   * Removes dead letters for good (`/deadletters drop`: messages nobody can receive any more).
+   * Guarded by the keys still being dead, so a drop racing a retry takes effect once or not at all.
+   */
+  async dropDead(tenantKey: string, id: string, keys: readonly string[]): Promise<number> {
+    const _id = idOf(nonEmpty('tenantKey', tenantKey), nonEmpty('id', id));
+    if (keys.length === 0) return 0;
+    const res = await this.model.collection.updateOne({ _id, 'dead.key': { $all: [...keys] } } as never, { $pull: { dead: { key: { $in: [...keys] } } } } as never);
+    return res.modifiedCount === 1 ? keys.length : 0;
+  }
 }

@@ -71,6 +71,8 @@ export interface OutboxRepo {
   listDead(tenantKey: string, limit?: number): Promise<{ requestId: string; effect: DeadEffect }[]>;
   countDead(): Promise<number>;
   revive(tenantKey: string, id: string, key?: string): Promise<number>;
+  /** Removes these dead letters for good (the security office's `drop`); how many went. */
+  dropDead(tenantKey: string, id: string, keys: readonly string[]): Promise<number>;
 }
 
 /** Cards sent about a request, as a patch queue that never shows an older version over a newer one. */

@@ -22,9 +22,9 @@ import { translator } from '../../locales/index.js';
 import { CardRefresher } from './card-refresher.js';
 import { Custody, takesOf } from './custody.js';
 import { EffectExecutor, type Channel } from './effect-handlers.js';
-import { EffectRunner, type RunnerOptions } from './effects.js';
+import { EffectRunner, isMessageEffect, type RunnerOptions } from './effects.js';
 import type { People } from './people.js';
-import type { ApprovalRepos, CardKind, CarrierRecord, PendingEffect, StoredRequest } from './ports.js';
+import type { ApprovalRepos, CardKind, CarrierRecord, DeadEffect, PendingEffect, StoredRequest } from './ports.js';
 
 export type { Channel };
 
@@ -461,6 +461,22 @@ export class ApprovalService {
   async retryDead(tenantKey: string, id: string, key?: string): Promise<{ revived: number; done: Promise<void> }> {
     const revived = await this.o.repos.outbox.revive(tenantKey, id, key);
     return { revived, done: revived > 0 ? this.runner.runInBackground(tenantKey, id) : Promise.resolve() };
+  }
+
+  /**
+   * Drops a request's dead messages (notifications, card refreshes) for good: the person left, the
+   * chat is gone. Its dead storage effects (ledger, audit, carrier status, reminders) stay: they
+   * are only ever retried. Returns what was dropped and whether storage letters remain.
+   */
+  async dropDeadMessages(tenantKey: string, id: string): Promise<{ dropped: DeadEffect[]; storageLeft: number }> {
+    const dead = (await this.o.repos.requests.get(tenantKey, id))?.dead ?? [];
+    const messages = dead.filter(isMessageEffect);
+    const n = await this.o.repos.outbox.dropDead(
+      tenantKey,
+      id,
+      messages.map((e) => e.key),
+    );
+    return { dropped: n > 0 ? messages : [], storageLeft: dead.length - messages.length };
   }
 
   /** Patches every holder's card of the request with its newest state. */

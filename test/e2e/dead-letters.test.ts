@@ -71,4 +71,29 @@ describe('a person outside the app’s availability', () => {
     expect(toldInP2p(USERS.staffRd, [id!, '已登记外出'])).toHaveLength(1);
     expect((await h.bot.approvals.repos.requests.get(T(), id!))!.dead ?? []).toEqual([]);
   });
+
+  it('a message nobody can receive any more is dropped on the security office’s word: off the list, audited, never sent; the ledger untouched', async () => {
+    const id = /CO-\d{4}-\d{4}/.exec(await say(USERS.staffRd, '/carry carrier=JM-2026-001 destination=市保密局 due=2099-12-31 purpose=汇报'))?.[0];
+    expect(id).toBeTruthy();
+    for (const approver of [USERS.rdHead, USERS.securityOfficer, USERS.leader]) expect(await say(approver, `/approve ${id}`)).toContain(id);
+    h.standIn.setAvailable(USERS.staffRd, false);
+    const exec = await waitCard(h.standIn, USERS.securityOfficer, id!, 'req.check_out');
+    expect((await clickAction(h.standIn, USERS.securityOfficer, exec.message_id, 'req.check_out')).toast?.type).toBe('success');
+    await settle();
+    expect((await h.bot.approvals.repos.requests.get(T(), id!))!.dead).toHaveLength(1);
+
+    expect(await say(USERS.staffGeneral, `/deadletters drop ${id}`)).toMatch(/只有保密员/);
+    expect(await say(USERS.securityOfficer, `/deadletters drop ${id}`)).toMatch(new RegExp(`已放弃 ${id} 的 1 条消息`));
+    expect((await h.bot.approvals.repos.requests.get(T(), id!))!.dead ?? []).toEqual([]);
+    expect(await say(USERS.securityOfficer, `/deadletters drop ${id}`)).toContain(`没有编号 ${id}`);
+    const audit = await h.db.connection.collection('audit_log').findOne({ tenantKey: T(), action: 'deadletter.drop', objectId: id });
+    expect(audit).toMatchObject({ actorId: USERS.securityOfficer, objectType: 'request', details: { effects: [{ type: 'notify', to: USERS.staffRd }] } });
+
+    h.standIn.setAvailable(USERS.staffRd, true);
+    expect(await say(USERS.securityOfficer, '/deadletters retry all')).toMatch(/已重试 0 项/);
+    await settle();
+    expect(toldInP2p(USERS.staffRd, [id!, '已登记外出'])).toHaveLength(0);
+    // The custody and its ledger entry stand.
+    expect(await h.db.connection.collection('ledger_entries').countDocuments({ tenantKey: T(), ledger: 'CARRY', event: 'CHECKED_OUT', requestId: id })).toBe(1);
+  });
 });

