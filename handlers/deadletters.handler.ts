@@ -230,7 +230,7 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
         details: { effects: r.dropped.map((e) => ({ key: e.key, type: e.type, ...('to' in e ? { to: e.to } : {}), ...('toRole' in e ? { toRole: e.toRole } : {}) })) },
       });
       const text = ctx.t('request:dead.dropped_messages', { id: request.id, count: r.dropped.length });
-      await ctx.reply({ type: 'text', text: r.storageLeft > 0 ? `${text}${ctx.t('request:dead.dropped_messages_left', { left: r.storageLeft })}` : text });
+      await ctx.replyPrivately({ type: 'text', text: r.storageLeft > 0 ? `${text}${ctx.t('request:dead.dropped_messages_left', { left: r.storageLeft })}` : text });
       return;
     }
     if (!SHORT_ID.test(arg)) throw new BotError('request:dead.unknown', { id: arg });
@@ -247,7 +247,8 @@ export function registerDeadLetters(router: Router, deps: DeadLetterDeps): void 
       ...(r.dropped > 0 ? {} : { reason: 'no longer failed' }),
     });
     const what = ctx.locale === 'en-US' ? letter.what.en : letter.what.zh;
-    await ctx.reply({ type: 'text', text: ctx.t('request:dead.dropped', { id: letter.id, what, count: r.dropped }) });
+    // It names the people the notice missed: told privately, also when asked in a group.
+    await ctx.replyPrivately({ type: 'text', text: ctx.t('request:dead.dropped', { id: letter.id, what, count: r.dropped }) });
   };
 
   router.command({

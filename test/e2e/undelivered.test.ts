@@ -132,7 +132,21 @@ describe('notices and alarms the bot gave up on', () => {
     // An approval's effects carry ledger entries and custody: retried, never dropped.
     expect(textOf(await ask(OFFICER, '/deadletters drop CO-2099-0001'))).toContain('没有编号 CO-2099-0001');
     expect(textOf(await ask(USERS.staffGeneral, `/deadletters drop ${id}`))).toMatch(/只有保密员/);
-    expect(textOf(await ask(OFFICER, `/deadletters drop ${id}`))).toMatch(new RegExp(`已放弃 ${id}（通知「.*」未送达 1 人：赵磊）：1 项不再发送`));
+    // Asked in a group: the answer names whom the notice missed, so it goes to the officer privately.
+    const group = h.standIn.directory.org.chats.find((c) => c.members.includes(OFFICER))!.chat_id;
+    const before = p2p(OFFICER).length;
+    const sent = await h.standIn.sendText(OFFICER, group, `@${h.standIn.directory.org.app.name} /deadletters drop ${id}`);
+    const note = await h.standIn.waitForMessage((m) => m.parent_id === sent.message_id, 3000);
+    expect(textOf(note)).not.toContain('赵磊');
+    const privately = await h.standIn.waitFor(
+      () =>
+        p2p(OFFICER)
+          .slice(before)
+          .find((m) => textOf(m).includes('已放弃')),
+      3000,
+      'the private answer',
+    );
+    expect(textOf(privately)).toMatch(new RegExp(`已放弃 ${id}（通知「.*」未送达 1 人：赵磊）：1 项不再发送`));
     expect(await gauge()).toBe(0);
     expect((await deadLetters()).body.content).not.toContain(id);
     const audit = await h.db.connection.collection('audit_log').findOne({ tenantKey: T(), action: 'deadletter.drop', outcome: 'ok' });
