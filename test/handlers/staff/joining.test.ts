@@ -6,25 +6,16 @@
  * a new signing; a redelivered join that makes nothing twice, and that does the follow-ups a crash
  * after the record's write left undone, each once.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { validateCard } from '../../../cards/card.schema.js';
 import { MemoryDedupeStore } from '../../../models/dedupe.model.js';
-import { useTestDb, type TestDb } from '../../helpers/mongo.js';
-import { DAY, staffRig, TENANT, U, type StaffRig } from './rig.js';
+import type { TestDb } from '../../helpers/mongo.js';
+import { DAY, staffRig, TENANT, U, useStaffDb, type StaffRig } from './rig.js';
 
 let db: TestDb;
 let rig: StaffRig;
 
-beforeAll(async () => {
-  db = await useTestDb();
-});
-afterAll(() => db.close());
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-beforeEach(async () => {
-  for (const c of ['staff', 'alarms', 'carriers']) await db.connection.collection(c).deleteMany({});
-});
+useStaffDb((d) => (db = d));
 
 const ids = (list: { id: string }[]) => list.map((s) => s.id.replace(`staff:${TENANT}:`, '').replace(`${TENANT}:`, ''));
 const staffDoc = (openId: string) => db.connection.collection('staff').findOne({ _id: `${TENANT}:${openId}` as never });

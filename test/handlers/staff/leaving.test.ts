@@ -8,7 +8,7 @@
  * delivered twice making one record, and after a crash right after the record's write doing the
  * follow-ups left undone, each once.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CardResponse, Directory } from '../../../bot/core/types.js';
 import { validateCard } from '../../../cards/card.schema.js';
 import { STAFF_TICK_ACTION } from '../../../cards/staff.card.js';
@@ -16,22 +16,13 @@ import { MemoryDedupeStore } from '../../../models/dedupe.model.js';
 import { demoDirectory } from '../../helpers/approval-service.js';
 import { requireButtonWhere } from '../../helpers/cards.js';
 import { clickEvent, dispatch, systemEvent } from '../../helpers/fake-services.js';
-import { useTestDb, type TestDb } from '../../helpers/mongo.js';
-import { staffRig, TENANT, U, type StaffRig } from './rig.js';
+import type { TestDb } from '../../helpers/mongo.js';
+import { staffRig, TENANT, U, useStaffDb, type StaffRig } from './rig.js';
 
 let db: TestDb;
 let rig: StaffRig;
 
-beforeAll(async () => {
-  db = await useTestDb();
-});
-afterAll(() => db.close());
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-beforeEach(async () => {
-  for (const c of ['staff', 'alarms', 'carriers']) await db.connection.collection(c).deleteMany({});
-});
+useStaffDb((d) => (db = d));
 
 const staffDoc = (openId: string) => db.connection.collection('staff').findOne({ _id: `${TENANT}:${openId}` as never }) as Promise<Record<string, unknown> | null>;
 /** The stored record, which must exist. */

@@ -17,7 +17,8 @@ import { FakeClock } from '../../../scheduler/clock.js';
 import type { FanoutInput } from '../../../scheduler/fanout.js';
 import { demoDirectory, serviceHarness, TENANT } from '../../helpers/approval-service.js';
 import { appWith, dispatch, fakeServices, textEvent, type FakeSender, type MemoryPrefs } from '../../helpers/fake-services.js';
-import type { TestDb } from '../../helpers/mongo.js';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { useTestDb, type TestDb } from '../../helpers/mongo.js';
 
 export const TZ = 'Asia/Shanghai';
 export const DAY = 86_400_000;
@@ -32,6 +33,22 @@ export const U = {
   sun: 'ou_34bf8052ce3c4a7d967c03c0a763b2b2', // 孙浩: staff
 };
 export { TENANT };
+
+/** The staff suites' database: opened once, its staff, alarms and carriers emptied before each test, mocks restored after. */
+export function useStaffDb(set: (db: TestDb) => void): void {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await useTestDb();
+    set(db);
+  });
+  afterAll(() => db.close());
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  beforeEach(async () => {
+    for (const c of ['staff', 'alarms', 'carriers']) await db.connection.collection(c).deleteMany({});
+  });
+}
 
 export interface AuditCall {
   actorId: string;

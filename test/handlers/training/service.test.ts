@@ -448,11 +448,11 @@ describe('hours', () => {
   it('the report: below target first, the department filter, a valid card', async () => {
     const svc = new TrainingService(deps());
     await svc.log(T, 'ou_a1', { date: '2026-11-02', hours: 10, title: 'x' }, 'e1');
-    await store.credit([
-      {
-        _id: `${T}:session:TR-X:ou_a1`,
+    await store.credit(
+      ['ou_a1', 'ou_a2'].map((openId) => ({
+        _id: `${T}:session:TR-X:${openId}`,
         tenantKey: T,
-        openId: 'ou_a1',
+        openId,
         year: 2026,
         date: '2026-11-03',
         at: new Date('2026-11-03T01:00:00Z'),
@@ -464,24 +464,8 @@ describe('hours', () => {
         title: 'x',
         by: OFFICER,
         createdAt: new Date(),
-      },
-      {
-        _id: `${T}:session:TR-X:ou_a2`,
-        tenantKey: T,
-        openId: 'ou_a2',
-        year: 2026,
-        date: '2026-11-03',
-        at: new Date('2026-11-03T01:00:00Z'),
-        hours: 4,
-        unitOrganised: true,
-        kind: 'annual',
-        source: 'session',
-        sessionId: 'TR-X',
-        title: 'x',
-        by: OFFICER,
-        createdAt: new Date(),
-      },
-    ]);
+      })),
+    );
     const all = await svc.standings(T, 2026);
     expect(all).toHaveLength(DIRECTORY.length);
     // Officers (15 h short) first, then those with nothing (by id), then ou_a2 (6 h short); ou_a1 has met it.
